@@ -1,0 +1,246 @@
+"""A group chat in the terminal: one person types as several members.
+
+Lines are `name: text` (the speaker becomes `name`) or plain text (the last speaker again).
+`@parley` mentions the AI; a text starting with `> ` replies to the AI's latest message.
+A line starting with `/` is a Parley command sent by the current speaker, except the shell's
+own: `/as NAME`, `/join NAME`, `/leave NAME`, `/bot NAME`, `/admin NAME`, `/quit`.
+
+In script mode each line waits for the AI to finish before the next, so a transcript replays
+the same way every time; `feed` without waiting is what a burst looks like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from facilitator.model import (
+    Action,
+    CommandReceived,
+    ConversationRef,
+    Delivered,
+    EditMessage,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    MessageReceived,
+    React,
+    SendMessage,
+    ShowTyping,
+    StreamMessage,
+)
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "shell"
+_SPEAKER = re.compile(r"^\s*([^\s:/>@][^:]{0,31}?)\s*:\s+(.*)$", re.DOTALL)
+_SHELL_COMMANDS = {"as", "join", "leave", "bot", "admin", "quit", "exit"}
+
+
+@dataclass
+class ShellGroup:
+    """Who is in the terminal's group chat, and what was said, for mentions and replies."""
+
+    chat_id: str = "local"
+    direct: bool = False
+    members: dict[str, Member] = field(default_factory=dict)
+    speaker: str | None = None
+    authors: dict[str, str] = field(default_factory=dict)  # message id -> speaker name
+    last_ai_message: str | None = None
+    counter: int = 0
+
+    @property
+    def conversation(self) -> ConversationRef:
+        return ConversationRef(PLATFORM, self.chat_id, None, is_direct=self.direct)
+
+    def member(self, name: str, *, is_bot: bool | None = None, is_admin: bool | None = None) -> Member:
+        key = name.strip().lower()
+        known = self.members.get(key)
+        if known is None:
+            first_human = not any(not m.is_bot for m in self.members.values())
+            known = Member(
+                platform=PLATFORM,
+                user_id=key,
+                display_name=name.strip(),
+                handle=re.sub(r"\W+", "_", key).strip("_") or None,
+                is_bot=bool(is_bot),
+                is_admin=first_human and not is_bot,  # whoever starts the group administers it
+            )
+        if is_bot is not None or is_admin is not None:
+            known = Member(
+                known.platform,
+                known.user_id,
+                known.display_name,
+                known.handle,
+                known.avatar_url,
+                known.is_bot if is_bot is None else is_bot,
+                known.is_admin if is_admin is None else is_admin,
+            )
+        self.members[key] = known
+        return known
+
+    def next_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    @property
+    def humans(self) -> int:
+        return sum(1 for m in self.members.values() if not m.is_bot)
+
+
+class ShellAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: EventSink,
+        ai_name: str = "Parley",
+        out: TextIO | None = None,
+        group: ShellGroup | None = None,
+    ) -> None:
+        self._core = core
+        self.ai_name = ai_name
+        self._out = out or sys.stdout
+        self.group = group or ShellGroup()
+        self.quit = False
+
+    # --- what the AI does ----------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Delivered | None:
+        if isinstance(action, SendMessage):
+            return self._post(action.text)
+        if isinstance(action, StreamMessage):
+            return await self._stream(action)
+        if isinstance(action, React):
+            whom = self.group.authors.get(action.message_id, "a message")
+            self._write(f"{self.ai_name} reacted {action.emoji} to {whom}\n")
+            return None
+        if isinstance(action, EditMessage):
+            self._write(f"{self.ai_name} (edited): {action.text}\n")
+            return None
+        if isinstance(action, ShowTyping):
+            return None
+        raise TypeError(f"the shell cannot carry out {type(action).__name__}")
+
+    async def count_members(self, conversation: ConversationRef) -> int | None:
+        return self.group.humans
+
+    def _post(self, text: str) -> Delivered:
+        message_id = self.group.next_id("ai")
+        self._write(f"{self.ai_name}: {text}\n")
+        self._remember_ai(message_id)
+        return Delivered(((message_id, text),))
+
+    async def _stream(self, action: StreamMessage) -> Delivered:
+        message_id = self.group.next_id("ai")
+        self._write(f"{self.ai_name}: ")
+        parts = []
+        async for chunk in action.chunks:
+            parts.append(chunk)
+            self._write(chunk)
+        self._write("\n")
+        self._remember_ai(message_id)
+        return Delivered(((message_id, "".join(parts)),))
+
+    def _remember_ai(self, message_id: str) -> None:
+        self.group.last_ai_message = message_id
+        self.group.authors[message_id] = self.ai_name
+
+    def _write(self, text: str) -> None:
+        self._out.write(text)
+        self._out.flush()
+
+    # --- what people type ----------------------------------------------------------------
+
+    async def feed(self, line: str) -> None:
+        """One typed line, handed to the core (which answers in the background)."""
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return
+        matched = _SPEAKER.match(line)
+        if matched:
+            self.group.speaker = matched.group(1)
+            line = matched.group(2)
+        speaker = self.group.member(self.group.speaker or "you")
+        self.group.speaker = speaker.display_name
+        if line.startswith("/"):
+            words = line[1:].split(maxsplit=1)
+            name = words[0].lower() if words else ""
+            argument = words[1].strip() if len(words) > 1 else ""
+            if name in _SHELL_COMMANDS:
+                await self._shell_command(name, argument)
+                return
+            await self._core.handle(
+                CommandReceived(self.group.conversation, speaker, line[1:], self.group.next_id("m")),
+                self,
+            )
+            return
+        await self._core.handle(MessageReceived(self._message(speaker, line)), self)
+
+    def _message(self, speaker: Member, text: str) -> Message:
+        reply_to = None
+        if text.startswith("> ") and self.group.last_ai_message:
+            reply_to, text = self.group.last_ai_message, text[2:]
+        message_id = self.group.next_id("m")
+        self.group.authors[message_id] = speaker.display_name
+        mentioned = re.search(rf"(?<!\w)@{re.escape(self.ai_name)}\b", text, re.IGNORECASE)
+        return Message(
+            id=message_id,
+            conversation=self.group.conversation,
+            author=speaker,
+            text=text,
+            reply_to=reply_to,
+            mentions_ai=mentioned is not None,
+            replies_to_ai=reply_to is not None,
+        )
+
+    async def _shell_command(self, name: str, argument: str) -> None:
+        group = self.group
+        if name in {"quit", "exit"}:
+            self.quit = True
+        elif not argument:
+            self._write(f"(shell) /{name} needs a name\n")
+        elif name == "as":
+            group.speaker = group.member(argument).display_name
+        elif name == "join":
+            member = group.member(argument)
+            await self._core.handle(MemberJoined(group.conversation, member), self)
+        elif name == "leave":
+            key = argument.strip().lower()
+            if key in group.members:
+                member = group.members.pop(key)
+                await self._core.handle(MemberLeft(group.conversation, member), self)
+        elif name == "bot":
+            group.member(argument, is_bot=True, is_admin=False)
+        elif name == "admin":
+            group.member(argument, is_admin=True)
+
+    # --- running -------------------------------------------------------------------------
+
+    async def run_script(self, lines: Iterable[str]) -> None:
+        """Replay a transcript: each line waits for the AI to finish before the next."""
+        for line in lines:
+            await self.feed(line)
+            await self._core.idle()
+            if self.quit:
+                break
+
+    async def run_interactive(self, stdin: TextIO | None = None) -> None:
+        source = stdin or sys.stdin
+        self._write(
+            f"Parley shell: type `name: message` to speak as someone, @{self.ai_name} to address "
+            f"the AI, /help for commands, /quit to leave.\n"
+        )
+        while not self.quit:
+            line = await asyncio.to_thread(source.readline)
+            if not line:
+                break
+            await self.feed(line)
+        await self._core.idle()

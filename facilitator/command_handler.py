@@ -1,0 +1,111 @@
+"""Carrying out the shared commands: permission checks, the store change, and the reply text."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from facilitator import texts
+from facilitator.commands import Command, CommandError, parse_command, spec
+from facilitator.model import CommandReceived, Mode, utcnow
+from facilitator.ports import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    text: str
+    private: bool = False  # meant for the member who asked, where the platform allows it
+
+
+class CommandHandler:
+    def __init__(self, store: Store, ai_name: str, default_mode: Mode) -> None:
+        self._store = store
+        self._ai_name = ai_name
+        self._default_mode = default_mode
+
+    async def run(self, event: CommandReceived) -> CommandOutcome:
+        try:
+            command = parse_command(event.text, (self._ai_name,))
+        except CommandError as exc:
+            return CommandOutcome(str(exc))
+        conversation = event.conversation
+        if spec(command.name).admin_only and not conversation.is_direct and not event.author.is_admin:
+            logger.info(
+                "refused %s by non-admin %s in %s", command.name, event.author.user_id, conversation.chat_id
+            )
+            return CommandOutcome(f"Only this group's admins can use `{command.name}`.")
+        logger.info("command %s by %s in %s", command.name, event.author.user_id, conversation.chat_id)
+        handler = getattr(self, f"_{command.name}")
+        outcome: CommandOutcome = await handler(event, command)
+        return outcome
+
+    async def _mode_now(self, event: CommandReceived) -> Mode:
+        settings = await self._store.group_settings(event.conversation)
+        return settings.mode or self._default_mode
+
+    async def _help(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        mode = await self._mode_now(event)
+        return CommandOutcome(texts.help_text(self._ai_name, mode, event.conversation.is_direct))
+
+    async def _mode(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        if event.conversation.is_direct:
+            return CommandOutcome("Modes are for groups: here, I answer every message.")
+        if not command.args:
+            mode = await self._mode_now(event)
+            return CommandOutcome(f"Mode here: {mode.value}. Change it with `mode mention|auto|off`.")
+        mode = Mode(command.args[0])
+        await self._store.set_mode(event.conversation, mode)
+        return CommandOutcome(
+            {
+                Mode.MENTION: "OK: I'll answer here only when someone addresses me.",
+                Mode.AUTO: "OK: I'll answer when addressed and join in when I can clearly help.",
+                Mode.OFF: "OK: I'll stay silent here and answer only commands.",
+            }[mode]
+        )
+
+    async def _instructions(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        if not command.args:
+            current = (await self._store.group_settings(event.conversation)).instructions
+            if current:
+                return CommandOutcome(f"This chat's instructions for me:\n{current}")
+            return CommandOutcome("No instructions are set here. Set them with `instructions <text>`.")
+        text = command.args[0]
+        await self._store.set_instructions(event.conversation, text)
+        return CommandOutcome("OK: I'll follow these instructions here.")
+
+    async def _profile(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        author = event.author
+        if command.args:
+            field = command.args[0]
+            value = command.args[1] if len(command.args) > 1 else None
+            await self._store.set_profile_field(author.platform, author.user_id, field, value)
+        profile = await self._store.profile(author.platform, author.user_id)
+        name = profile.name if profile else author.display_name
+        handle = profile.handle if profile else author.handle
+        photo = profile.photo_url if profile else author.avatar_url
+        return CommandOutcome(
+            f"I know you as {name}"
+            + (f" (@{handle})" if handle else "")
+            + (f", photo {photo}" if photo else "")
+            + ".",
+            private=True,
+        )
+
+    async def _usage(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        author = event.author
+        usage = await self._store.usage(author.platform, author.user_id, utcnow().date())
+        return CommandOutcome(texts.usage_text(usage), private=True)
+
+    async def _forget(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        author = event.author
+        removed = await self._store.forget_member(author.platform, author.user_id)
+        return CommandOutcome(
+            f"Done: I deleted your profile and the {removed} messages of yours I had stored.",
+            private=True,
+        )
+
+    async def _reset(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        await self._store.reset_context(event.conversation)
+        return CommandOutcome("Fresh start: I've set aside the earlier messages of this conversation.")

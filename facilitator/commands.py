@@ -1,0 +1,99 @@
+"""One command parser for every platform: `/parley mode off`, `/mode off` and `mode off` alike.
+
+Adapters hand over whatever follows the platform's own command syntax; this module turns it
+into a `Command` or a `CommandError` whose message can be shown to the member as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facilitator.model import Mode
+
+PROFILE_FIELDS = ("name", "handle", "photo")
+MAX_INSTRUCTIONS = 2000
+MAX_PROFILE_VALUE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    args: tuple[str, ...] = ()
+
+
+class CommandError(ValueError):
+    """A command that cannot be carried out as written; the text is meant for the member."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    admin_only: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "help", "what I can do and how to talk to me"),
+    CommandSpec("mode", "mode mention|auto|off", "when I speak in this group (admins)", True),
+    CommandSpec("instructions", "instructions <text>", "this group's instructions for me (admins)", True),
+    CommandSpec("profile", "profile name|handle|photo <value>", "how I know you; no value resets it"),
+    CommandSpec("usage", "usage", "how many answers you have had today"),
+    CommandSpec("forget", "forget", "delete what I have stored about you"),
+    CommandSpec("reset", "reset", "start a fresh context here (earlier messages stay stored)"),
+)
+_BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+def spec(name: str) -> CommandSpec:
+    return _BY_NAME[name]
+
+
+def parse_command(text: str, bot_names: tuple[str, ...] = ("parley",)) -> Command:
+    """Parse the text of a command; raises CommandError with a message for the member."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].startswith("/"):
+        words = [words[0][1:].split("@", 1)[0], *words[1:]]
+    if words and words[0].lower() in {name.lower() for name in bot_names}:
+        words = words[1].split(maxsplit=1) if len(words) > 1 else ["help"]
+    if not words or not words[0]:
+        return Command("help")
+    name = words[0].lower()
+    rest = words[1].strip() if len(words) > 1 else ""
+    if name not in _BY_NAME:
+        raise CommandError(f"I don't know the command `{words[0][:40]}`. Try `help`.")
+    if name == "mode":
+        return Command("mode", (_parse_mode(rest),)) if rest else Command("mode")
+    if name == "instructions":
+        if len(rest) > MAX_INSTRUCTIONS:
+            raise CommandError(f"Instructions can be at most {MAX_INSTRUCTIONS} characters.")
+        return Command("instructions", (rest,) if rest else ())
+    if name == "profile":
+        return _parse_profile(rest)
+    if rest:
+        raise CommandError(f"`{name}` takes no arguments. Usage: `{_BY_NAME[name].usage}`")
+    return Command(name)
+
+
+def _parse_mode(rest: str) -> str:
+    value = rest.lower()
+    if value not in {mode.value for mode in Mode}:
+        raise CommandError("Usage: `mode mention|auto|off`")
+    return value
+
+
+def _parse_profile(rest: str) -> Command:
+    if not rest:
+        return Command("profile")
+    parts = rest.split(maxsplit=1)
+    field = parts[0].lower()
+    if field not in PROFILE_FIELDS:
+        raise CommandError("Usage: `profile name|handle|photo <value>` (no value resets it)")
+    value = parts[1].strip() if len(parts) > 1 else ""
+    if len(value) > MAX_PROFILE_VALUE:
+        raise CommandError(f"A profile {field} can be at most {MAX_PROFILE_VALUE} characters.")
+    if field == "handle":
+        value = value.lstrip("@")
+    if field == "photo" and value and not value.startswith(("https://", "http://")):
+        raise CommandError("A profile photo must be an http(s) link.")
+    return Command("profile", (field, value) if value else (field,))

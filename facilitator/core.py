@@ -1,0 +1,343 @@
+"""The facilitator: every platform's events in, the AI's actions out through the same adapter.
+
+Every message is persisted, addressed or not. A message addressed to the AI starts a model
+request at once; if more addressed messages arrive before the model has said anything, the
+request is restarted with all of them, so a burst gets one answer without a fixed delay.
+Each conversation answers in order; a semaphore caps model calls across all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from facilitator import texts
+from facilitator.addressing import addresses_by_name
+from facilitator.command_handler import CommandHandler
+from facilitator.context import ContextSpec, build_context
+from facilitator.model import (
+    Action,
+    CommandReceived,
+    ConversationRef,
+    Delivered,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    MessageDeleted,
+    MessageEdited,
+    MessageReceived,
+    Mode,
+    ReactionAdded,
+    SendMessage,
+    ShowTyping,
+    StreamMessage,
+)
+from facilitator.policy import Decision, Facts, decide
+from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
+from facilitator.replying import ModelReply
+from facilitator.tokens import EstimatingCounter, TokenCounter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FacilitatorConfig:
+    ai_name: str = "Parley"
+    aliases: tuple[str, ...] = ()
+    default_mode: Mode = Mode.MENTION
+    size_limit: int = 20
+    context_tokens: int = 6000
+    history_window: int = 200
+    members_in_context: int = 50
+    max_concurrent_calls: int = 8
+    burst_window_seconds: float = 3.0
+    member_count_ttl_seconds: float = 300.0
+    operator_prompt: str = ""
+    seen_ids: int = 10_000
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.ai_name, *self.aliases)
+
+
+@dataclass
+class _Conversation:
+    """What the core keeps in memory per conversation while it is answering."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pending: list[Message] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    responder: asyncio.Task[None] | None = None
+
+
+class Facilitator:
+    def __init__(
+        self,
+        config: FacilitatorConfig,
+        store: Store,
+        model: ModelClient,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._model = model
+        self._counter = counter or EstimatingCounter()
+        self._slots = asyncio.Semaphore(config.max_concurrent_calls)
+        self._conversations: dict[tuple[str, str, str], _Conversation] = {}
+        self._member_counts: dict[tuple[str, str, str], tuple[float, int | None]] = {}
+        self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
+        self._commands = CommandHandler(store, config.ai_name, config.default_mode)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- events in --------------------------------------------------------------------------
+
+    async def handle(self, event: Event, adapter: Adapter) -> None:
+        """Take one event; returns once it is stored (answers follow in the background)."""
+        try:
+            await self._dispatch(event, adapter)
+        except Exception:
+            logger.exception("failed to handle %s", type(event).__name__)
+
+    async def _dispatch(self, event: Event, adapter: Adapter) -> None:
+        if isinstance(event, MessageReceived):
+            await self._on_message(event.message, adapter)
+        elif isinstance(event, CommandReceived):
+            await self._on_command(event, adapter)
+        elif isinstance(event, MessageEdited):
+            await self._store.edit_message(event.conversation, event.message_id, event.text)
+        elif isinstance(event, MessageDeleted):
+            await self._store.delete_message(event.conversation, event.message_id)
+        elif isinstance(event, MemberJoined):
+            self._member_counts.pop(event.conversation.key(), None)
+            await self._store.remember_member(event.conversation, event.member)
+        elif isinstance(event, MemberLeft):
+            self._member_counts.pop(event.conversation.key(), None)
+            await self._store.forget_membership(event.conversation, event.member)
+        elif isinstance(event, ReactionAdded):
+            logger.debug("reaction %s on %s", event.emoji, event.message_id)
+
+    async def _on_message(self, message: Message, adapter: Adapter) -> None:
+        conversation = message.conversation
+        named = addresses_by_name(message.text, self.config.names)
+        addressed = conversation.is_direct or message.mentions_ai or message.replies_to_ai or named
+        if not addressed and message.reply_to and not message.author.is_bot:
+            addressed = await self._store.is_ai_message(conversation, message.reply_to)
+            if addressed:
+                message = _with_reply_flag(message)
+        if not addressed or message.author.is_bot:
+            await self._store.add_message(message)
+            return
+        if self._already_seen(conversation, message.id) or await self._store.has_message(
+            conversation, message.id
+        ):
+            logger.info("duplicate message %s in %s: not answered again", message.id, conversation.chat_id)
+            return
+        await self._store.add_message(message)  # persisted before any answer is attempted
+        await self._consider(message, named, adapter)
+
+    async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
+        conversation = message.conversation
+        settings = await self._store.group_settings(conversation)
+        mode = settings.mode or self.config.default_mode
+        count = None
+        if not conversation.is_direct and mode is not Mode.OFF and self.config.size_limit > 0:
+            count = await self._member_count(conversation, adapter)
+        facts = Facts(
+            mode=mode,
+            is_direct=conversation.is_direct,
+            author_is_bot=message.author.is_bot,
+            mentioned=message.mentions_ai,
+            replied_to_ai=message.replies_to_ai,
+            named=named,
+            member_count=count,
+            size_limit=self.config.size_limit,
+            size_notice_sent=settings.size_notice_sent,
+        )
+        decision = decide(facts)
+        logger.info("message %s in %s: %s", message.id, conversation.chat_id, decision.value)
+        if decision is Decision.ANSWER:
+            if settings.size_notice_sent:
+                await self._store.set_size_notice(conversation, False)
+            self._queue_answer(message, adapter)
+        elif decision is Decision.SIZE_NOTICE:
+            await self._store.set_size_notice(conversation, True)
+            notice = texts.size_notice(self.config.ai_name, count or 0, self.config.size_limit)
+            await self._perform(adapter, SendMessage(conversation, notice, reply_to=message.id))
+
+    async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
+        conversation = event.conversation
+        if event.message_id and self._already_seen(conversation, event.message_id):
+            return
+        state = self._state(conversation)
+        async with state.lock:  # in order with the answers of this conversation
+            await self._store.remember_member(conversation, event.author)
+            outcome = await self._commands.run(event)
+        private_to = event.author if outcome.private else None
+        await self._perform(
+            adapter,
+            SendMessage(conversation, outcome.text, reply_to=event.message_id, private_to=private_to),
+        )
+
+    # --- answering --------------------------------------------------------------------------
+
+    def _queue_answer(self, message: Message, adapter: Adapter) -> None:
+        state = self._state(message.conversation)
+        state.pending.append(message)
+        state.arrived.set()
+        if state.responder is None or state.responder.done():
+            state.responder = self._spawn(self._respond(message.conversation, state, adapter))
+
+    async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
+        async with state.lock:
+            while state.pending:
+                await self._answer_pending(conversation, state, adapter)
+        if self._conversations.get(conversation.key()) is state and not state.pending:
+            del self._conversations[conversation.key()]  # memory only for active conversations
+
+    async def _answer_pending(
+        self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
+    ) -> None:
+        self._spawn(self._perform(adapter, ShowTyping(conversation)))
+        burst_started = time.monotonic()
+        while True:
+            state.arrived.clear()
+            taken = len(state.pending)  # the messages this attempt's context can see
+            target = state.pending[-1]
+            reply = ModelReply(self._model, await self._turns(conversation), self._slots)
+            starting = asyncio.ensure_future(reply.start())
+            arrival = asyncio.ensure_future(state.arrived.wait())
+            await asyncio.wait({starting, arrival}, return_when=asyncio.FIRST_COMPLETED)
+            in_window = time.monotonic() - burst_started < self.config.burst_window_seconds
+            if not starting.done() and in_window:
+                starting.cancel()  # more of the burst arrived before the model spoke: start over
+                await asyncio.gather(starting, return_exceptions=True)
+                logger.info(
+                    "burst in %s: restarting with %d messages", conversation.chat_id, len(state.pending)
+                )
+                continue
+            arrival.cancel()
+            break
+        answered = state.pending[:taken]
+        del state.pending[:taken]  # what came later gets an answer of its own
+        try:
+            await starting
+        except ModelError as exc:
+            logger.warning("model failed for %s in %s: %s", target.id, conversation.chat_id, exc)
+            await self._perform(
+                adapter, SendMessage(conversation, texts.model_failed(exc.kind), reply_to=target.id)
+            )
+            return
+        except Exception:
+            logger.exception("model call crashed for %s", target.id)
+            await self._perform(
+                adapter, SendMessage(conversation, texts.model_failed("unavailable"), reply_to=target.id)
+            )
+            return
+        delivered = await self._perform(
+            adapter, StreamMessage(conversation, reply.chunks(), reply_to=target.id)
+        )
+        await reply.close()  # in case the adapter stopped reading early
+        await self._remember_reply(conversation, target, answered, delivered, reply)
+
+    async def _turns(self, conversation: ConversationRef) -> list[ChatTurn]:
+        settings = await self._store.group_settings(conversation)
+        history = await self._store.history(conversation, self.config.history_window)
+        members = (
+            []
+            if conversation.is_direct
+            else await self._store.members(conversation, self.config.members_in_context)
+        )
+        spec = ContextSpec(
+            ai_name=self.config.ai_name,
+            platform=conversation.platform,
+            is_direct=conversation.is_direct,
+            group_instructions=settings.instructions,
+            budget_tokens=self.config.context_tokens,
+            operator_prompt=self.config.operator_prompt,
+        )
+        return build_context(spec, members, history, self._counter)
+
+    async def _remember_reply(
+        self,
+        conversation: ConversationRef,
+        target: Message,
+        answered: list[Message],
+        delivered: Delivered | None,
+        reply: ModelReply,
+    ) -> None:
+        if delivered is None:
+            return
+        for message_id, text in delivered.parts:
+            await self._store.add_ai_message(conversation, message_id, text, target.id)
+        prompt = reply.stats.prompt_tokens
+        completion = reply.stats.completion_tokens or self._counter.count(delivered.text)
+        await self._store.record_usage(target.author.platform, target.author.user_id, prompt, completion)
+        logger.info(
+            "answered %d message(s) in %s with %d part(s)",
+            len(answered),
+            conversation.chat_id,
+            len(delivered.parts),
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _member_count(self, conversation: ConversationRef, adapter: Adapter) -> int | None:
+        key = conversation.key()
+        cached = self._member_counts.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.config.member_count_ttl_seconds:
+            return cached[1]
+        try:
+            count = await adapter.count_members(conversation)
+        except Exception:
+            logger.warning("could not count members of %s", conversation.chat_id, exc_info=True)
+            count = cached[1] if cached else None
+        self._member_counts[key] = (now, count)
+        return count
+
+    def _already_seen(self, conversation: ConversationRef, message_id: str) -> bool:
+        key = (*conversation.key(), message_id)
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > self.config.seen_ids:
+            self._seen.popitem(last=False)
+        return False
+
+    def _state(self, conversation: ConversationRef) -> _Conversation:
+        key = conversation.key()
+        state = self._conversations.get(key)
+        if state is None:
+            state = self._conversations[key] = _Conversation()
+        return state
+
+    async def _perform(self, adapter: Adapter, action: Action) -> Delivered | None:
+        try:
+            return await adapter.perform(action)
+        except Exception:
+            logger.exception("%s failed on %s", type(action).__name__, adapter.platform)
+            return None
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def idle(self) -> None:
+        """Wait until every answer under way has been given (for scripts, tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.idle()
+
+
+def _with_reply_flag(message: Message) -> Message:
+    return replace(message, replies_to_ai=True)

@@ -1,0 +1,76 @@
+"""The store's schema, one numbered step at a time; `PRAGMA user_version` records the last applied.
+
+Append new steps; never edit a step that has shipped. Plain SQL that PostgreSQL also reads,
+except where a comment says otherwise, so the future PostgreSQL store can follow the same steps.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            thread_id TEXT NOT NULL DEFAULT '',
+            is_direct INTEGER NOT NULL DEFAULT 0,
+            mode TEXT,
+            instructions TEXT NOT NULL DEFAULT '',
+            size_notice_sent INTEGER NOT NULL DEFAULT 0,
+            context_from INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (platform, chat_id, thread_id)
+        );
+        CREATE TABLE members (
+            platform TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            handle TEXT,
+            avatar_url TEXT,
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            own_name TEXT,
+            own_handle TEXT,
+            own_photo TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, user_id)
+        );
+        CREATE TABLE conversation_members (
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+            user_id TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, user_id)
+        );
+        CREATE INDEX conversation_members_recent
+            ON conversation_members (conversation_id, last_seen);
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+            message_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            from_ai INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            reply_to TEXT,
+            attachments TEXT,
+            edited_at TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (conversation_id, message_id)
+        );
+        -- seq is the rowid, so this index keeps each conversation's messages in order
+        CREATE INDEX messages_by_conversation ON messages (conversation_id);
+        CREATE TABLE usage (
+            platform TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            replies INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (platform, user_id, day)
+        );
+        """,
+    ),
+)
+
+LATEST = MIGRATIONS[-1][0]

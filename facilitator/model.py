@@ -1,0 +1,213 @@
+"""The shared model: what every adapter turns platform events into, and what the core answers with.
+
+Everything here is a frozen dataclass so that an event can be handed between tasks without
+anyone changing it underneath. Platform ids are strings on every platform (Discord snowflakes,
+Telegram integers and Slack timestamps alike), so no adapter ever loses precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Mode(StrEnum):
+    """When the AI speaks in a group; `auto` is accepted now and decided by a later policy."""
+
+    MENTION = "mention"
+    AUTO = "auto"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    """The unit of context: a chat, or a thread/topic inside it, on one platform."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    is_direct: bool = field(default=False, compare=False)
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.platform, self.chat_id, self.thread_id or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A participant as the platform describes them right now."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    handle: str | None = None
+    avatar_url: str | None = None
+    is_bot: bool = False
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How the AI knows a member: the platform's view with the member's own overrides on top."""
+
+    platform: str
+    user_id: str
+    name: str
+    handle: str | None = None
+    photo_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # "image", "file", "audio", "video", ...
+    url: str | None = None
+    name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message as stored and as shown to the model; `id` is the platform's own message id."""
+
+    id: str
+    conversation: ConversationRef
+    author: Member
+    text: str
+    sent_at: datetime = field(default_factory=utcnow)
+    reply_to: str | None = None
+    mentions_ai: bool = False
+    replies_to_ai: bool = False
+    attachments: tuple[Attachment, ...] = ()
+
+
+# --- events in -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    message: Message
+    event_id: str = ""
+
+    @property
+    def conversation(self) -> ConversationRef:
+        return self.message.conversation
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEdited:
+    conversation: ConversationRef
+    message_id: str
+    text: str
+    editor: Member | None = None
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDeleted:
+    conversation: ConversationRef
+    message_id: str
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    conversation: ConversationRef
+    member: Member
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    conversation: ConversationRef
+    member: Member
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionAdded:
+    conversation: ConversationRef
+    message_id: str
+    member: Member
+    emoji: str
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReceived:
+    """A command such as `/parley mode off`; `text` is what follows the command's own name."""
+
+    conversation: ConversationRef
+    author: Member
+    text: str
+    message_id: str | None = None
+    event_id: str = ""
+
+
+Event = (
+    MessageReceived
+    | MessageEdited
+    | MessageDeleted
+    | MemberJoined
+    | MemberLeft
+    | ReactionAdded
+    | CommandReceived
+)
+
+
+# --- actions out -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendMessage:
+    conversation: ConversationRef
+    text: str
+    reply_to: str | None = None
+    private_to: Member | None = None  # visible to this member only, where the platform allows
+
+
+@dataclass(frozen=True, slots=True)
+class StreamMessage:
+    """A reply that grows: the adapter consumes `chunks` and shows them at its platform's pace."""
+
+    conversation: ConversationRef
+    chunks: AsyncIterable[str]
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditMessage:
+    conversation: ConversationRef
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    conversation: ConversationRef
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTyping:
+    conversation: ConversationRef
+
+
+Action = SendMessage | StreamMessage | EditMessage | React | ShowTyping
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What an adapter reports back: the platform ids and texts of the messages it posted."""
+
+    parts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "".join(text for _, text in self.parts)

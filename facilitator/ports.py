@@ -1,0 +1,159 @@
+"""The seams of the core: what it needs from a platform, a store and a model.
+
+Each is a `typing.Protocol`, so the SQLite store, a future PostgreSQL store, every platform
+adapter and the test fakes fill them without inheriting from anything here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from facilitator.model import (
+    Action,
+    ConversationRef,
+    Delivered,
+    Event,
+    Member,
+    Message,
+    Mode,
+    Profile,
+)
+
+
+class Adapter(Protocol):
+    """A platform as the core sees it: somewhere to carry out actions and to count members."""
+
+    platform: str
+
+    async def perform(self, action: Action) -> Delivered | None:
+        """Carry out one action; for sends and streams, report what was posted."""
+        ...
+
+    async def count_members(self, conversation: ConversationRef) -> int | None:
+        """Humans in the conversation, or None when the platform cannot tell."""
+        ...
+
+
+class EventSink(Protocol):
+    """The core as an adapter sees it: where events go, and a way to wait for the answers."""
+
+    async def handle(self, event: Event, adapter: Adapter) -> None: ...
+
+    async def idle(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One stored message as the context builder needs it (names already resolved)."""
+
+    seq: int
+    message_id: str
+    speaker: str
+    handle: str | None
+    text: str
+    from_ai: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSettings:
+    mode: Mode | None = None  # None: the operator's default
+    instructions: str = ""
+    size_notice_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    day: date
+    replies: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Store(Protocol):
+    async def add_message(self, message: Message) -> None:
+        """Persist a message (a repeated platform id is ignored); returns once it is durable."""
+        ...
+
+    async def add_ai_message(
+        self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
+    ) -> None: ...
+
+    async def has_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
+
+    async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
+
+    async def edit_message(self, conversation: ConversationRef, message_id: str, text: str) -> None: ...
+
+    async def delete_message(self, conversation: ConversationRef, message_id: str) -> None: ...
+
+    async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
+        """The newest `limit` messages since the last reset, oldest first."""
+        ...
+
+    async def remember_member(self, conversation: ConversationRef, member: Member) -> None: ...
+
+    async def forget_membership(self, conversation: ConversationRef, member: Member) -> None: ...
+
+    async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
+        """Humans known in the conversation, most recently active first."""
+        ...
+
+    async def profile(self, platform: str, user_id: str) -> Profile | None: ...
+
+    async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None: ...
+
+    async def forget_member(self, platform: str, user_id: str) -> int:
+        """Delete what is stored about a member; returns how many of their messages went."""
+        ...
+
+    async def group_settings(self, conversation: ConversationRef) -> GroupSettings: ...
+
+    async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None: ...
+
+    async def set_instructions(self, conversation: ConversationRef, text: str) -> None: ...
+
+    async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None: ...
+
+    async def reset_context(self, conversation: ConversationRef) -> None: ...
+
+    async def record_usage(
+        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
+    ) -> None: ...
+
+    async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
+
+    async def close(self) -> None: ...
+
+
+class ModelError(Exception):
+    """The model could not answer; `kind` says why in words the core can act on."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind  # "rate_limited", "timeout", "unavailable", "rejected"
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTurn:
+    role: str  # "system", "user", "assistant"
+    content: str
+
+
+@dataclass
+class StreamStats:
+    """Filled in by the model client as a reply streams, for usage accounting."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class ModelClient(Protocol):
+    model: str
+
+    def stream(self, turns: Sequence[ChatTurn], stats: StreamStats | None = None) -> AsyncIterator[str]:
+        """Yield the reply's text as it arrives; raise ModelError when the model fails."""
+        ...

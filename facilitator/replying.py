@@ -1,0 +1,76 @@
+"""One model reply as the core hands it to an adapter: started eagerly, shown once it speaks.
+
+The reply holds a slot of the global model-call cap from the request until the last chunk, and
+turns a model failure half-way through into a visible note instead of a silent stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from facilitator import texts
+from facilitator.ports import ChatTurn, ModelClient, ModelError, StreamStats
+
+logger = logging.getLogger(__name__)
+
+
+class ModelReply:
+    def __init__(self, model: ModelClient, turns: Sequence[ChatTurn], slots: asyncio.Semaphore):
+        self._model = model
+        self._turns = turns
+        self._slots = slots
+        self._stream: AsyncIterator[str] | None = None
+        self._held = False
+        self.stats = StreamStats()
+        self.first = ""
+        self.failed: str | None = None  # ModelError.kind when it failed mid-stream
+
+    async def start(self) -> None:
+        """Wait for a model slot, send the request and wait for the first words.
+
+        Raises ModelError when the model fails before saying anything. Cancelling it (a new
+        message of the same burst arrived) releases the slot and closes the request.
+        """
+        await self._slots.acquire()
+        self._held = True
+        try:
+            self._stream = self._model.stream(self._turns, self.stats)
+            async for chunk in self._stream:
+                if chunk:
+                    self.first = chunk
+                    return
+            raise ModelError("rejected", "the model returned an empty answer")
+        except BaseException:
+            await self.close()
+            raise
+
+    async def chunks(self) -> AsyncIterator[str]:
+        """The whole reply, first words included; a failure mid-way ends it with a note."""
+        try:
+            yield self.first
+            assert self._stream is not None
+            try:
+                async for chunk in self._stream:
+                    if chunk:
+                        yield chunk
+            except ModelError as exc:
+                logger.warning("model failed mid-reply: %s", exc.kind)
+                self.failed = exc.kind
+                yield texts.CUT_OFF
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:  # closing a broken stream must not hide the real outcome
+                    logger.debug("closing the model stream failed", exc_info=True)
+        if self._held:
+            self._held = False
+            self._slots.release()

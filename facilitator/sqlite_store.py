@@ -1,0 +1,520 @@
+"""The SQLite store, through aiosqlite: the only module that knows SQL runs on SQLite.
+
+Writes are group-committed: every write joins the batch being gathered, and one writer task
+applies each batch in a single transaction, so a busy group costs one commit per batch, not
+one per message, and `add_message` still returns only once its message is durable. Reads wait
+for the writes queued before them, so the core always reads what it wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from facilitator.migrations import LATEST, MIGRATIONS
+from facilitator.model import ConversationRef, Member, Message, Mode, Profile, utcnow
+from facilitator.ports import GroupSettings, HistoryItem, Usage
+
+logger = logging.getLogger(__name__)
+
+MAX_STORED_TEXT = 100_000
+AI_AUTHOR = "\x00ai"  # no platform user id can look like this
+
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (conversation_id, message_id, author_id, from_ai, text, sent_at,"
+    " reply_to, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (conversation_id, message_id) DO NOTHING"
+)
+_UPSERT_MEMBER = (
+    "INSERT INTO members (platform, user_id, display_name, handle, avatar_url, is_bot, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET"
+    " display_name = excluded.display_name, handle = excluded.handle,"
+    " avatar_url = excluded.avatar_url, is_bot = excluded.is_bot, updated_at = excluded.updated_at"
+)
+_UPSERT_PRESENCE = (
+    "INSERT INTO conversation_members (conversation_id, user_id, last_seen) VALUES (?, ?, ?)"
+    " ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_seen = excluded.last_seen"
+)
+_PROFILE_COLUMNS = {"name": "own_name", "handle": "own_handle", "photo": "own_photo"}
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as it is (too new, unreadable); the text says what to do."""
+
+
+def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
+    """Text SQLite can store: no lone surrogates, bounded length."""
+    if len(text) > limit:
+        text = text[:limit]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+@dataclass
+class _ConversationRow:
+    id: int
+    settings: GroupSettings
+    context_from: int
+
+
+class SqliteStore:
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self._db = db
+        self.path = path
+        self._conversations: dict[tuple[str, str, str], _ConversationRow] = {}
+        self._members_seen: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._ai_ids: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._member_rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._presence: dict[tuple[int, str], str] = {}
+        self._batch: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._tx = asyncio.Lock()
+        self.applied_migrations: list[int] = []
+        self._creating: dict[tuple[str, str, str], asyncio.Future[_ConversationRow]] = {}
+
+    # --- opening and migrating --------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> SqliteStore:
+        location = str(path)
+        if location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(location)
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA foreign_keys = OFF")
+        except Exception as exc:
+            raise StoreError(f"cannot open the database {location!r}: {exc}") from exc
+        store = cls(db, location)
+        version = await store.schema_version()
+        if version > LATEST:
+            await db.close()
+            raise StoreError(
+                f"the database {location!r} has schema version {version}, newer than this "
+                f"Parley knows ({LATEST}): upgrade Parley"
+            )
+        if migrate:
+            store.applied_migrations = await store.migrate()
+        elif version < LATEST:
+            await db.close()
+            raise StoreError(f"the database {location!r} needs migrating: run `parley migrate`")
+        return store
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> list[int]:
+        """Apply the steps this database lacks, each in its own transaction."""
+        applied = []
+        async with self._tx:
+            current = await self.schema_version()
+            for version, script in MIGRATIONS:
+                if version <= current:
+                    continue
+                await self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+                applied.append(version)
+                logger.info("database migrated to version %d", version)
+        return applied
+
+    async def close(self) -> None:
+        await self._settled()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._db.close()
+
+    # --- the write batch --------------------------------------------------------------------
+
+    def _join_batch(self) -> asyncio.Future[None]:
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write_batches())
+        return self._batch
+
+    async def _commit(self) -> None:
+        await asyncio.shield(self._join_batch())
+
+    async def _settled(self) -> None:
+        """Wait for the writes queued so far."""
+        if self._batch is not None:
+            await asyncio.shield(self._batch)
+
+    async def _write_batches(self) -> None:
+        while self._batch is not None:
+            batch, self._batch = self._batch, None
+            ops, self._ops = self._ops, []
+            members, self._member_rows = self._member_rows, {}
+            presence, self._presence = self._presence, {}
+            async with self._tx:
+                try:
+                    await self._apply(ops, members.values(), presence)
+                except Exception as exc:
+                    await self._db.rollback()
+                    logger.warning("batch of %d writes failed (%s); retrying one by one", len(ops), exc)
+                    try:
+                        await self._apply_singly(ops, members.values(), presence)
+                    except Exception as fatal:
+                        logger.error("the database refused writes: %s", fatal)
+                        batch.set_exception(fatal)
+                        batch.exception()  # retrieved here too, so an unawaited batch is not noise
+                        continue
+            batch.set_result(None)
+
+    async def _apply(
+        self,
+        ops: Sequence[tuple[str, tuple[Any, ...]]],
+        members: Iterable[tuple[Any, ...]],
+        presence: dict[tuple[int, str], str],
+    ) -> None:
+        db = self._db
+        await db.executemany(_UPSERT_MEMBER, members)
+        if presence:
+            await db.executemany(_UPSERT_PRESENCE, [(c, u, t) for (c, u), t in presence.items()])
+        start = 0
+        while start < len(ops):  # consecutive writes of the same statement go together
+            sql = ops[start][0]
+            end = start
+            while end < len(ops) and ops[end][0] == sql:
+                end += 1
+            await db.executemany(sql, [params for _, params in ops[start:end]])
+            start = end
+        await db.commit()
+
+    async def _apply_singly(
+        self,
+        ops: Sequence[tuple[str, tuple[Any, ...]]],
+        members: Iterable[tuple[Any, ...]],
+        presence: dict[tuple[int, str], str],
+    ) -> None:
+        statements = [(_UPSERT_MEMBER, row) for row in members]
+        statements += [(_UPSERT_PRESENCE, (c, u, t)) for (c, u), t in presence.items()]
+        statements += list(ops)
+        failures = 0
+        for sql, params in statements:
+            try:
+                await self._db.execute(sql, params)
+                await self._db.commit()
+            except Exception:
+                failures += 1
+                await self._db.rollback()
+                logger.exception("dropped one write that the database refused")
+        if statements and failures == len(statements):
+            raise StoreError("every write of the batch failed")
+
+    # --- conversations ----------------------------------------------------------------------
+
+    async def _conversation(self, ref: ConversationRef) -> _ConversationRow:
+        key = ref.key()
+        row = self._conversations.get(key)
+        if row is not None:
+            return row
+        creating = self._creating.get(key)
+        if creating is not None:
+            return await asyncio.shield(creating)
+        future: asyncio.Future[_ConversationRow] = asyncio.get_running_loop().create_future()
+        self._creating[key] = future
+        try:
+            self._ops.append(
+                (
+                    "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
+                    (*key, int(ref.is_direct), _iso(utcnow())),
+                )
+            )
+            await self._commit()
+            async with self._db.execute(
+                "SELECT id, mode, instructions, size_notice_sent, context_from FROM conversations"
+                " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                key,
+            ) as cursor:
+                found = await cursor.fetchone()
+            if found is None:
+                raise StoreError(f"conversation {key} was not created")
+            conv_id, mode, instructions, notice, context_from = found
+            row = _ConversationRow(
+                id=int(conv_id),
+                settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice)),
+                context_from=int(context_from),
+            )
+            self._conversations[key] = row
+            future.set_result(row)
+            return row
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            del self._creating[key]
+
+    async def group_settings(self, conversation: ConversationRef) -> GroupSettings:
+        return (await self._conversation(conversation)).settings
+
+    async def _update_conversation(self, conversation: ConversationRef, **changes: Any) -> None:
+        row = await self._conversation(conversation)
+        values = {**asdict(row.settings), **changes}
+        row.settings = GroupSettings(values["mode"], values["instructions"], values["size_notice_sent"])
+        column = {"mode": "mode", "instructions": "instructions", "size_notice_sent": "size_notice_sent"}
+        for name, value in changes.items():
+            stored = value.value if isinstance(value, Mode) else value
+            self._ops.append((f"UPDATE conversations SET {column[name]} = ? WHERE id = ?", (stored, row.id)))
+        await self._commit()
+
+    async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None:
+        await self._update_conversation(conversation, mode=mode)
+
+    async def set_instructions(self, conversation: ConversationRef, text: str) -> None:
+        await self._update_conversation(conversation, instructions=clean_text(text, 4000))
+
+    async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None:
+        await self._update_conversation(conversation, size_notice_sent=int(sent))
+
+    async def reset_context(self, conversation: ConversationRef) -> None:
+        row = await self._conversation(conversation)
+        await self._settled()
+        async with self._db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (row.id,)
+        ) as cursor:
+            found = await cursor.fetchone()
+        row.context_from = int(found[0]) if found else 0
+        self._ops.append(
+            ("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
+        )
+        await self._commit()
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def _note_member(self, member: Member) -> None:
+        key = (member.platform, member.user_id)
+        facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
+        if self._members_seen.get(key) != facts:
+            self._members_seen[key] = facts
+            self._member_rows[key] = (*key, *facts, _iso(utcnow()))
+
+    async def add_message(self, message: Message) -> None:
+        row = await self._conversation(message.conversation)
+        author = message.author
+        self._note_member(author)
+        sent_at = _iso(message.sent_at)
+        self._presence[(row.id, author.user_id)] = sent_at
+        attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
+        self._ops.append(
+            (
+                _INSERT_MESSAGE,
+                (
+                    row.id,
+                    message.id,
+                    author.user_id,
+                    0,
+                    clean_text(message.text),
+                    sent_at,
+                    message.reply_to,
+                    attachments,
+                ),
+            )
+        )
+        await self._commit()
+
+    async def add_ai_message(
+        self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
+    ) -> None:
+        row = await self._conversation(conversation)
+        self._remember_ai_id(row.id, message_id)
+        self._ops.append(
+            (
+                _INSERT_MESSAGE,
+                (row.id, message_id, AI_AUTHOR, 1, clean_text(text), _iso(utcnow()), reply_to, None),
+            )
+        )
+        await self._commit()
+
+    def _remember_ai_id(self, conversation_id: int, message_id: str) -> None:
+        self._ai_ids[(conversation_id, message_id)] = None
+        if len(self._ai_ids) > 10_000:
+            self._ai_ids.popitem(last=False)
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        await self._settled()
+        async with self._db.execute(sql, params) as cursor:
+            found = await cursor.fetchone()
+        return tuple(found) if found is not None else None
+
+    async def has_message(self, conversation: ConversationRef, message_id: str) -> bool:
+        row = await self._conversation(conversation)
+        found = await self._one(
+            "SELECT 1 FROM messages WHERE conversation_id = ? AND message_id = ?", (row.id, message_id)
+        )
+        return found is not None
+
+    async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool:
+        row = await self._conversation(conversation)
+        if (row.id, message_id) in self._ai_ids:
+            return True
+        found = await self._one(
+            "SELECT from_ai FROM messages WHERE conversation_id = ? AND message_id = ?",
+            (row.id, message_id),
+        )
+        return bool(found and found[0])
+
+    async def edit_message(self, conversation: ConversationRef, message_id: str, text: str) -> None:
+        row = await self._conversation(conversation)
+        self._ops.append(
+            (
+                "UPDATE messages SET text = ?, edited_at = ? WHERE conversation_id = ? AND message_id = ?",
+                (clean_text(text), _iso(utcnow()), row.id, message_id),
+            )
+        )
+        await self._commit()
+
+    async def delete_message(self, conversation: ConversationRef, message_id: str) -> None:
+        row = await self._conversation(conversation)
+        self._ops.append(
+            (
+                "UPDATE messages SET deleted = 1, text = '' WHERE conversation_id = ? AND message_id = ?",
+                (row.id, message_id),
+            )
+        )
+        await self._commit()
+
+    async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
+        row = await self._conversation(conversation)
+        await self._settled()
+        async with self._db.execute(
+            "SELECT m.seq, m.message_id, m.from_ai, m.text,"
+            " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle)"
+            " FROM messages AS m LEFT JOIN members AS p"
+            "  ON p.platform = ? AND p.user_id = m.author_id"
+            " WHERE m.conversation_id = ? AND m.seq > ? AND m.deleted = 0"
+            " ORDER BY m.seq DESC LIMIT ?",
+            (conversation.platform, row.id, row.context_from, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            HistoryItem(seq, message_id, speaker, handle, text, bool(from_ai))
+            for seq, message_id, from_ai, text, speaker, handle in reversed(list(rows))
+        ]
+
+    # --- members and profiles ---------------------------------------------------------------
+
+    async def remember_member(self, conversation: ConversationRef, member: Member) -> None:
+        row = await self._conversation(conversation)
+        self._note_member(member)
+        self._presence[(row.id, member.user_id)] = _iso(utcnow())
+        await self._commit()
+
+    async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
+        row = await self._conversation(conversation)
+        self._ops.append(
+            (
+                "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
+                (row.id, member.user_id),
+            )
+        )
+        await self._commit()
+
+    async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
+        row = await self._conversation(conversation)
+        await self._settled()
+        async with self._db.execute(
+            "SELECT c.user_id, COALESCE(p.own_name, p.display_name), COALESCE(p.own_handle, p.handle),"
+            " COALESCE(p.own_photo, p.avatar_url)"
+            " FROM conversation_members AS c JOIN members AS p"
+            "  ON p.platform = ? AND p.user_id = c.user_id"
+            " WHERE c.conversation_id = ? AND p.is_bot = 0 ORDER BY c.last_seen DESC LIMIT ?",
+            (conversation.platform, row.id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [Profile(conversation.platform, uid, name, handle, photo) for uid, name, handle, photo in rows]
+
+    async def profile(self, platform: str, user_id: str) -> Profile | None:
+        found = await self._one(
+            "SELECT COALESCE(own_name, display_name), COALESCE(own_handle, handle),"
+            " COALESCE(own_photo, avatar_url) FROM members WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+        if found is None:
+            return None
+        return Profile(platform, user_id, found[0], found[1], found[2])
+
+    async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None:
+        column = _PROFILE_COLUMNS[field]
+        if value is not None:
+            value = clean_text(value, 200)
+        self._ops.append(
+            (
+                f"UPDATE members SET {column} = ? WHERE platform = ? AND user_id = ?",
+                (value, platform, user_id),
+            )
+        )
+        await self._commit()
+
+    async def forget_member(self, platform: str, user_id: str) -> int:
+        await self._settled()
+        async with self._tx:
+            cursor = await self._db.execute(
+                "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ?)",
+                (user_id, platform),
+            )
+            removed = cursor.rowcount
+            await self._db.execute(
+                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ?)",
+                (user_id, platform),
+            )
+            await self._db.execute(
+                "DELETE FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+            await self._db.execute(
+                "DELETE FROM usage WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+            await self._db.commit()
+        self._members_seen.pop((platform, user_id), None)
+        logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
+        return int(removed)
+
+    # --- usage ------------------------------------------------------------------------------
+
+    async def record_usage(
+        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
+    ) -> None:
+        self._ops.append(
+            (
+                "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens)"
+                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
+                " replies = replies + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+                " completion_tokens = completion_tokens + excluded.completion_tokens",
+                (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens),
+            )
+        )
+        await self._commit()
+
+    async def usage(self, platform: str, user_id: str, day: date) -> Usage:
+        found = await self._one(
+            "SELECT replies, prompt_tokens, completion_tokens FROM usage"
+            " WHERE platform = ? AND user_id = ? AND day = ?",
+            (platform, user_id, day.isoformat()),
+        )
+        if found is None:
+            return Usage(day)
+        return Usage(day, int(found[0]), int(found[1]), int(found[2]))

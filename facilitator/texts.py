@@ -1,0 +1,48 @@
+"""Everything the AI says on its own behalf (not the model's words), in one place."""
+
+from __future__ import annotations
+
+from facilitator.commands import COMMANDS
+from facilitator.model import Mode
+from facilitator.ports import Usage
+
+MODEL_FAILED = {
+    "rate_limited": "I'm getting too many requests right now. Please ask me again in a minute.",
+    "timeout": "Sorry, my model took too long to answer. Please try again in a moment.",
+    "unavailable": "Sorry, I can't reach my model right now. Please try again in a moment.",
+    "rejected": "Sorry, my model couldn't answer that one.",
+}
+CUT_OFF = " … (my answer was cut off, sorry)"
+
+
+def model_failed(kind: str) -> str:
+    return MODEL_FAILED.get(kind, MODEL_FAILED["unavailable"])
+
+
+def help_text(ai_name: str, mode: Mode, is_direct: bool) -> str:
+    lines = [f"I'm {ai_name}, an AI in this chat."]
+    if is_direct:
+        lines.append("Here, I answer every message.")
+    elif mode is Mode.OFF:
+        lines.append("I'm switched off in this group: I only answer commands.")
+    else:
+        lines.append(f'I answer when you mention me, reply to me, or start with my name ("{ai_name}, ...").')
+    lines.append("Commands:")
+    lines.extend(f"  {spec.usage} — {spec.summary}" for spec in COMMANDS)
+    return "\n".join(lines)
+
+
+def size_notice(ai_name: str, count: int, limit: int) -> str:
+    return (
+        f"This conversation has {count} people, and I take part in groups of up to {limit}, "
+        f"so I'll stay out of it here. A smaller group or a thread works."
+    )
+
+
+def usage_text(usage: Usage) -> str:
+    tokens = usage.prompt_tokens + usage.completion_tokens
+    answers = "answer" if usage.replies == 1 else "answers"
+    return (
+        f"Today ({usage.day.isoformat()}, UTC) I've given you {usage.replies} {answers}, "
+        f"using {tokens} tokens. The count resets at midnight UTC."
+    )
