@@ -168,15 +168,13 @@ class ShellAdapter:
         if matched:
             self.group.speaker = matched.group(1)
             line = matched.group(2)
+        words = line[1:].split(maxsplit=1) if line.startswith("/") else []
+        if words and words[0].lower() in _SHELL_COMMANDS:
+            await self._shell_command(words[0].lower(), words[1].strip() if len(words) > 1 else "")
+            return
         speaker = self.group.member(self.group.speaker or "you")
         self.group.speaker = speaker.display_name
         if line.startswith("/"):
-            words = line[1:].split(maxsplit=1)
-            name = words[0].lower() if words else ""
-            argument = words[1].strip() if len(words) > 1 else ""
-            if name in _SHELL_COMMANDS:
-                await self._shell_command(name, argument)
-                return
             await self._core.handle(
                 CommandReceived(self.group.conversation, speaker, line[1:], self.group.next_id("m")),
                 self,

@@ -149,13 +149,7 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 async def _check(settings: Settings, args: argparse.Namespace) -> int:
     problems = 0
     print(f"settings: OK ({settings.config_file or 'no config file, defaults and environment'})")
-    try:
-        store = await SqliteStore.open(settings.store.sqlite_path(), migrate=False)
-        print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
-        await store.close()
-    except StoreError as exc:
-        print(f"database: PROBLEM: {exc}")
-        problems += 1
+    problems += await _check_database(settings.store.sqlite_path())
     problems += await _check_model(settings)
     platforms = settings.configured_platforms()
     print(f"platforms: {', '.join(platforms) if platforms else 'none configured (the local shell works)'}")
@@ -165,6 +159,23 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         else f"verdict: NOT READY ({problems} problem{'s' if problems > 1 else ''})"
     )
     return 0 if problems == 0 else 1
+
+
+async def _check_database(path: str) -> int:
+    if path != ":memory:" and not await asyncio.to_thread(Path(path).exists):
+        print(f"database: OK ({path} will be created at the first start)")
+        return 0
+    try:
+        store = await SqliteStore.open(path, migrate=False)
+    except StoreError as exc:
+        if "needs migrating" in str(exc):
+            print(f"database: OK ({path}; its schema is updated at start or by `parley migrate`)")
+            return 0
+        print(f"database: PROBLEM: {exc}")
+        return 1
+    print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
+    await store.close()
+    return 0
 
 
 async def _check_model(settings: Settings) -> int:

@@ -1,0 +1,138 @@
+"""The `parley` command as an operator runs it: a real process against the loopback model."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.fakes.openai_server import FakeOpenAI, Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def parley(*args: str, env: dict[str, str], cwd: Path, stdin: bytes = b"") -> tuple[int, str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
+    environment.update({"PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost"}, **env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=environment,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def endpoint(server: FakeOpenAI) -> dict[str, str]:
+    return {
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "PARLEY_LLM__PROVIDER": "openai",
+    }
+
+
+async def test_shell_script_prints_what_the_ai_did(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    fake_model.script("Try the museum.", "It opens at ten.")
+    script = tmp_path / "chat.txt"
+    script.write_text(
+        "# comments are skipped\nalice: hi all\nbob: @parley ideas for Saturday?\n"
+        "alice: nice\nalice: Parley, when does it open?\n/usage\n",
+        encoding="utf-8",
+    )
+    code, out, err = await parley("shell", "--script", str(script), env=endpoint(fake_model), cwd=tmp_path)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["Parley: Try the museum.", "Parley: It opens at ten."]
+    assert lines[2].startswith("Parley: Today (") and "1 answer" in lines[2]  # /usage by alice
+    assert (tmp_path / "parley.db").exists()
+
+
+async def test_migrate_creates_and_then_finds_the_schema_current(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/data/p.db"}
+    code, out, _ = await parley("migrate", env=env, cwd=tmp_path)
+    assert code == 0 and "applied step(s) 1" in out
+    code, out, _ = await parley("migrate", env=env, cwd=tmp_path)
+    assert code == 0 and "up to date" in out
+
+
+async def test_check_reaches_the_model_and_says_ready(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    code, out, _ = await parley("check", env=endpoint(fake_model), cwd=tmp_path)
+    assert code == 0, out
+    assert "model: OK (gpt-4o-mini at " in out
+    assert out.strip().endswith("verdict: ready")
+
+
+async def test_check_says_not_ready_when_the_model_is_down(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    fake_model.default = Reply(status=500)
+    code, out, _ = await parley(
+        "check", env={**endpoint(fake_model), "PARLEY_LLM__MAX_RETRIES": "0"}, cwd=tmp_path
+    )
+    assert code == 1
+    assert "model: PROBLEM: the endpoint did not answer (unavailable)" in out
+    assert "verdict: NOT READY (1 problem)" in out
+
+
+async def test_a_wrong_setting_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    code, _out, err = await parley("check", env={"PARLEY_GROUPS__SIZE_LIMIT": "-3"}, cwd=tmp_path)
+    assert code == 2
+    assert "setting groups.size_limit: Input should be greater than or equal to 0" in err
+    assert "Traceback" not in err
+
+
+async def test_no_model_configured_says_how_to_configure_one(tmp_path: Path) -> None:
+    code, _out, err = await parley(
+        "shell", "--script", "/dev/null", env={"PARLEY_LLM__PROVIDER": "openai"}, cwd=tmp_path
+    )
+    assert code == 2
+    assert "no model is configured: set OPENAI_API_KEY" in err
+    assert "Traceback" not in err
+
+
+async def test_run_serves_healthz_on_port_and_stops_cleanly(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
+    environment.update(
+        endpoint(fake_model), PYTHONPATH=str(ROOT), PORT=str(port), PARLEY_HTTP__HOST="127.0.0.1"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        body = b""
+        for _ in range(100):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            body = await reader.read()
+            writer.close()
+            break
+        assert body.startswith(b"HTTP/1.1 200")
+        assert b'"status": "ok"' in body
+    finally:
+        process.terminate()
+        _, err = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, err.decode()
+    assert "No chat platform is configured yet" in err.decode()

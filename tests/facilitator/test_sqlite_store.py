@@ -1,0 +1,131 @@
+"""The SQLite store: migrations, re-opening, group commit, odd text, isolation between groups."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from facilitator.migrations import LATEST
+from facilitator.model import ConversationRef, Member, Message, Mode
+from facilitator.sqlite_store import SqliteStore, StoreError
+
+GROUP_A = ConversationRef("shell", "a")
+GROUP_B = ConversationRef("shell", "b")
+ALICE = Member("shell", "alice", "Alice", "alice")
+
+
+def message(
+    number: int, text: str, conversation: ConversationRef = GROUP_A, author: Member = ALICE
+) -> Message:
+    return Message(f"m{number}", conversation, author, text)
+
+
+async def test_migrates_an_empty_file_and_reopens_it_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    store = await SqliteStore.open(path)
+    assert store.applied_migrations == list(range(1, LATEST + 1))
+    assert await store.schema_version() == LATEST
+    await store.add_message(message(1, "kept across restarts"))
+    await store.set_mode(GROUP_A, Mode.OFF)
+    await store.close()
+
+    again = await SqliteStore.open(path)
+    assert again.applied_migrations == []
+    assert [item.text for item in await again.history(GROUP_A, 10)] == ["kept across restarts"]
+    assert (await again.group_settings(GROUP_A)).mode is Mode.OFF
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    await again.close()
+
+
+async def test_an_unmigrated_database_is_refused_when_migrating_is_not_allowed(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="parley migrate"):
+        await SqliteStore.open(tmp_path / "old.db", migrate=False)
+
+
+async def test_a_database_from_a_newer_parley_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {LATEST + 1}")
+    with pytest.raises(StoreError, match="upgrade Parley"):
+        await SqliteStore.open(path)
+
+
+async def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database" * 100)
+    with pytest.raises(StoreError):
+        await SqliteStore.open(path)
+
+
+async def test_many_concurrent_writes_keep_their_order_and_are_all_durable(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    await asyncio.gather(*(store.add_message(message(i, f"line {i}")) for i in range(500)))
+    history = await store.history(GROUP_A, 1000)
+    assert [item.text for item in history] == [f"line {i}" for i in range(500)]
+    with sqlite3.connect(tmp_path / "parley.db") as raw:  # committed, visible to another connection
+        assert raw.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 500
+
+
+async def test_a_repeated_platform_id_is_stored_once(store: SqliteStore) -> None:
+    await store.add_message(message(1, "first delivery"))
+    await store.add_message(message(1, "redelivered"))
+    assert [item.text for item in await store.history(GROUP_A, 10)] == ["first delivery"]
+    assert await store.has_message(GROUP_A, "m1")
+    assert not await store.has_message(GROUP_B, "m1")
+
+
+async def test_odd_text_is_stored_and_one_bad_row_loses_nothing_else(store: SqliteStore) -> None:
+    odd = ["nul\x00inside", "lone surrogate \ud800 here", "emoji 👍🏽 and rtl \u202e", "x" * 200_000]
+    await asyncio.gather(*(store.add_message(message(i, text)) for i, text in enumerate(odd)))
+    texts = [item.text for item in await store.history(GROUP_A, 10)]
+    assert texts[0] == "nul\x00inside"
+    assert texts[1] == "lone surrogate ? here"
+    assert texts[2] == odd[2]
+    assert len(texts[3]) == 100_000
+
+
+async def test_history_is_per_conversation(store: SqliteStore) -> None:
+    await store.add_message(message(1, "said in A"))
+    await store.add_message(message(2, "said in B", GROUP_B))
+    assert [i.text for i in await store.history(GROUP_A, 10)] == ["said in A"]
+    assert [i.text for i in await store.history(GROUP_B, 10)] == ["said in B"]
+    thread = ConversationRef("shell", "a", "t1")
+    assert await store.history(thread, 10) == []
+
+
+async def test_edits_and_deletions_change_what_the_model_will_see(store: SqliteStore) -> None:
+    await store.add_message(message(1, "typo"))
+    await store.add_message(message(2, "regret"))
+    await store.edit_message(GROUP_A, "m1", "fixed")
+    await store.delete_message(GROUP_A, "m2")
+    assert [i.text for i in await store.history(GROUP_A, 10)] == ["fixed"]
+
+
+async def test_the_window_query_uses_the_index_not_a_scan(store: SqliteStore, tmp_path: Path) -> None:
+    await store.add_message(message(1, "x"))
+    with sqlite3.connect(tmp_path / "parley.db") as raw:
+        plan = raw.execute(
+            "EXPLAIN QUERY PLAN SELECT m.seq FROM messages AS m WHERE m.conversation_id = 1"
+            " AND m.seq > 0 AND m.deleted = 0 ORDER BY m.seq DESC LIMIT 200"
+        ).fetchall()
+    details = " ".join(row[-1] for row in plan)
+    assert "USING INDEX messages_by_conversation" in details or "USING INTEGER PRIMARY KEY" in details
+    assert "TEMP B-TREE" not in details
+
+
+async def test_members_are_the_humans_of_that_conversation(store: SqliteStore) -> None:
+    bot = Member("shell", "bot", "Helper", is_bot=True)
+    bob = Member("shell", "bob", "Bob")
+    await store.add_message(message(1, "hi"))
+    await store.add_message(message(2, "beep", author=bot))
+    await store.add_message(message(3, "hello", GROUP_B, author=bob))
+    assert [p.name for p in await store.members(GROUP_A, 10)] == ["Alice"]
+    await store.set_profile_field("shell", "alice", "name", "Ally")
+    assert [p.name for p in await store.members(GROUP_A, 10)] == ["Ally"]
+    await store.set_profile_field("shell", "alice", "name", None)
+    assert [p.name for p in await store.members(GROUP_A, 10)] == ["Alice"]

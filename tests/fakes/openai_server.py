@@ -1,0 +1,187 @@
+"""A loopback OpenAI-compatible server for tests: the real `openai` client talks to it over HTTP.
+
+It speaks Chat Completions, streamed (server-sent events) or not, with tool calls, and can be
+scripted reply by reply: a text, an HTTP error (429 with Retry-After, 500), a delay before the
+answer (for timeouts), a delay between chunks, or a connection dropped mid-stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Reply:
+    text: str | Callable[[dict[str, Any]], str] = "Hello from the fake model."
+    status: int = 200
+    delay: float = 0.0  # before anything is sent
+    chunk_delay: float = 0.0  # between streamed chunks
+    chunk_size: int = 8  # characters per streamed chunk
+    drop_after_chunks: int | None = None  # close the connection mid-stream
+    tool_calls: list[dict[str, Any]] | None = None  # [{"name": ..., "arguments": {...}}]
+    retry_after: float | None = None
+
+
+@dataclass
+class Received:
+    body: dict[str, Any]
+    at: float  # time.perf_counter() when the request arrived
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+    @property
+    def text(self) -> str:
+        """Everything the model was shown, for assertions about the context."""
+        return "\n".join(str(m.get("content", "")) for m in self.messages)
+
+
+@dataclass
+class FakeOpenAI:
+    default: Reply = field(default_factory=Reply)
+    replies: deque[Reply] = field(default_factory=deque)
+    received: list[Received] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *replies: Reply | str) -> None:
+        """Queue replies for the next requests (then the default again)."""
+        for reply in replies:
+            self.replies.append(Reply(text=reply) if isinstance(reply, str) else reply)
+
+    async def start(self) -> FakeOpenAI:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.perf_counter()
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return _error(400, "invalid JSON body", "invalid_request_error")
+        self.received.append(Received(body, arrived))
+        self.arrived.set()
+        reply = self.replies.popleft() if self.replies else self.default
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.status != 200:
+            headers = {"retry-after": str(reply.retry_after)} if reply.retry_after is not None else {}
+            kind = "rate_limit_exceeded" if reply.status == 429 else "server_error"
+            return _error(reply.status, f"scripted {reply.status}", kind, headers)
+        text = reply.text(body) if callable(reply.text) else reply.text
+        completion_id = f"chatcmpl-{next(self._ids)}"
+        if body.get("stream"):
+            return await self._stream(request, body, reply, text, completion_id)
+        message: dict[str, Any] = {"role": "assistant", "content": text if not reply.tool_calls else None}
+        if reply.tool_calls:
+            message["tool_calls"] = [_tool_call(i, call) for i, call in enumerate(reply.tool_calls)]
+        return web.json_response(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+                    }
+                ],
+                "usage": _usage(body, text),
+            }
+        )
+
+    async def _stream(
+        self, request: web.Request, body: dict[str, Any], reply: Reply, text: str, completion_id: str
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        model = body.get("model", "fake-model")
+
+        async def send(delta: dict[str, Any], finish: str | None = None) -> None:
+            chunk = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+        await send({"role": "assistant", "content": ""})
+        pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
+        for number, piece in enumerate(pieces):
+            if reply.drop_after_chunks is not None and number >= reply.drop_after_chunks:
+                assert request.transport is not None
+                request.transport.close()
+                return response
+            if reply.chunk_delay:
+                await asyncio.sleep(reply.chunk_delay)
+            await send({"content": piece})
+        for index, call in enumerate(reply.tool_calls or []):
+            await send({"tool_calls": [{**_tool_call(index, call), "index": index}]})
+        await send({}, "tool_calls" if reply.tool_calls else "stop")
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [],
+                "usage": _usage(body, text),
+            }
+            await response.write(f"data: {json.dumps(usage)}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+
+def _tool_call(index: int, call: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"call_{index}",
+        "type": "function",
+        "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}))},
+    }
+
+
+def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4 + 1
+    completion = len(text) // 4 + 1
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(
+        {"error": {"message": message, "type": kind, "code": kind}}, status=status, headers=headers
+    )
