@@ -161,6 +161,7 @@ class Facilitator:
         )
         decision = decide(facts)
         logger.info("message %s in %s: %s", message.id, conversation.chat_id, decision.value)
+        logger.debug("text of %s: %r", message.id, message.text)
         if decision is Decision.ANSWER:
             if settings.size_notice_sent:
                 await self._store.set_size_notice(conversation, False)
@@ -196,7 +197,15 @@ class Facilitator:
     async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
         async with state.lock:
             while state.pending:
-                await self._answer_pending(conversation, state, adapter)
+                try:
+                    await self._answer_pending(conversation, state, adapter)
+                except Exception:  # the store or the adapter broke: say so, keep the bot alive
+                    logger.exception("answering in %s failed", conversation.chat_id)
+                    target = state.pending[-1] if state.pending else None
+                    state.pending.clear()
+                    reply_to = target.id if target else None
+                    failed = SendMessage(conversation, texts.model_failed("unavailable"), reply_to=reply_to)
+                    await self._perform(adapter, failed)
         if self._conversations.get(conversation.key()) is state and not state.pending:
             del self._conversations[conversation.key()]  # memory only for active conversations
 

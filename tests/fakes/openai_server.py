@@ -55,6 +55,8 @@ class FakeOpenAI:
     port: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests answered at the same time
 
     @property
     def base_url(self) -> str:
@@ -84,6 +86,14 @@ class FakeOpenAI:
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         arrived = time.perf_counter()
         try:
             body = await request.json()

@@ -1,0 +1,96 @@
+"""The facilitator with a recording adapter: ordering, concurrency, duplicates, failures, isolation."""
+
+from __future__ import annotations
+
+import asyncio
+
+from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.llm import OpenAIChatModel
+from facilitator.model import ConversationRef, Member, Message, MessageReceived, ShowTyping
+from facilitator.sqlite_store import SqliteStore
+from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.recording_adapter import RecordingAdapter
+
+ALICE = Member("test", "alice", "Alice", "alice")
+
+
+def addressed(
+    number: int, chat: str = "g1", text: str = "@parley hi", direct: bool = False
+) -> MessageReceived:
+    conversation = ConversationRef("test", chat, is_direct=direct)
+    return MessageReceived(Message(f"m{number}", conversation, ALICE, text, mentions_ai=True))
+
+
+async def test_model_calls_are_capped_across_conversations(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    fake_model.default = Reply(text="ok", delay=0.2)
+    core = Facilitator(FacilitatorConfig(max_concurrent_calls=2), store, model)
+    adapter = RecordingAdapter()
+    await asyncio.gather(*(core.handle(addressed(i, chat=f"g{i}"), adapter) for i in range(6)))
+    await core.idle()
+    assert adapter.texts == ["ok"] * 6
+    assert fake_model.max_in_flight == 2
+
+
+async def test_different_conversations_are_answered_concurrently(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    fake_model.default = Reply(text="ok", delay=0.2)
+    core = Facilitator(FacilitatorConfig(max_concurrent_calls=8), store, model)
+    adapter = RecordingAdapter()
+    await asyncio.gather(*(core.handle(addressed(i, chat=f"g{i}"), adapter) for i in range(4)))
+    await core.idle()
+    assert fake_model.max_in_flight == 4
+
+
+async def test_a_redelivered_message_is_not_answered_twice_even_after_a_restart(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    adapter = RecordingAdapter()
+    core = Facilitator(FacilitatorConfig(), store, model)
+    await core.handle(addressed(1), adapter)
+    await core.handle(addressed(1), adapter)
+    await core.idle()
+    restarted = Facilitator(FacilitatorConfig(), store, model)  # same database, fresh memory
+    await restarted.handle(addressed(1), adapter)
+    await restarted.idle()
+    assert len(adapter.texts) == 1
+    assert len(fake_model.received) == 1
+
+
+async def test_a_platform_failure_is_logged_and_the_core_goes_on(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(), store, model)
+    broken = RecordingAdapter(fail_sends=True)
+    await core.handle(addressed(1), broken)
+    await core.idle()
+    working = RecordingAdapter()
+    await core.handle(addressed(2), working)
+    await core.idle()
+    assert working.texts == ["Hello from the fake model."]
+
+
+async def test_typing_is_shown_while_it_thinks(store: SqliteStore, model: OpenAIChatModel) -> None:
+    core = Facilitator(FacilitatorConfig(), store, model)
+    adapter = RecordingAdapter()
+    await core.handle(addressed(1), adapter)
+    await core.idle()
+    assert any(isinstance(action, ShowTyping) for action in adapter.actions)
+
+
+async def test_nothing_said_in_one_group_reaches_another_or_leaves_a_direct_chat(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(), store, model)
+    adapter = RecordingAdapter()
+    await core.handle(addressed(1, chat="dm-alice", text="canary-DM-7f3a", direct=True), adapter)
+    await core.handle(addressed(2, chat="group-a", text="@parley canary-A-91bc"), adapter)
+    await core.idle()
+    await core.handle(addressed(3, chat="group-b", text="@parley what did you hear?"), adapter)
+    await core.idle()
+    for_b = fake_model.received[-1].text
+    assert "canary-DM-7f3a" not in for_b and "canary-A-91bc" not in for_b
+    for_a = fake_model.received[1].text
+    assert "canary-DM-7f3a" not in for_a
