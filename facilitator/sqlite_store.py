@@ -98,14 +98,17 @@ class SqliteStore:
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         try:
             db = await aiosqlite.connect(location)
+        except Exception as exc:
+            raise StoreError(f"cannot open the database {location!r}: {exc}") from exc
+        try:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA foreign_keys = OFF")
+            store = cls(db, location)
+            version = await store.schema_version()
         except Exception as exc:
-            raise StoreError(f"cannot open the database {location!r}: {exc}") from exc
-        store = cls(db, location)
-        version = await store.schema_version()
+            await db.close()
+            raise StoreError(f"cannot use the database {location!r}: {exc}") from exc
         if version > LATEST:
             await db.close()
             raise StoreError(
@@ -113,7 +116,11 @@ class SqliteStore:
                 f"Parley knows ({LATEST}): upgrade Parley"
             )
         if migrate:
-            store.applied_migrations = await store.migrate()
+            try:
+                store.applied_migrations = await store.migrate()
+            except Exception as exc:
+                await db.close()
+                raise StoreError(f"cannot migrate the database {location!r}: {exc}") from exc
         elif version < LATEST:
             await db.close()
             raise StoreError(f"the database {location!r} needs migrating: run `parley migrate`")
