@@ -12,16 +12,20 @@ from tests.fakes.openai_server import FakeOpenAI, Reply
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without Parley's settings, plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
+    return {**clean, "PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost", **env}
+
+
 async def parley(*args: str, env: dict[str, str], cwd: Path, stdin: bytes = b"") -> tuple[int, str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
-    environment.update({"PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost"}, **env)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         *args,
         cwd=cwd,
-        env=environment,
+        env=environment(env),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -102,17 +106,14 @@ async def test_run_serves_healthz_on_port_and_stops_cleanly(fake_model: FakeOpen
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
-    environment.update(
-        endpoint(fake_model), PYTHONPATH=str(ROOT), PORT=str(port), PARLEY_HTTP__HOST="127.0.0.1"
-    )
+    env = environment({**endpoint(fake_model), "PORT": str(port), "PARLEY_HTTP__HOST": "127.0.0.1"})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
         cwd=tmp_path,
-        env=environment,
+        env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import OpenAIChatModel
 from facilitator.model import ConversationRef, Member, Message, MessageReceived, ShowTyping
@@ -21,27 +23,22 @@ def addressed(
     return MessageReceived(Message(f"m{number}", conversation, ALICE, text, mentions_ai=True))
 
 
-async def test_model_calls_are_capped_across_conversations(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+@pytest.mark.parametrize(("cap", "conversations", "most_at_once"), [(2, 6, 2), (8, 4, 4)])
+async def test_conversations_are_answered_concurrently_up_to_the_cap(
+    store: SqliteStore,
+    model: OpenAIChatModel,
+    fake_model: FakeOpenAI,
+    cap: int,
+    conversations: int,
+    most_at_once: int,
 ) -> None:
     fake_model.default = Reply(text="ok", delay=0.2)
-    core = Facilitator(FacilitatorConfig(max_concurrent_calls=2), store, model)
+    core = Facilitator(FacilitatorConfig(max_concurrent_calls=cap), store, model)
     adapter = RecordingAdapter()
-    await asyncio.gather(*(core.handle(addressed(i, chat=f"g{i}"), adapter) for i in range(6)))
+    await asyncio.gather(*(core.handle(addressed(i, chat=f"g{i}"), adapter) for i in range(conversations)))
     await core.idle()
-    assert adapter.texts == ["ok"] * 6
-    assert fake_model.max_in_flight == 2
-
-
-async def test_different_conversations_are_answered_concurrently(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
-) -> None:
-    fake_model.default = Reply(text="ok", delay=0.2)
-    core = Facilitator(FacilitatorConfig(max_concurrent_calls=8), store, model)
-    adapter = RecordingAdapter()
-    await asyncio.gather(*(core.handle(addressed(i, chat=f"g{i}"), adapter) for i in range(4)))
-    await core.idle()
-    assert fake_model.max_in_flight == 4
+    assert adapter.texts == ["ok"] * conversations
+    assert fake_model.max_in_flight == most_at_once
 
 
 async def test_a_redelivered_message_is_not_answered_twice_even_after_a_restart(
