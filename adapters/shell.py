@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 import sys
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -55,6 +56,8 @@ class ShellGroup:
     authors: dict[str, str] = field(default_factory=dict)  # message id -> speaker name
     last_ai_message: str | None = None
     counter: int = 0
+    # Ids must not repeat across sessions on the same database, or new lines look redelivered.
+    session: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def conversation(self) -> ConversationRef:
@@ -88,7 +91,7 @@ class ShellGroup:
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
-        return f"{prefix}{self.counter}"
+        return f"{prefix}{self.counter}.{self.session}"
 
     @property
     def humans(self) -> int:

@@ -199,3 +199,12 @@ async def test_usage_counts_the_answers_given(shell: Shell, fake_model: FakeOpen
 async def test_an_unknown_command_gets_a_clear_answer(shell: Shell, fake_model: FakeOpenAI) -> None:
     out = await shell.say("alice: /dance now")
     assert ai_lines(out) == ["Parley: I don't know the command `dance`. Try `help`."]
+
+
+async def test_a_second_session_on_the_same_database_is_answered(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    first = Shell(facilitator)
+    assert ai_lines(await first.say("alice: @parley hello")) == ["Parley: Hello from the fake model."]
+    second = Shell(facilitator)  # a new `parley shell` on the same chat and database
+    assert ai_lines(await second.say("alice: @parley hello again")) == ["Parley: Hello from the fake model."]
