@@ -90,7 +90,7 @@ class Facilitator:
         self._counter = counter or EstimatingCounter()
         self._slots = asyncio.Semaphore(config.max_concurrent_calls)
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
-        self._member_counts: dict[tuple[str, str, str], tuple[float, int | None]] = {}
+        self._member_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         self._commands = CommandHandler(store, config.ai_name, config.default_mode)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -173,6 +173,8 @@ class Facilitator:
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation
+        if event.author.is_bot:  # bots cannot drive the AI, not even through commands
+            return
         if event.message_id and self._already_seen(conversation, event.message_id):
             return
         state = self._state(conversation)
@@ -308,6 +310,9 @@ class Facilitator:
             logger.warning("could not count members of %s", conversation.chat_id, exc_info=True)
             count = cached[1] if cached else None
         self._member_counts[key] = (now, count)
+        self._member_counts.move_to_end(key)
+        if len(self._member_counts) > self.config.seen_ids:  # only recently active groups
+            self._member_counts.popitem(last=False)
         return count
 
     def _already_seen(self, conversation: ConversationRef, message_id: str) -> bool:
@@ -344,8 +349,15 @@ class Facilitator:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def close(self) -> None:
-        await self.idle()
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        """Let answers under way finish, for a while; then stop them (a PaaS stops us soon)."""
+        try:
+            await asyncio.wait_for(self.idle(), timeout=grace_seconds)
+        except TimeoutError:
+            logger.warning("stopping %d unfinished task(s) at shutdown", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 def _with_reply_flag(message: Message) -> Message:

@@ -208,3 +208,11 @@ async def test_a_second_session_on_the_same_database_is_answered(
     assert ai_lines(await first.say("alice: @parley hello")) == ["Parley: Hello from the fake model."]
     second = Shell(facilitator)  # a new `parley shell` on the same chat and database
     assert ai_lines(await second.say("alice: @parley hello again")) == ["Parley: Hello from the fake model."]
+
+
+async def test_a_bot_cannot_drive_it_through_commands(shell: Shell, fake_model: FakeOpenAI) -> None:
+    out = await shell.say(
+        "alice: hi", "/bot spambot", "/admin spambot", "spambot: /mode off", "spambot: /help"
+    )
+    assert out == ""
+    assert ai_lines(await shell.say("alice: @parley still on?")) == ["Parley: Hello from the fake model."]

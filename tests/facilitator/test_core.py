@@ -91,3 +91,16 @@ async def test_nothing_said_in_one_group_reaches_another_or_leaves_a_direct_chat
     assert "canary-DM-7f3a" not in for_b and "canary-A-91bc" not in for_b
     for_a = fake_model.received[1].text
     assert "canary-DM-7f3a" not in for_a
+
+
+async def test_shutdown_stops_an_answer_that_would_take_too_long(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    fake_model.default = Reply(text="too late", delay=3.0)
+    core = Facilitator(FacilitatorConfig(), store, model)
+    adapter = RecordingAdapter()
+    await core.handle(addressed(1), adapter)
+    await asyncio.sleep(0.05)
+    await core.close(grace_seconds=0.2)
+    assert adapter.texts == []
+    assert core._tasks == set()
