@@ -137,3 +137,17 @@ async def test_run_serves_healthz_on_port_and_stops_cleanly(fake_model: FakeOpen
         _, err = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, err.decode()
     assert "No chat platform is configured yet" in err.decode()
+
+
+async def test_secrets_never_reach_the_logs_even_at_debug(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    secret = "sk-canary-5d41402abc4b2a76"
+    script = tmp_path / "chat.txt"
+    script.write_text("alice: @parley hello\n", encoding="utf-8")
+    env = {**endpoint(fake_model), "OPENAI_API_KEY": secret, "PARLEY_LOG__LEVEL": "DEBUG"}
+    code, out, err = await parley("shell", "--script", str(script), "--verbose", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "facilitator.core" in err  # the debug log did run
+    assert secret not in out and secret not in err
+    code, out, err = await parley("check", env={**env, "PARLEY_LOG__FORMAT": "json"}, cwd=tmp_path)
+    assert code == 0
+    assert secret not in out and secret not in err

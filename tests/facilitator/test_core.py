@@ -104,3 +104,21 @@ async def test_shutdown_stops_an_answer_that_would_take_too_long(
     await core.close(grace_seconds=0.2)
     assert adapter.texts == []
     assert core._tasks == set()
+
+
+async def test_edits_and_deletions_reach_the_context(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    from facilitator.model import MessageDeleted, MessageEdited
+
+    core = Facilitator(FacilitatorConfig(), store, model)
+    adapter = RecordingAdapter()
+    group = ConversationRef("test", "g1")
+    await core.handle(MessageReceived(Message("e1", group, ALICE, "meet at 5pm")), adapter)
+    await core.handle(MessageReceived(Message("e2", group, ALICE, "my phone is 555-0100")), adapter)
+    await core.handle(MessageEdited(group, "e1", "meet at 6pm"), adapter)
+    await core.handle(MessageDeleted(group, "e2"), adapter)
+    await core.handle(addressed(3, text="@parley when do we meet?"), adapter)
+    await core.idle()
+    seen = fake_model.received[-1].text
+    assert "meet at 6pm" in seen and "5pm" not in seen and "555-0100" not in seen
