@@ -5,8 +5,9 @@ Lines are `name: text` (the speaker becomes `name`) or plain text (the last spea
 A line starting with `/` is a Parley command sent by the current speaker, except the shell's
 own: `/as NAME`, `/join NAME`, `/leave NAME`, `/bot NAME`, `/admin NAME`, `/quit`.
 
-In script mode each line waits for the AI to finish before the next, so a transcript replays
-the same way every time; `feed` without waiting is what a burst looks like.
+Each line waits for the AI to finish before the next (a transcript replays the same way every
+time, and the terminal shows the answer before the next prompt); `feed` without waiting is what
+a burst looks like.
 """
 
 from __future__ import annotations
@@ -239,9 +240,12 @@ class ShellAdapter:
             f"Parley shell: type `name: message` to speak as someone, @{self.ai_name} to address "
             f"the AI, /help for commands, /quit to leave.\n"
         )
+        prompt = source.isatty()
         while not self.quit:
+            if prompt:  # like any chat prompt: who you are typing as
+                self._write(f"{self.group.speaker or 'you'}> ")
             line = await asyncio.to_thread(source.readline)
             if not line:
                 break
             await self.feed(line)
-        await self._core.idle()
+            await self._core.idle()  # the AI's answer appears before the next prompt

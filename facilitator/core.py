@@ -181,6 +181,8 @@ class Facilitator:
         async with state.lock:  # in order with the answers of this conversation
             await self._store.remember_member(conversation, event.author)
             outcome = await self._commands.run(event)
+        if not state.pending and (state.responder is None or state.responder.done()):
+            self._conversations.pop(conversation.key(), None)
         private_to = event.author if outcome.private else None
         await self._perform(
             adapter,

@@ -216,3 +216,17 @@ async def test_a_bot_cannot_drive_it_through_commands(shell: Shell, fake_model: 
     )
     assert out == ""
     assert ai_lines(await shell.say("alice: @parley still on?")) == ["Parley: Hello from the fake model."]
+
+
+async def test_the_interactive_shell_answers_each_line_before_reading_the_next(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    import io
+
+    fake_model.script("Hi Bob!")
+    shell = Shell(facilitator)
+    typed = io.StringIO("alice: hello all\nbob: @parley hi\n/quit\nalice: never read\n")
+    await shell.adapter.run_interactive(typed)
+    out = shell.out.getvalue()
+    assert out.splitlines()[1:] == ["Parley: Hi Bob!"]
+    assert len(fake_model.received) == 1
