@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from facilitator.model import Profile
 from facilitator.ports import ChatTurn, HistoryItem
@@ -36,11 +36,18 @@ def _quote(value: str, limit: int) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def human_line(item: HistoryItem) -> str:
-    """One message as a JSON object on one line: speaker, handle, text."""
+def human_line(item: HistoryItem, replying_to: str | None = None) -> str:
+    """One message as a JSON object on one line: speaker, handle, text, and what it answers."""
     handle = f',"handle":{_quote(item.handle, MAX_NAME)}' if item.handle else ""
+    reply = f',"replying_to":{_quote(replying_to, MAX_NAME)}' if replying_to else ""
+    attached = (
+        ',"attached":[' + ",".join(_quote(a, MAX_NAME) for a in item.attachments[:10]) + "]"
+        if item.attachments
+        else ""
+    )
     return (
-        f'{{"from":{_quote(item.speaker, MAX_NAME)}{handle},"text":{_quote(item.text, MAX_MESSAGE_CHARS)}}}'
+        f'{{"from":{_quote(item.speaker, MAX_NAME)}{handle}{reply},'
+        f'"text":{_quote(item.text, MAX_MESSAGE_CHARS)}{attached}}}'
     )
 
 
@@ -85,13 +92,15 @@ def build_context(
     system = system_prompt(spec, members)
     budget = spec.budget_tokens - counter.count(system) - TURN_OVERHEAD
     # Walk back from the newest message, keeping whole lines while they fit.
+    speakers = {item.message_id: (spec.ai_name if item.from_ai else item.speaker) for item in history}
     kept: list[tuple[bool, str]] = []
     for item in reversed(history):
-        line = item.text if item.from_ai else human_line(item)
+        replying_to = speakers.get(item.reply_to) if item.reply_to else None
+        line = item.text if item.from_ai else human_line(item, replying_to)
         cost = counter.count(line) + TURN_OVERHEAD
         if cost > budget:
             if not kept and not item.from_ai:  # the newest message alone is too long: cut it
-                line = _shorten_to(line, item, budget, counter)
+                line = _shorten_to(line, item, replying_to, budget, counter)
                 kept.append((False, line))
             break
         budget -= cost
@@ -109,11 +118,11 @@ def build_context(
     return turns
 
 
-def _shorten_to(line: str, item: HistoryItem, budget: int, counter: TokenCounter) -> str:
+def _shorten_to(
+    line: str, item: HistoryItem, replying_to: str | None, budget: int, counter: TokenCounter
+) -> str:
     text = item.text
     while text and counter.count(line) + TURN_OVERHEAD > budget:
         text = text[: len(text) * 3 // 4]
-        line = human_line(
-            HistoryItem(item.seq, item.message_id, item.speaker, item.handle, text + "…", False)
-        )
+        line = human_line(replace(item, text=text + "…"), replying_to)
     return line

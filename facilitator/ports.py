@@ -55,6 +55,8 @@ class HistoryItem:
     handle: str | None
     text: str
     from_ai: bool
+    reply_to: str | None = None  # the platform id of the message it answers
+    attachments: tuple[str, ...] = ()  # short descriptions: "image cat.jpg"
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,21 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
     return text
 
 
+def _describe(attachments: str | None) -> tuple[str, ...]:
+    """Stored attachments as the model is told of them: kind and name, never the URL."""
+    if not attachments:
+        return ()
+    try:
+        items = json.loads(attachments)
+    except ValueError:
+        return ()
+    return tuple(
+        " ".join(part for part in (item.get("kind") or "file", item.get("name") or "") if part)
+        for item in items
+        if isinstance(item, dict)
+    )
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
@@ -408,7 +423,8 @@ class SqliteStore:
         await self._settled()
         async with self._db.execute(
             "SELECT m.seq, m.message_id, m.from_ai, m.text,"
-            " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle)"
+            " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle),"
+            " m.reply_to, m.attachments"
             " FROM messages AS m LEFT JOIN members AS p"
             "  ON p.platform = ? AND p.user_id = m.author_id"
             " WHERE m.conversation_id = ? AND m.seq > ? AND m.deleted = 0"
@@ -417,8 +433,10 @@ class SqliteStore:
         ) as cursor:
             rows = await cursor.fetchall()
         return [
-            HistoryItem(seq, message_id, speaker, handle, text, bool(from_ai))
-            for seq, message_id, from_ai, text, speaker, handle in reversed(list(rows))
+            HistoryItem(
+                seq, message_id, speaker, handle, text, bool(from_ai), reply_to, _describe(attachments)
+            )
+            for seq, message_id, from_ai, text, speaker, handle, reply_to, attachments in reversed(list(rows))
         ]
 
     # --- members and profiles ---------------------------------------------------------------

@@ -88,3 +88,25 @@ def test_the_estimate_is_conservative_for_other_scripts() -> None:
     assert COUNTER.count("こんにちは世界") >= 7  # one token a character at least
     line = human_line(said(1, "Zoë", "naïve café"))
     assert json.loads(line) == {"from": "Zoë", "handle": "zoë", "text": "naïve café"}
+
+
+def test_replies_and_attachments_are_described() -> None:
+    history = [
+        said(1, "Parley", "Try the museum.", from_ai=True),
+        said(2, "Bob", "Or the lake?"),
+        HistoryItem(
+            3, "m3", "Alice", None, "this one?", False, reply_to="m1", attachments=("image lake.jpg",)
+        ),
+        HistoryItem(4, "m4", "Carol", None, "agreed", False, reply_to="m2"),
+        HistoryItem(5, "m5", "Dan", None, "what?", False, reply_to="m-gone"),
+    ]
+    turns = build_context(spec(), [], history, COUNTER)
+    lines = [json.loads(line) for line in turns[-1].content.splitlines()]
+    assert lines[-3] == {
+        "from": "Alice",
+        "replying_to": "Parley",
+        "text": "this one?",
+        "attached": ["image lake.jpg"],
+    }
+    assert lines[-2]["replying_to"] == "Bob"
+    assert "replying_to" not in lines[-1]  # the answered message is outside the window

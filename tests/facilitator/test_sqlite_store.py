@@ -129,3 +129,14 @@ async def test_members_are_the_humans_of_that_conversation(store: SqliteStore) -
     assert [p.name for p in await store.members(GROUP_A, 10)] == ["Ally"]
     await store.set_profile_field("shell", "alice", "name", None)
     assert [p.name for p in await store.members(GROUP_A, 10)] == ["Alice"]
+
+
+async def test_replies_and_attachments_come_back_with_the_history(store: SqliteStore) -> None:
+    from facilitator.model import Attachment
+
+    photo = Attachment("image", url="https://cdn.example/secret-token/cat.jpg", name="cat.jpg")
+    await store.add_message(message(1, "look"))
+    await store.add_message(Message("m2", GROUP_A, ALICE, "cute", reply_to="m1", attachments=(photo,)))
+    last = (await store.history(GROUP_A, 10))[-1]
+    assert last.reply_to == "m1"
+    assert last.attachments == ("image cat.jpg",)  # the model hears of it, never its URL
