@@ -230,3 +230,37 @@ async def test_the_interactive_shell_answers_each_line_before_reading_the_next(
     out = shell.out.getvalue()
     assert out.splitlines()[1:] == ["Parley: Hi Bob!"]
     assert len(fake_model.received) == 1
+
+
+async def test_a_question_asked_while_it_is_answering_gets_its_own_answer_after(
+    shell: Shell, fake_model: FakeOpenAI
+) -> None:
+    import asyncio
+    import io
+
+    showing = asyncio.Event()
+
+    class Screen(io.StringIO):
+        def write(self, text: str) -> int:
+            if text == "a ":  # the first chunk of the first answer is on screen
+                showing.set()
+            return super().write(text)
+
+    shell.out = shell.adapter._out = Screen()
+    fake_model.script(Reply(text="a slow first answer", chunk_size=2, chunk_delay=0.05), "second answer")
+    await shell.adapter.feed("alice: @parley first question")
+    await showing.wait()
+    await shell.adapter.feed("bob: @parley second question")
+    await shell.core.idle()
+    assert ai_lines(shell.out.getvalue()) == ["Parley: a slow first answer", "Parley: second answer"]
+    assert "second question" in fake_model.received[-1].text
+
+
+async def test_reactions_and_edits_are_shown(shell: Shell) -> None:
+    from facilitator.model import EditMessage, React
+
+    await shell.say("alice: what a day")
+    message_id = next(i for i, name in shell.adapter.group.authors.items() if name == "alice")
+    await shell.adapter.perform(React(GROUP, message_id, "🎉"))
+    await shell.adapter.perform(EditMessage(GROUP, "ai1", "fixed text"))
+    assert shell.out.getvalue().splitlines() == ["Parley reacted 🎉 to alice", "Parley (edited): fixed text"]
