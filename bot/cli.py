@@ -73,7 +73,7 @@ async def _shell(settings: Settings, args: argparse.Namespace) -> int:
     lines = None
     if args.script is not None:
         try:
-            lines = args.script.read_text(encoding="utf-8").splitlines()
+            lines = (await asyncio.to_thread(args.script.read_text, encoding="utf-8")).splitlines()
         except OSError as exc:
             raise SettingsError(f"cannot read the script {args.script}: {exc.strerror}") from None
     async with open_runtime(settings) as runtime:

@@ -31,7 +31,13 @@ class CommandHandler:
         except CommandError as exc:
             return CommandOutcome(str(exc))
         conversation = event.conversation
-        if spec(command.name).admin_only and not conversation.is_direct and not event.author.is_admin:
+        changes = bool(command.args)  # anyone may look at the mode or the instructions
+        if (
+            spec(command.name).admin_only
+            and changes
+            and not conversation.is_direct
+            and not event.author.is_admin
+        ):
             logger.info(
                 "refused %s by non-admin %s in %s", command.name, event.author.user_id, conversation.chat_id
             )
@@ -72,6 +78,9 @@ class CommandHandler:
                 return CommandOutcome(f"This chat's instructions for me:\n{current}")
             return CommandOutcome("No instructions are set here. Set them with `instructions <text>`.")
         text = command.args[0]
+        if text.lower() == "clear":
+            await self._store.set_instructions(event.conversation, "")
+            return CommandOutcome("OK: this chat has no instructions for me now.")
         await self._store.set_instructions(event.conversation, text)
         return CommandOutcome("OK: I'll follow these instructions here.")
 

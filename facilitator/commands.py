@@ -35,8 +35,10 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help", "what I can do and how to talk to me"),
-    CommandSpec("mode", "mode mention|auto|off", "when I speak in this group (admins)", True),
-    CommandSpec("instructions", "instructions <text>", "this group's instructions for me (admins)", True),
+    CommandSpec("mode", "mode [mention|auto|off]", "when I speak in this group (admins change it)", True),
+    CommandSpec(
+        "instructions", "instructions <text>|clear", "this group's instructions for me (admins)", True
+    ),
     CommandSpec("profile", "profile name|handle|photo <value>", "how I know you; no value resets it"),
     CommandSpec("usage", "usage", "how many answers you have had today"),
     CommandSpec("forget", "forget", "delete what I have stored about you"),

@@ -111,6 +111,10 @@ async def test_group_instructions_reach_the_model(shell: Shell, fake_model: Fake
     assert "Always answer in French." in fake_model.received[-1].text
     out = await shell.say("bob: /instructions be rude")
     assert "Only this group's admins" in out
+    out = await shell.say("bob: /instructions")  # anyone may read them
+    assert "This chat's instructions for me:\nAlways answer in French." in out
+    await shell.say("alice: /instructions clear", "bob: @parley hello again")
+    assert "Always answer in French." not in fake_model.received[-1].text
 
 
 async def test_a_model_failure_becomes_a_friendly_message_and_the_bot_goes_on(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -148,6 +149,9 @@ async def test_secrets_never_reach_the_logs_even_at_debug(fake_model: FakeOpenAI
     assert code == 0, err
     assert "facilitator.core" in err  # the debug log did run
     assert secret not in out and secret not in err
-    code, out, err = await parley("check", env={**env, "PARLEY_LOG__FORMAT": "json"}, cwd=tmp_path)
+    json_logs = {**env, "PARLEY_LOG__FORMAT": "json"}
+    code, out, err = await parley("shell", "--script", str(script), "--verbose", env=json_logs, cwd=tmp_path)
     assert code == 0
     assert secret not in out and secret not in err
+    records = [json.loads(line) for line in err.splitlines()]  # one JSON object a line
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
