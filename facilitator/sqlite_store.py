@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from facilitator.group_commit import GroupCommit
 from facilitator.migrations import LATEST, MIGRATIONS
 from facilitator.model import ConversationRef, Member, Message, Mode, Profile, utcnow
 from facilitator.ports import GroupSettings, HistoryItem, Usage
@@ -95,12 +95,7 @@ class SqliteStore:
         self._conversations: dict[tuple[str, str, str], _ConversationRow] = {}
         self._members_seen: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._ai_ids: OrderedDict[tuple[int, str], None] = OrderedDict()
-        self._ops: list[tuple[str, tuple[Any, ...]]] = []
-        self._member_rows: dict[tuple[str, str], tuple[Any, ...]] = {}
-        self._presence: dict[tuple[int, str], str] = {}
-        self._batch: asyncio.Future[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._tx = asyncio.Lock()
+        self._writes = GroupCommit(db)
         self.applied_migrations: list[int] = []
         self._creating: dict[tuple[str, str, str], asyncio.Future[_ConversationRow]] = {}
 
@@ -149,7 +144,7 @@ class SqliteStore:
     async def migrate(self) -> list[int]:
         """Apply the steps this database lacks, each in its own transaction."""
         applied = []
-        async with self._tx:
+        async with self._writes.lock:
             current = await self.schema_version()
             for version, script in MIGRATIONS:
                 if version <= current:
@@ -160,89 +155,8 @@ class SqliteStore:
         return applied
 
     async def close(self) -> None:
-        await self._settled()
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._writes.close()
         await self._db.close()
-
-    # --- the write batch --------------------------------------------------------------------
-
-    def _join_batch(self) -> asyncio.Future[None]:
-        if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.create_task(self._write_batches())
-        return self._batch
-
-    async def _commit(self) -> None:
-        await asyncio.shield(self._join_batch())
-
-    async def _settled(self) -> None:
-        """Wait for the writes queued so far."""
-        if self._batch is not None:
-            await asyncio.shield(self._batch)
-
-    async def _write_batches(self) -> None:
-        while self._batch is not None:
-            batch, self._batch = self._batch, None
-            ops, self._ops = self._ops, []
-            members, self._member_rows = self._member_rows, {}
-            presence, self._presence = self._presence, {}
-            async with self._tx:
-                try:
-                    await self._apply(ops, members.values(), presence)
-                except Exception as exc:
-                    await self._db.rollback()
-                    logger.warning("batch of %d writes failed (%s); retrying one by one", len(ops), exc)
-                    try:
-                        await self._apply_singly(ops, members.values(), presence)
-                    except Exception as fatal:
-                        logger.error("the database refused writes: %s", fatal)
-                        batch.set_exception(fatal)
-                        batch.exception()  # retrieved here too, so an unawaited batch is not noise
-                        continue
-            batch.set_result(None)
-
-    async def _apply(
-        self,
-        ops: Sequence[tuple[str, tuple[Any, ...]]],
-        members: Iterable[tuple[Any, ...]],
-        presence: dict[tuple[int, str], str],
-    ) -> None:
-        db = self._db
-        await db.executemany(_UPSERT_MEMBER, members)
-        if presence:
-            await db.executemany(_UPSERT_PRESENCE, [(c, u, t) for (c, u), t in presence.items()])
-        start = 0
-        while start < len(ops):  # consecutive writes of the same statement go together
-            sql = ops[start][0]
-            end = start
-            while end < len(ops) and ops[end][0] == sql:
-                end += 1
-            await db.executemany(sql, [params for _, params in ops[start:end]])
-            start = end
-        await db.commit()
-
-    async def _apply_singly(
-        self,
-        ops: Sequence[tuple[str, tuple[Any, ...]]],
-        members: Iterable[tuple[Any, ...]],
-        presence: dict[tuple[int, str], str],
-    ) -> None:
-        statements = [(_UPSERT_MEMBER, row) for row in members]
-        statements += [(_UPSERT_PRESENCE, (c, u, t)) for (c, u), t in presence.items()]
-        statements += list(ops)
-        failures = 0
-        for sql, params in statements:
-            try:
-                await self._db.execute(sql, params)
-                await self._db.commit()
-            except Exception:
-                failures += 1
-                await self._db.rollback()
-                logger.exception("dropped one write that the database refused")
-        if statements and failures == len(statements):
-            raise StoreError("every write of the batch failed")
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -257,14 +171,12 @@ class SqliteStore:
         future: asyncio.Future[_ConversationRow] = asyncio.get_running_loop().create_future()
         self._creating[key] = future
         try:
-            self._ops.append(
-                (
-                    "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
-                    (*key, int(ref.is_direct), _iso(utcnow())),
-                )
+            self._writes.add(
+                "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
+                (*key, int(ref.is_direct), _iso(utcnow())),
             )
-            await self._commit()
+            await self._writes.commit()
             async with self._db.execute(
                 "SELECT id, mode, instructions, size_notice_sent, context_from FROM conversations"
                 " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
@@ -299,8 +211,8 @@ class SqliteStore:
         column = {"mode": "mode", "instructions": "instructions", "size_notice_sent": "size_notice_sent"}
         for name, value in changes.items():
             stored = value.value if isinstance(value, Mode) else value
-            self._ops.append((f"UPDATE conversations SET {column[name]} = ? WHERE id = ?", (stored, row.id)))
-        await self._commit()
+            self._writes.add(f"UPDATE conversations SET {column[name]} = ? WHERE id = ?", (stored, row.id))
+        await self._writes.commit()
 
     async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None:
         await self._update_conversation(conversation, mode=mode)
@@ -313,16 +225,14 @@ class SqliteStore:
 
     async def reset_context(self, conversation: ConversationRef) -> None:
         row = await self._conversation(conversation)
-        await self._settled()
+        await self._writes.settled()
         async with self._db.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (row.id,)
         ) as cursor:
             found = await cursor.fetchone()
         row.context_from = int(found[0]) if found else 0
-        self._ops.append(
-            ("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
-        )
-        await self._commit()
+        self._writes.add("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
+        await self._writes.commit()
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -331,44 +241,40 @@ class SqliteStore:
         facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
         if self._members_seen.get(key) != facts:
             self._members_seen[key] = facts
-            self._member_rows[key] = (*key, *facts, _iso(utcnow()))
+            self._writes.upsert(_UPSERT_MEMBER, key, (*key, *facts, _iso(utcnow())))
 
     async def add_message(self, message: Message) -> None:
         row = await self._conversation(message.conversation)
         author = message.author
         self._note_member(author)
         sent_at = _iso(message.sent_at)
-        self._presence[(row.id, author.user_id)] = sent_at
+        self._writes.upsert(_UPSERT_PRESENCE, (row.id, author.user_id), (row.id, author.user_id, sent_at))
         attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
-        self._ops.append(
+        self._writes.add(
+            _INSERT_MESSAGE,
             (
-                _INSERT_MESSAGE,
-                (
-                    row.id,
-                    message.id,
-                    author.user_id,
-                    0,
-                    clean_text(message.text),
-                    sent_at,
-                    message.reply_to,
-                    attachments,
-                ),
-            )
+                row.id,
+                message.id,
+                author.user_id,
+                0,
+                clean_text(message.text),
+                sent_at,
+                message.reply_to,
+                attachments,
+            ),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def add_ai_message(
         self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
     ) -> None:
         row = await self._conversation(conversation)
         self._remember_ai_id(row.id, message_id)
-        self._ops.append(
-            (
-                _INSERT_MESSAGE,
-                (row.id, message_id, AI_AUTHOR, 1, clean_text(text), _iso(utcnow()), reply_to, None),
-            )
+        self._writes.add(
+            _INSERT_MESSAGE,
+            (row.id, message_id, AI_AUTHOR, 1, clean_text(text), _iso(utcnow()), reply_to, None),
         )
-        await self._commit()
+        await self._writes.commit()
 
     def _remember_ai_id(self, conversation_id: int, message_id: str) -> None:
         self._ai_ids[(conversation_id, message_id)] = None
@@ -376,7 +282,7 @@ class SqliteStore:
             self._ai_ids.popitem(last=False)
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        await self._settled()
+        await self._writes.settled()
         async with self._db.execute(sql, params) as cursor:
             found = await cursor.fetchone()
         return tuple(found) if found is not None else None
@@ -400,27 +306,23 @@ class SqliteStore:
 
     async def edit_message(self, conversation: ConversationRef, message_id: str, text: str) -> None:
         row = await self._conversation(conversation)
-        self._ops.append(
-            (
-                "UPDATE messages SET text = ?, edited_at = ? WHERE conversation_id = ? AND message_id = ?",
-                (clean_text(text), _iso(utcnow()), row.id, message_id),
-            )
+        self._writes.add(
+            "UPDATE messages SET text = ?, edited_at = ? WHERE conversation_id = ? AND message_id = ?",
+            (clean_text(text), _iso(utcnow()), row.id, message_id),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def delete_message(self, conversation: ConversationRef, message_id: str) -> None:
         row = await self._conversation(conversation)
-        self._ops.append(
-            (
-                "UPDATE messages SET deleted = 1, text = '' WHERE conversation_id = ? AND message_id = ?",
-                (row.id, message_id),
-            )
+        self._writes.add(
+            "UPDATE messages SET deleted = 1, text = '' WHERE conversation_id = ? AND message_id = ?",
+            (row.id, message_id),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
         row = await self._conversation(conversation)
-        await self._settled()
+        await self._writes.settled()
         async with self._db.execute(
             "SELECT m.seq, m.message_id, m.from_ai, m.text,"
             " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle),"
@@ -444,22 +346,22 @@ class SqliteStore:
     async def remember_member(self, conversation: ConversationRef, member: Member) -> None:
         row = await self._conversation(conversation)
         self._note_member(member)
-        self._presence[(row.id, member.user_id)] = _iso(utcnow())
-        await self._commit()
+        self._writes.upsert(
+            _UPSERT_PRESENCE, (row.id, member.user_id), (row.id, member.user_id, _iso(utcnow()))
+        )
+        await self._writes.commit()
 
     async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
         row = await self._conversation(conversation)
-        self._ops.append(
-            (
-                "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
-                (row.id, member.user_id),
-            )
+        self._writes.add(
+            "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
+            (row.id, member.user_id),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
         row = await self._conversation(conversation)
-        await self._settled()
+        await self._writes.settled()
         async with self._db.execute(
             "SELECT c.user_id, COALESCE(p.own_name, p.display_name), COALESCE(p.own_handle, p.handle),"
             " COALESCE(p.own_photo, p.avatar_url)"
@@ -485,17 +387,15 @@ class SqliteStore:
         column = _PROFILE_COLUMNS[field]
         if value is not None:
             value = clean_text(value, 200)
-        self._ops.append(
-            (
-                f"UPDATE members SET {column} = ? WHERE platform = ? AND user_id = ?",
-                (value, platform, user_id),
-            )
+        self._writes.add(
+            f"UPDATE members SET {column} = ? WHERE platform = ? AND user_id = ?",
+            (value, platform, user_id),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def forget_member(self, platform: str, user_id: str) -> int:
-        await self._settled()
-        async with self._tx:
+        await self._writes.settled()
+        async with self._writes.lock:
             cursor = await self._db.execute(
                 "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
                 " (SELECT id FROM conversations WHERE platform = ?)",
@@ -523,16 +423,14 @@ class SqliteStore:
     async def record_usage(
         self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
     ) -> None:
-        self._ops.append(
-            (
-                "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens)"
-                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
-                " replies = replies + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-                " completion_tokens = completion_tokens + excluded.completion_tokens",
-                (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens),
-            )
+        self._writes.add(
+            "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens)"
+            " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
+            " replies = replies + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+            " completion_tokens = completion_tokens + excluded.completion_tokens",
+            (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens),
         )
-        await self._commit()
+        await self._writes.commit()
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage:
         found = await self._one(

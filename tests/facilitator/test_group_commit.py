@@ -1,0 +1,66 @@
+"""Group commit on a real SQLite connection: batching, ordering, and one bad row losing nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from facilitator.group_commit import BatchRefused, GroupCommit
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    connection = await aiosqlite.connect(tmp_path / "t.db")
+    await connection.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, word TEXT NOT NULL)")
+    await connection.execute("CREATE TABLE k (key TEXT PRIMARY KEY, value TEXT)")
+    await connection.commit()
+    yield connection
+    await connection.close()
+
+
+async def rows(db: aiosqlite.Connection, sql: str) -> list[tuple[object, ...]]:
+    async with db.execute(sql) as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def write(writes: GroupCommit, n: int, word: str | None) -> None:
+    writes.add("INSERT INTO t (n, word) VALUES (?, ?)", (n, word))
+    await writes.commit()
+
+
+async def test_concurrent_writers_share_batches_and_keep_their_order(db: aiosqlite.Connection) -> None:
+    writes = GroupCommit(db)
+    await asyncio.gather(*(write(writes, n, f"w{n}") for n in range(300)))
+    assert await rows(db, "SELECT n FROM t ORDER BY rowid") == [(n,) for n in range(300)]
+    await writes.close()
+
+
+async def test_a_refused_row_is_dropped_and_the_rest_of_its_batch_is_kept(db: aiosqlite.Connection) -> None:
+    writes = GroupCommit(db)
+    await asyncio.gather(write(writes, 1, "one"), write(writes, 2, None), write(writes, 3, "three"))
+    assert await rows(db, "SELECT n, word FROM t ORDER BY n") == [(1, "one"), (3, "three")]
+    await writes.close()
+
+
+async def test_keyed_upserts_keep_the_last_value(db: aiosqlite.Connection) -> None:
+    writes = GroupCommit(db)
+    upsert = "INSERT INTO k (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    for value in ("a", "b", "c"):
+        writes.upsert(upsert, "alice", ("alice", value))
+    await writes.commit()
+    assert await rows(db, "SELECT key, value FROM k") == [("alice", "c")]
+    await writes.close()
+
+
+async def test_a_batch_that_cannot_be_written_at_all_fails_its_writers(db: aiosqlite.Connection) -> None:
+    writes = GroupCommit(db)
+    writes.add("INSERT INTO missing_table VALUES (?)", (1,))
+    with pytest.raises(BatchRefused):
+        await writes.commit()
+    await write(writes, 5, "still works")
+    assert await rows(db, "SELECT n FROM t") == [(5,)]
+    await writes.close()
