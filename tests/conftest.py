@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,9 +18,28 @@ from tests.fakes.openai_server import FakeOpenAI
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "", None}
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests talk to 127.0.0.1 only: no proxy may catch their requests."""
+    """Tests talk to 127.0.0.1 only: no proxy may catch their requests, and any attempt to
+    resolve or reach another host fails the test instead of leaving the machine."""
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def local_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host not in LOCAL_HOSTS:
+            raise AssertionError(f"a test tried to resolve {host!r}: tests stay on 127.0.0.1")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    def local_connect(self: socket.socket, address: object) -> None:
+        if isinstance(address, tuple) and address[0] not in LOCAL_HOSTS:
+            raise AssertionError(f"a test tried to connect to {address!r}: tests stay on 127.0.0.1")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", local_connect)
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
