@@ -16,6 +16,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -244,8 +245,36 @@ class ShellAdapter:
         while not self.quit:
             if prompt:  # like any chat prompt: who you are typing as
                 self._write(f"{self.group.speaker or 'you'}> ")
-            line = await asyncio.to_thread(source.readline)
+            line = await _read_line(source)
             if not line:
                 break
             await self.feed(line)
             await self._core.idle()  # the AI's answer appears before the next prompt
+
+
+async def _read_line(source: TextIO) -> str:
+    """Read a line off the event loop in a daemon thread, so Ctrl-C never waits for the user.
+
+    (`asyncio.to_thread` would leave a thread blocked in `readline` that shutdown waits for.)
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = source.readline()
+        except Exception as exc:  # a closed terminal reads as the end of input
+            logger.debug("reading the terminal failed: %s", exc)
+            line = ""
+
+        def deliver() -> None:
+            if not done.done():  # the shell may have stopped waiting (Ctrl-C)
+                done.set_result(line)
+
+        try:
+            loop.call_soon_threadsafe(deliver)
+        except RuntimeError:  # the loop closed while this thread waited for the user
+            pass
+
+    threading.Thread(target=read, name="shell-input", daemon=True).start()
+    return await done

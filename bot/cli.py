@@ -76,6 +76,8 @@ async def _shell(settings: Settings, args: argparse.Namespace) -> int:
             lines = (await asyncio.to_thread(args.script.read_text, encoding="utf-8")).splitlines()
         except OSError as exc:
             raise SettingsError(f"cannot read the script {args.script}: {exc.strerror}") from None
+    if wants_local_model(settings):
+        print("Starting the local model on this machine (no API key is set)…", file=sys.stderr)
     async with open_runtime(settings) as runtime:
         await _run_shell(runtime, lines, direct=args.direct, chat=args.chat)
     return 0

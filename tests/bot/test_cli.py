@@ -159,3 +159,39 @@ async def test_secrets_never_reach_the_logs_even_at_debug(fake_model: FakeOpenAI
     assert secret not in out and secret not in err
     records = [json.loads(line) for line in err.splitlines()]  # one JSON object a line
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+
+
+def _ctrl_c_at_the_prompt(env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
+    import pty
+    import select
+    import time
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: parley in a real terminal
+        os.chdir(cwd)
+        os.execve(sys.executable, [sys.executable, "-m", "bot", "shell"], env)
+    seen, pressed = b"", False
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(terminal, 4096)
+            except OSError:  # the terminal closed: parley has exited
+                _, status = os.waitpid(pid, 0)
+                return os.waitstatus_to_exitcode(status), seen
+        if not pressed and seen.endswith(b"you> "):
+            os.write(terminal, b"\x03")
+            pressed = True
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            return os.waitstatus_to_exitcode(status), seen
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return -1, seen
+
+
+async def test_ctrl_c_at_the_prompt_leaves_at_once(fake_model: FakeOpenAI, tmp_path: Path) -> None:
+    code, seen = await asyncio.to_thread(_ctrl_c_at_the_prompt, environment(endpoint(fake_model)), tmp_path)
+    assert b"you> " in seen
+    assert code == 130
