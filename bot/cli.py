@@ -13,7 +13,7 @@ from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
 from bot.app import Runtime, model_config, open_runtime, wants_local_model
-from bot.http import HttpServer
+from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError, LocalModelServer
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
@@ -94,7 +94,6 @@ async def _run_shell(runtime: Runtime, lines: list[str] | None, *, direct: bool,
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    platforms = settings.configured_platforms()
     async with open_runtime(settings) as runtime:
         http = None
         if settings.http.port is not None:
@@ -106,18 +105,18 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         try:
-            for platform in platforms:
+            for platform in settings.configured_platforms():
                 logger.warning("%s is configured, but its adapter is not part of this version yet", platform)
             print(HOW_TO_CONFIGURE, file=sys.stderr)
-            if sys.stdin.isatty():
-                shell = asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local"))
-                await asyncio.wait(
-                    {shell, asyncio.ensure_future(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
-                )
-                shell.cancel()
-            elif http is not None:
-                logger.info("no terminal and no platform: serving /healthz until stopped")
-                await stop.wait()
+            # The shell runs where someone can type (or pipe) to it; a PaaS worker without a
+            # terminal keeps serving /healthz until it is stopped.
+            work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
+            if http is None or sys.stdin.isatty():
+                work.append(asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local")))
+            await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
+            for task in work:
+                task.cancel()
+            await asyncio.gather(*work, return_exceptions=True)
             logger.info("shutting down")
         finally:
             if http is not None:
@@ -125,7 +124,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _health(runtime: Runtime):  # type: ignore[no-untyped-def]
+def _health(runtime: Runtime) -> HealthCheck:
     async def report() -> dict[str, object]:
         await runtime.store.schema_version()  # the database answers
         return {"status": "ok", "platforms": runtime.settings.configured_platforms() or ["shell"]}

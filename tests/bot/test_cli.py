@@ -195,3 +195,14 @@ async def test_ctrl_c_at_the_prompt_leaves_at_once(fake_model: FakeOpenAI, tmp_p
     code, seen = await asyncio.to_thread(_ctrl_c_at_the_prompt, environment(endpoint(fake_model)), tmp_path)
     assert b"you> " in seen
     assert code == 130
+
+
+async def test_run_without_platforms_or_port_talks_through_the_shell(
+    fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    code, out, err = await parley(
+        "run", env=endpoint(fake_model), cwd=tmp_path, stdin=b"alice: hi\nbob: @parley hello\n"
+    )
+    assert code == 0, err
+    assert "No chat platform is configured yet" in err
+    assert out.splitlines()[-1] == "Parley: Hello from the fake model."
