@@ -19,7 +19,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from facilitator.model import (
@@ -78,16 +78,10 @@ class ShellGroup:
                 is_bot=bool(is_bot),
                 is_admin=first_human and not is_bot,  # whoever starts the group administers it
             )
-        if is_bot is not None or is_admin is not None:
-            known = Member(
-                known.platform,
-                known.user_id,
-                known.display_name,
-                known.handle,
-                known.avatar_url,
-                known.is_bot if is_bot is None else is_bot,
-                known.is_admin if is_admin is None else is_admin,
-            )
+        if is_bot is not None:
+            known = replace(known, is_bot=is_bot)
+        if is_admin is not None:
+            known = replace(known, is_admin=is_admin)
         self.members[key] = known
         return known
 
