@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -206,12 +206,10 @@ class SqliteStore:
 
     async def _update_conversation(self, conversation: ConversationRef, **changes: Any) -> None:
         row = await self._conversation(conversation)
-        values = {**asdict(row.settings), **changes}
-        row.settings = GroupSettings(values["mode"], values["instructions"], values["size_notice_sent"])
-        column = {"mode": "mode", "instructions": "instructions", "size_notice_sent": "size_notice_sent"}
+        row.settings = replace(row.settings, **changes)  # a setting's column bears its name
         for name, value in changes.items():
             stored = value.value if isinstance(value, Mode) else value
-            self._writes.add(f"UPDATE conversations SET {column[name]} = ? WHERE id = ?", (stored, row.id))
+            self._writes.add(f"UPDATE conversations SET {name} = ? WHERE id = ?", (stored, row.id))
         await self._writes.commit()
 
     async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None:
@@ -221,7 +219,7 @@ class SqliteStore:
         await self._update_conversation(conversation, instructions=clean_text(text, 4000))
 
     async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None:
-        await self._update_conversation(conversation, size_notice_sent=int(sent))
+        await self._update_conversation(conversation, size_notice_sent=sent)
 
     async def reset_context(self, conversation: ConversationRef) -> None:
         row = await self._conversation(conversation)
