@@ -225,7 +225,12 @@ class Facilitator:
             reply = ModelReply(self._model, await self._turns(conversation), self._slots)
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
-            await asyncio.wait({starting, arrival}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait({starting, arrival}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:  # shutting down: the request must not outlive us
+                starting.cancel()
+                arrival.cancel()
+                raise
             in_window = time.monotonic() - burst_started < self.config.burst_window_seconds
             if not starting.done() and in_window:
                 starting.cancel()  # more of the burst arrived before the model spoke: start over
@@ -252,10 +257,12 @@ class Facilitator:
                 adapter, SendMessage(conversation, texts.model_failed("unavailable"), reply_to=target.id)
             )
             return
-        delivered = await self._perform(
-            adapter, StreamMessage(conversation, reply.chunks(), reply_to=target.id)
-        )
-        await reply.close()  # in case the adapter stopped reading early
+        try:
+            delivered = await self._perform(
+                adapter, StreamMessage(conversation, reply.chunks(), reply_to=target.id)
+            )
+        finally:
+            await reply.close()  # the adapter may have stopped reading early, or we were stopped
         await self._remember_reply(conversation, target, answered, delivered, reply)
 
     async def _turns(self, conversation: ConversationRef) -> list[ChatTurn]:

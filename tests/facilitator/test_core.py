@@ -97,13 +97,14 @@ async def test_shutdown_stops_an_answer_that_would_take_too_long(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
 ) -> None:
     fake_model.default = Reply(text="too late", delay=3.0)
-    core = Facilitator(FacilitatorConfig(), store, model)
+    core = Facilitator(FacilitatorConfig(max_concurrent_calls=1), store, model)
     adapter = RecordingAdapter()
     await core.handle(addressed(1), adapter)
-    await asyncio.sleep(0.05)
+    await fake_model.arrived.wait()
     await core.close(grace_seconds=0.2)
     assert adapter.texts == []
     assert core._tasks == set()
+    assert not core._slots.locked()  # the stopped request gave its model slot back
 
 
 async def test_edits_and_deletions_reach_the_context(
