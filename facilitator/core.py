@@ -41,7 +41,7 @@ from facilitator.model import (
 from facilitator.policy import Decision, Facts, decide
 from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
 from facilitator.replying import ModelReply
-from facilitator.tokens import EstimatingCounter, TokenCounter
+from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
 
 logger = logging.getLogger(__name__)
 
@@ -295,7 +295,10 @@ class Facilitator:
             return
         for message_id, text in delivered.parts:
             await self._store.add_ai_message(conversation, message_id, text, target.id)
-        prompt = reply.stats.prompt_tokens
+        # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
+        prompt = reply.stats.prompt_tokens or sum(
+            self._counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
+        )
         completion = reply.stats.completion_tokens or self._counter.count(delivered.text)
         await self._store.record_usage(target.author.platform, target.author.user_id, prompt, completion)
         logger.info(

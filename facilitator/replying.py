@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 class ModelReply:
     def __init__(self, model: ModelClient, turns: Sequence[ChatTurn], slots: asyncio.Semaphore):
         self._model = model
-        self._turns = turns
+        self.turns = turns
         self._slots = slots
         self._stream: AsyncIterator[str] | None = None
         self._held = False
@@ -36,7 +36,7 @@ class ModelReply:
         await self._slots.acquire()
         self._held = True
         try:
-            self._stream = self._model.stream(self._turns, self.stats)
+            self._stream = self._model.stream(self.turns, self.stats)
             async for chunk in self._stream:
                 if chunk:
                     self.first = chunk

@@ -268,3 +268,13 @@ async def test_reactions_and_edits_are_shown(shell: Shell) -> None:
     await shell.adapter.perform(React(GROUP, message_id, "🎉"))
     await shell.adapter.perform(EditMessage(GROUP, "ai1", "fixed text"))
     assert shell.out.getvalue().splitlines() == ["Parley reacted 🎉 to alice", "Parley (edited): fixed text"]
+
+
+async def test_usage_is_estimated_when_the_server_reports_none(shell: Shell, fake_model: FakeOpenAI) -> None:
+    import re
+
+    fake_model.script(Reply(text="an answer of some length", report_usage=False))
+    await shell.say("alice: @parley hello there")
+    out = await shell.say("alice: /usage")
+    tokens = int(re.search(r"using (\d+) tokens", out).group(1))  # type: ignore[union-attr]
+    assert tokens > 50  # the system turn alone is more than that

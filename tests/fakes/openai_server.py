@@ -29,6 +29,7 @@ class Reply:
     drop_after_chunks: int | None = None  # close the connection mid-stream
     tool_calls: list[dict[str, Any]] | None = None  # [{"name": ..., "arguments": {...}}]
     retry_after: float | None = None
+    report_usage: bool = True  # llama.cpp's server, for one, never reports usage when streaming
 
 
 @dataclass
@@ -162,7 +163,7 @@ class FakeOpenAI:
         for index, call in enumerate(reply.tool_calls or []):
             await send({"tool_calls": [{**_tool_call(index, call), "index": index}]})
         await send({}, "tool_calls" if reply.tool_calls else "stop")
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if reply.report_usage and (body.get("stream_options") or {}).get("include_usage"):
             usage = {
                 "id": completion_id,
                 "object": "chat.completion.chunk",
