@@ -12,11 +12,9 @@ a burst looks like.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sys
-import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -39,6 +37,7 @@ from facilitator.model import (
     StreamMessage,
 )
 from facilitator.ports import EventSink
+from facilitator.threads import in_daemon_thread
 
 logger = logging.getLogger(__name__)
 
@@ -247,28 +246,9 @@ class ShellAdapter:
 
 
 async def _read_line(source: TextIO) -> str:
-    """Read a line off the event loop in a daemon thread, so Ctrl-C never waits for the user.
-
-    (`asyncio.to_thread` would leave a thread blocked in `readline` that shutdown waits for.)
-    """
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[str] = loop.create_future()
-
-    def read() -> None:
-        try:
-            line = source.readline()
-        except Exception as exc:  # a closed terminal reads as the end of input
-            logger.debug("reading the terminal failed: %s", exc)
-            line = ""
-
-        def deliver() -> None:
-            if not done.done():  # the shell may have stopped waiting (Ctrl-C)
-                done.set_result(line)
-
-        try:
-            loop.call_soon_threadsafe(deliver)
-        except RuntimeError:  # the loop closed while this thread waited for the user
-            pass
-
-    threading.Thread(target=read, name="shell-input", daemon=True).start()
-    return await done
+    """A line from the terminal; Ctrl-C never waits for the user to press Enter."""
+    try:
+        return await in_daemon_thread(source.readline, name="shell-input")
+    except (OSError, ValueError) as exc:  # a closed terminal reads as the end of input
+        logger.debug("reading the terminal failed: %s", exc)
+        return ""

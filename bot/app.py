@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -81,6 +82,17 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
     )
 
 
+async def _load_counter(facilitator: Facilitator, model: str) -> None:
+    counter = await load_counter(model)
+    facilitator.counter = counter
+    logger.info("tokens counted by %s", counter.name)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with AsyncExitStack() as stack:
@@ -99,14 +111,15 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(model.close)
         store = await SqliteStore.open(settings.store.sqlite_path())
         stack.push_async_callback(store.close)
-        counter = await load_counter(config.model)
-        facilitator = Facilitator(facilitator_config(settings, local is not None), store, model, counter)
+        facilitator = Facilitator(facilitator_config(settings, local is not None), store, model)
         stack.push_async_callback(facilitator.close)
+        # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
+        loading = asyncio.create_task(_load_counter(facilitator, config.model))
+        stack.push_async_callback(_cancel, loading)
         logger.info(
-            "ready: model %s at %s, tokens by %s, database %s",
+            "ready: model %s at %s, database %s",
             config.model,
             config.base_url or "api.openai.com",
-            counter.name,
             store.path,
         )
         yield Runtime(settings, store, model, facilitator, local)

@@ -87,7 +87,7 @@ class Facilitator:
         self.config = config
         self._store = store
         self._model = model
-        self._counter = counter or EstimatingCounter()
+        self.counter = counter or EstimatingCounter()
         self._slots = asyncio.Semaphore(config.max_concurrent_calls)
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
         self._member_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
@@ -281,7 +281,7 @@ class Facilitator:
             budget_tokens=self.config.context_tokens,
             operator_prompt=self.config.operator_prompt,
         )
-        return build_context(spec, members, history, self._counter)
+        return build_context(spec, members, history, self.counter)
 
     async def _remember_reply(
         self,
@@ -297,9 +297,9 @@ class Facilitator:
             await self._store.add_ai_message(conversation, message_id, text, target.id)
         # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
         prompt = reply.stats.prompt_tokens or sum(
-            self._counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
+            self.counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
         )
-        completion = reply.stats.completion_tokens or self._counter.count(delivered.text)
+        completion = reply.stats.completion_tokens or self.counter.count(delivered.text)
         await self._store.record_usage(target.author.platform, target.author.user_id, prompt, completion)
         logger.info(
             "answered %d message(s) in %s with %d part(s)",

@@ -7,11 +7,12 @@ the estimate instead of failing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from functools import lru_cache
 from typing import Protocol
+
+from facilitator.threads import in_daemon_thread
 
 logger = logging.getLogger(__name__)
 
@@ -66,4 +67,4 @@ def _load_tiktoken(model: str) -> TokenCounter:
 
 
 async def load_counter(model: str) -> TokenCounter:
-    return await asyncio.to_thread(_load_tiktoken, model)
+    return await in_daemon_thread(lambda: _load_tiktoken(model), name="tiktoken-load")
