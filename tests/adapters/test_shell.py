@@ -278,3 +278,16 @@ async def test_usage_is_estimated_when_the_server_reports_none(shell: Shell, fak
     out = await shell.say("alice: /usage")
     tokens = int(re.search(r"using (\d+) tokens", out).group(1))  # type: ignore[union-attr]
     assert tokens > 50  # the system turn alone is more than that
+
+
+async def test_huge_and_odd_lines_are_stored_and_answered(
+    shell: Shell, fake_model: FakeOpenAI, store: SqliteStore
+) -> None:
+    huge = "@parley " + "blah " * 200_000
+    odd = "ctrl \x07\x1b[31m red \u202e rtl \ud83d lone half"
+    out = await shell.say(f"alice: {huge}", f"bob: {odd}", "bob: @parley and this?")
+    assert ai_lines(out) == ["Parley: Hello from the fake model."] * 2
+    seen = fake_model.received[0].text
+    assert len(seen) < 20_000  # a single message is cut for the model, not the whole context lost
+    stored = [item.text for item in await store.history(GROUP, 10)]
+    assert len(stored[0]) == 100_000 and stored[2].startswith("ctrl \x07\x1b[31m red")

@@ -85,3 +85,12 @@ async def test_retries_a_rate_limit_when_configured(fake_model: FakeOpenAI) -> N
     assert await collect(client) == "after the retry"
     assert len(fake_model.received) == 2
     await client.close()
+
+
+async def test_a_garbled_stream_is_an_error_not_a_crash(
+    fake_model: FakeOpenAI, model: OpenAIChatModel
+) -> None:
+    fake_model.script(Reply(garbage=True))
+    with pytest.raises(ModelError) as caught:
+        await collect(model)
+    assert caught.value.kind == "unavailable"

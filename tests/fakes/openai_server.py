@@ -30,6 +30,7 @@ class Reply:
     tool_calls: list[dict[str, Any]] | None = None  # [{"name": ..., "arguments": {...}}]
     retry_after: float | None = None
     report_usage: bool = True  # llama.cpp's server, for one, never reports usage when streaming
+    garbage: bool = False  # a stream of bytes that are not server-sent JSON events
 
 
 @dataclass
@@ -151,6 +152,10 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send({"role": "assistant", "content": ""})
+        if reply.garbage:
+            await response.write(b"data: {not json at all\n\n<html>502 Bad Gateway</html>\n\n")
+            await response.write_eof()
+            return response
         pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
         for number, piece in enumerate(pieces):
             if reply.drop_after_chunks is not None and number >= reply.drop_after_chunks:
