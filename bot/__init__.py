@@ -1,0 +1,1 @@
+"""The composition root: settings, the `parley` command, the HTTP server. Nothing imports it."""

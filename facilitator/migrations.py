@@ -1,7 +1,7 @@
-"""The store's schema, one numbered step at a time; `PRAGMA user_version` records the last applied.
+"""The SQLite store's schema, one numbered step at a time; `PRAGMA user_version` records the last.
 
-Append new steps; never edit a step that has shipped. Plain SQL that PostgreSQL also reads,
-except where a comment says otherwise, so the future PostgreSQL store can follow the same steps.
+Append new steps; never edit a step that has shipped. A PostgreSQL store will keep its own
+steps, mirroring these table for table (its ids become identity columns).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from facilitator.ports import GroupSettings, HistoryItem, Usage
 logger = logging.getLogger(__name__)
 
 MAX_STORED_TEXT = 100_000
-AI_AUTHOR = "\x00ai"  # no platform user id can look like this
+AI_AUTHOR = ""  # no platform user id is empty; `from_ai` is what marks the AI's messages
 
 _INSERT_MESSAGE = (
     "INSERT INTO messages (conversation_id, message_id, author_id, from_ai, text, sent_at,"

@@ -1,0 +1,35 @@
+"""Whether the AI speaks: the pure policy over gathered facts."""
+
+from __future__ import annotations
+
+from facilitator.model import Mode
+from facilitator.policy import Decision, Facts, decide
+
+
+def facts(**changes: object) -> Facts:
+    base: dict[str, object] = {"mode": Mode.MENTION, "is_direct": False, "author_is_bot": False}
+    base.update(changes)
+    return Facts(**base)  # type: ignore[arg-type]
+
+
+def test_policy() -> None:
+    assert decide(facts()) is Decision.IGNORE
+    assert decide(facts(mentioned=True)) is Decision.ANSWER
+    assert decide(facts(replied_to_ai=True)) is Decision.ANSWER
+    assert decide(facts(named=True)) is Decision.ANSWER
+    assert decide(facts(is_direct=True)) is Decision.ANSWER
+    assert decide(facts(mentioned=True, author_is_bot=True)) is Decision.IGNORE
+    assert decide(facts(is_direct=True, author_is_bot=True)) is Decision.IGNORE
+    assert decide(facts(mode=Mode.OFF, mentioned=True)) is Decision.IGNORE
+    assert decide(facts(mentioned=True, member_count=21)) is Decision.SIZE_NOTICE
+    assert decide(facts(mentioned=True, member_count=21, size_notice_sent=True)) is Decision.STAY_OUT
+    assert decide(facts(mentioned=True, member_count=20)) is Decision.ANSWER
+    assert decide(facts(mentioned=True, member_count=500, size_limit=0)) is Decision.ANSWER
+    assert decide(facts(mentioned=True, member_count=None)) is Decision.ANSWER
+
+
+def test_the_auto_mode_seam() -> None:
+    assert decide(facts(mode=Mode.AUTO)) is Decision.IGNORE  # no room reader yet: like mention
+    assert decide(facts(mode=Mode.AUTO), unprompted=lambda f: True) is Decision.ANSWER
+    assert decide(facts(mode=Mode.MENTION), unprompted=lambda f: True) is Decision.IGNORE
+    assert decide(facts(mode=Mode.AUTO, member_count=30), unprompted=lambda f: True) is Decision.IGNORE
