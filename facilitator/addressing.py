@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-_GREETINGS = r"(?:hey|hi|hello|ok|okay|yo|dear|so|and|but|well|thanks|thank you)"
+_GREETINGS = r"(?:hey|hi|hello|ok|okay|yo|dear|thanks|thank you)"
 
 
 @lru_cache(maxsize=32)

@@ -15,6 +15,7 @@ NAMES = ("Parley",)
         "Parley, what do you think?",
         "parley: ideas?",
         "hey Parley can you help",
+        "thanks parley!",
         "what do you think, Parley?",
         "so, parley, which one?",
         "@parley hi",
