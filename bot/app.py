@@ -24,7 +24,6 @@ class Runtime:
     store: SqliteStore
     model: OpenAIChatModel
     facilitator: Facilitator
-    local: LocalModelServer | None
 
 
 def wants_local_model(settings: Settings) -> bool:
@@ -93,33 +92,37 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def start_model(settings: Settings, stack: AsyncExitStack) -> tuple[OpenAIChatModel, bool]:
+    """The model client, with the local server started (and stopped by `stack`) when wanted."""
+    local_url = None
+    if wants_local_model(settings):
+        local = LocalModelServer(
+            settings.local.model_path,
+            settings.local.context_tokens,
+            settings.local.startup_timeout_seconds,
+        )
+        stack.push_async_callback(local.stop)
+        local_url = await local.start()
+    model = OpenAIChatModel(model_config(settings, local_url))
+    stack.push_async_callback(model.close)
+    return model, local_url is not None
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with AsyncExitStack() as stack:
-        local = None
-        local_url = None
-        if wants_local_model(settings):
-            local = LocalModelServer(
-                settings.local.model_path,
-                settings.local.context_tokens,
-                settings.local.startup_timeout_seconds,
-            )
-            stack.push_async_callback(local.stop)
-            local_url = await local.start()
-        config = model_config(settings, local_url)
-        model = OpenAIChatModel(config)
-        stack.push_async_callback(model.close)
+        model, local = await start_model(settings, stack)
         store = await SqliteStore.open(settings.store.sqlite_path())
         stack.push_async_callback(store.close)
-        facilitator = Facilitator(facilitator_config(settings, local is not None), store, model)
+        facilitator = Facilitator(facilitator_config(settings, local), store, model)
         stack.push_async_callback(facilitator.close)
         # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
-        loading = asyncio.create_task(_load_counter(facilitator, config.model))
+        loading = asyncio.create_task(_load_counter(facilitator, model.model))
         stack.push_async_callback(_cancel, loading)
         logger.info(
             "ready: model %s at %s, database %s",
-            config.model,
-            config.base_url or "api.openai.com",
+            model.model,
+            model.config.base_url or "api.openai.com",
             store.path,
         )
-        yield Runtime(settings, store, model, facilitator, local)
+        yield Runtime(settings, store, model, facilitator)

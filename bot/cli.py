@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
-from bot.app import Runtime, model_config, open_runtime, wants_local_model
+from bot.app import Runtime, open_runtime, start_model, wants_local_model
 from bot.http import HealthCheck, HttpServer
-from bot.local_model import LocalModelError, LocalModelServer
+from bot.local_model import LocalModelError
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
-from facilitator.llm import OpenAIChatModel
 from facilitator.sqlite_store import SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -180,23 +179,11 @@ async def _check_database(path: str) -> int:
 
 
 async def _check_model(settings: Settings) -> int:
-    local = None
     try:
-        local_url = None
-        if wants_local_model(settings):
-            local = LocalModelServer(
-                settings.local.model_path,
-                settings.local.context_tokens,
-                settings.local.startup_timeout_seconds,
-            )
-            local_url = await local.start()
-        config = model_config(settings, local_url)
-        model = OpenAIChatModel(config)
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            model, _ = await start_model(settings, stack)
             await model.check()
-        finally:
-            await model.close()
-        print(f"model: OK ({config.model} at {config.base_url or 'api.openai.com'})")
+        print(f"model: OK ({model.model} at {model.config.base_url or 'api.openai.com'})")
         return 0
     except (SettingsError, LocalModelError) as exc:
         print(f"model: PROBLEM: {exc}")
@@ -208,6 +195,3 @@ async def _check_model(settings: Settings) -> int:
             "check llm.base_url, llm.model and the API key"
         )
         return 1
-    finally:
-        if local is not None:
-            await local.stop()

@@ -168,7 +168,7 @@ class Facilitator:
             self._queue_answer(message, adapter)
         elif decision is Decision.SIZE_NOTICE:
             await self._store.set_size_notice(conversation, True)
-            notice = texts.size_notice(self.config.ai_name, count or 0, self.config.size_limit)
+            notice = texts.size_notice(count or 0, self.config.size_limit)
             await self._perform(adapter, SendMessage(conversation, notice, reply_to=message.id))
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
@@ -181,8 +181,8 @@ class Facilitator:
         async with state.lock:  # in order with the answers of this conversation
             await self._store.remember_member(conversation, event.author)
             outcome = await self._commands.run(event)
-        if not state.pending and (state.responder is None or state.responder.done()):
-            self._conversations.pop(conversation.key(), None)
+        if state.responder is None or state.responder.done():
+            self._release(conversation, state)
         private_to = event.author if outcome.private else None
         await self._perform(
             adapter,
@@ -205,13 +205,10 @@ class Facilitator:
                     await self._answer_pending(conversation, state, adapter)
                 except Exception:  # the store or the adapter broke: say so, keep the bot alive
                     logger.exception("answering in %s failed", conversation.chat_id)
-                    target = state.pending[-1] if state.pending else None
+                    target = state.pending[-1].id if state.pending else None
                     state.pending.clear()
-                    reply_to = target.id if target else None
-                    failed = SendMessage(conversation, texts.model_failed("unavailable"), reply_to=reply_to)
-                    await self._perform(adapter, failed)
-        if self._conversations.get(conversation.key()) is state and not state.pending:
-            del self._conversations[conversation.key()]  # memory only for active conversations
+                    await self._say_failed(adapter, conversation, "unavailable", target)
+        self._release(conversation, state)
 
     async def _answer_pending(
         self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
@@ -247,15 +244,11 @@ class Facilitator:
             await starting
         except ModelError as exc:
             logger.warning("model failed for %s in %s: %s", target.id, conversation.chat_id, exc)
-            await self._perform(
-                adapter, SendMessage(conversation, texts.model_failed(exc.kind), reply_to=target.id)
-            )
+            await self._say_failed(adapter, conversation, exc.kind, target.id)
             return
         except Exception:
             logger.exception("model call crashed for %s", target.id)
-            await self._perform(
-                adapter, SendMessage(conversation, texts.model_failed("unavailable"), reply_to=target.id)
-            )
+            await self._say_failed(adapter, conversation, "unavailable", target.id)
             return
         try:
             delivered = await self._perform(
@@ -335,6 +328,16 @@ class Facilitator:
         if len(self._seen) > self.config.seen_ids:
             self._seen.popitem(last=False)
         return False
+
+    def _release(self, conversation: ConversationRef, state: _Conversation) -> None:
+        """Memory only for active conversations: drop the state once nothing waits on it."""
+        if self._conversations.get(conversation.key()) is state and not state.pending:
+            del self._conversations[conversation.key()]
+
+    async def _say_failed(
+        self, adapter: Adapter, conversation: ConversationRef, kind: str, reply_to: str | None
+    ) -> None:
+        await self._perform(adapter, SendMessage(conversation, texts.model_failed(kind), reply_to=reply_to))
 
     def _state(self, conversation: ConversationRef) -> _Conversation:
         key = conversation.key()

@@ -25,7 +25,6 @@ class ModelReply:
         self._held = False
         self.stats = StreamStats()
         self.first = ""
-        self.failed: str | None = None  # ModelError.kind when it failed mid-stream
 
     async def start(self) -> None:
         """Wait for a model slot, send the request and wait for the first words.
@@ -57,7 +56,6 @@ class ModelReply:
                         yield chunk
             except ModelError as exc:
                 logger.warning("model failed mid-reply: %s", exc.kind)
-                self.failed = exc.kind
                 yield texts.CUT_OFF
         finally:
             await self.close()

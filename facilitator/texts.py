@@ -32,7 +32,7 @@ def help_text(ai_name: str, mode: Mode, is_direct: bool) -> str:
     return "\n".join(lines)
 
 
-def size_notice(ai_name: str, count: int, limit: int) -> str:
+def size_notice(count: int, limit: int) -> str:
     return (
         f"This conversation has {count} people, and I take part in groups of up to {limit}, "
         f"so I'll stay out of it here. A smaller group or a thread works."
