@@ -30,11 +30,24 @@ def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=32)
+def _matcher(names: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    cleaned = tuple(name.strip() for name in names if name and name.strip())
+    if not cleaned:
+        return None
+    return tuple(name.casefold() for name in cleaned), _pattern(cleaned)
+
+
 def addresses_by_name(text: str, names: Iterable[str]) -> bool:
     """True when `text` calls the AI by one of `names` the way people address each other."""
-    cleaned = tuple(name.strip() for name in names if name and name.strip())
-    if not cleaned or not text:
+    matcher = _matcher(tuple(names))
+    if matcher is None or not text:
         return False
+    folded, pattern = matcher
     # Only the start and the end of a long message can hold an address; bound the work.
     sample = text if len(text) <= 400 else text[:200] + " " + text[-200:]
-    return _pattern(cleaned).search(sample) is not None
+    # Most messages never say the name: a substring test spares them the pattern.
+    lowered = sample.casefold()
+    if not any(name in lowered for name in folded):
+        return False
+    return pattern.search(sample) is not None

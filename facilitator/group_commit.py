@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
@@ -34,35 +35,79 @@ class BatchRefused(RuntimeError):
     """Every write of a batch failed: the database itself is unusable."""
 
 
+MAX_BATCH = 1024  # writes per transaction: a flood is written (and released) in slices
+
+
+class _Batch:
+    """Writes that become durable together, and the writers waiting for them."""
+
+    __slots__ = ("count", "keyed", "ordered", "waiters")
+
+    def __init__(self) -> None:
+        self.keyed: dict[str, dict[Hashable, Params]] = {}
+        self.ordered: list[tuple[str, Params]] = []
+        self.count = 0
+        # One future per waiting writer: cancelling a writer cancels its own future only.
+        self.waiters: list[asyncio.Future[None]] = []
+
+    def finish(self, error: BaseException | None = None) -> None:
+        for waiter in self.waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+
+
 class GroupCommit:
+    """Writes are queued without waiting; `commit` waits for the batch holding the caller's."""
+
     def __init__(self, db: Connection) -> None:
         self._db = db
-        self._keyed: dict[str, dict[Hashable, Params]] = {}
-        self._ordered: list[tuple[str, Params]] = []
-        self._batch: asyncio.Future[None] | None = None
+        self._open: _Batch | None = None  # gathering writes
+        self._sealed: deque[_Batch] = deque()  # full, waiting for the writer
         self._writer: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()  # held while a batch or any other write transaction runs
 
+    def _batch(self) -> _Batch:
+        batch = self._open
+        if batch is None:
+            batch = self._open = _Batch()
+        batch.count += 1
+        if batch.count >= MAX_BATCH:
+            self._sealed.append(batch)
+            self._open = None
+        return batch
+
     def add(self, sql: str, params: Params) -> None:
         """Queue a write; writes run in the order they were added."""
-        self._ordered.append((sql, params))
+        self._batch().ordered.append((sql, params))
 
     def upsert(self, sql: str, key: Hashable, params: Params) -> None:
-        """Queue a write that replaces any earlier one with the same key in this batch."""
-        self._keyed.setdefault(sql, {})[key] = params
+        """Queue a write that replaces any earlier one with the same key in its batch."""
+        self._batch().keyed.setdefault(sql, {})[key] = params
+
+    def _last(self) -> _Batch | None:
+        if self._open is not None:
+            return self._open
+        return self._sealed[-1] if self._sealed else None
 
     async def commit(self) -> None:
         """Wait until everything queued so far (this caller's writes included) is durable."""
-        if self._batch is None:
-            self._batch = asyncio.get_running_loop().create_future()
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.create_task(self._write_batches())
-        await asyncio.shield(self._batch)
+        batch = self._last()
+        if batch is None:
+            return
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        waiter = asyncio.get_running_loop().create_future()
+        batch.waiters.append(waiter)
+        await waiter
 
     async def settled(self) -> None:
         """Wait for the writes queued so far, if any (for reads that must see them)."""
-        if self._batch is not None:
-            await asyncio.shield(self._batch)
+        if self._last() is not None:
+            await self.commit()
 
     async def close(self) -> None:
         await self.settled()
@@ -70,9 +115,12 @@ class GroupCommit:
             await asyncio.gather(self._writer, return_exceptions=True)
 
     async def _write_batches(self) -> None:
-        while self._batch is not None:
-            batch, self._batch = self._batch, None
-            runs = self._take_runs()
+        while self._sealed or self._open is not None:
+            batch = self._sealed.popleft() if self._sealed else self._open
+            if batch is self._open:
+                self._open = None
+            assert batch is not None
+            runs = _runs(batch)
             async with self.lock:
                 try:
                     await self._apply(runs)
@@ -83,21 +131,9 @@ class GroupCommit:
                         await self._apply_singly(runs)
                     except Exception as fatal:
                         logger.error("the database refused writes: %s", fatal)
-                        batch.set_exception(fatal)
-                        batch.exception()  # retrieved here, so an unawaited batch is not noise
+                        batch.finish(fatal)
                         continue
-            batch.set_result(None)
-
-    def _take_runs(self) -> list[tuple[str, list[Params]]]:
-        """The batch as runs of one statement each: keyed upserts first, then the ordered writes."""
-        runs = [(sql, list(rows.values())) for sql, rows in self._keyed.items()]
-        for sql, params in self._ordered:
-            if runs and runs[-1][0] == sql and sql not in self._keyed:
-                runs[-1][1].append(params)
-            else:
-                runs.append((sql, [params]))
-        self._keyed, self._ordered = {}, []
-        return runs
+            batch.finish()
 
     async def _apply(self, runs: Sequence[tuple[str, list[Params]]]) -> None:
         for sql, rows in runs:
@@ -118,3 +154,14 @@ class GroupCommit:
                     logger.exception("dropped one write that the database refused")
         if failed and not written:
             raise BatchRefused(f"every one of {failed} writes failed")
+
+
+def _runs(batch: _Batch) -> list[tuple[str, list[Params]]]:
+    """A batch as runs of one statement each: keyed upserts first, then the ordered writes."""
+    runs = [(sql, list(rows.values())) for sql, rows in batch.keyed.items()]
+    for sql, params in batch.ordered:
+        if runs and runs[-1][0] == sql and sql not in batch.keyed:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+    return runs

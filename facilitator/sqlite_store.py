@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
@@ -27,6 +28,10 @@ from facilitator.ports import GroupSettings, HistoryItem, Usage
 logger = logging.getLogger(__name__)
 
 MAX_STORED_TEXT = 100_000
+# When a member was last seen orders the members the model is told about; to the minute is
+# enough, and it spares a busy group a write per message.
+PRESENCE_EVERY_SECONDS = 60.0
+PRESENCE_REMEMBERED = 100_000
 AI_AUTHOR = ""  # no platform user id is empty; `from_ai` is what marks the AI's messages
 
 _INSERT_MESSAGE = (
@@ -55,6 +60,8 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
     """Text SQLite can store: no lone surrogates, bounded length."""
     if len(text) > limit:
         text = text[:limit]
+    if text.isascii():  # most text, known at no cost
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -95,6 +102,7 @@ class SqliteStore:
         self._conversations: dict[tuple[str, str, str], _ConversationRow] = {}
         self._members_seen: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._ai_ids: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._presence: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._writes = GroupCommit(db)
         self.applied_migrations: list[int] = []
         self._creating: dict[tuple[str, str, str], asyncio.Future[_ConversationRow]] = {}
@@ -241,12 +249,24 @@ class SqliteStore:
             self._members_seen[key] = facts
             self._writes.upsert(_UPSERT_MEMBER, key, (*key, *facts, _iso(utcnow())))
 
+    def _note_presence(self, conversation_id: int, user_id: str, seen_at: str, always: bool = False) -> None:
+        key = (conversation_id, user_id)
+        now = time.monotonic()
+        last = self._presence.get(key)
+        if not always and last is not None and now - last < PRESENCE_EVERY_SECONDS:
+            return
+        self._presence[key] = now
+        self._presence.move_to_end(key)
+        if len(self._presence) > PRESENCE_REMEMBERED:
+            self._presence.popitem(last=False)
+        self._writes.upsert(_UPSERT_PRESENCE, key, (conversation_id, user_id, seen_at))
+
     async def add_message(self, message: Message) -> None:
         row = await self._conversation(message.conversation)
         author = message.author
         self._note_member(author)
         sent_at = _iso(message.sent_at)
-        self._writes.upsert(_UPSERT_PRESENCE, (row.id, author.user_id), (row.id, author.user_id, sent_at))
+        self._note_presence(row.id, author.user_id, sent_at)
         attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
         self._writes.add(
             _INSERT_MESSAGE,
@@ -344,13 +364,12 @@ class SqliteStore:
     async def remember_member(self, conversation: ConversationRef, member: Member) -> None:
         row = await self._conversation(conversation)
         self._note_member(member)
-        self._writes.upsert(
-            _UPSERT_PRESENCE, (row.id, member.user_id), (row.id, member.user_id, _iso(utcnow()))
-        )
+        self._note_presence(row.id, member.user_id, _iso(utcnow()), always=True)
         await self._writes.commit()
 
     async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
         row = await self._conversation(conversation)
+        self._presence.pop((row.id, member.user_id), None)
         self._writes.add(
             "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
             (row.id, member.user_id),

@@ -3,13 +3,20 @@
 It speaks Chat Completions, streamed (server-sent events) or not, with tool calls, and can be
 scripted reply by reply: a text, an HTTP error (429 with Retry-After, 500), a delay before the
 answer (for timeouts), a delay between chunks, or a connection dropped mid-stream.
+
+`python -m tests.fakes.openai_server --delay 1` runs it as a process of its own (the
+benchmarks do, so that the model's side does not share the bot's event loop); it prints its
+port, and `GET /_received` tells when each request arrived and when its first token left, in
+`time.perf_counter()` seconds, which on Linux are comparable across processes.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import json
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -37,6 +44,7 @@ class Reply:
 class Received:
     body: dict[str, Any]
     at: float  # time.perf_counter() when the request arrived
+    first_token_at: float | None = None  # time.perf_counter() as the first words were written
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -73,6 +81,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/_received", self._received)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -86,6 +95,9 @@ class FakeOpenAI:
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    async def _received(self, request: web.Request) -> web.Response:
+        return web.json_response([{"at": r.at, "first_token_at": r.first_token_at} for r in self.received])
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         self.in_flight += 1
@@ -101,7 +113,8 @@ class FakeOpenAI:
             body = await request.json()
         except json.JSONDecodeError:
             return _error(400, "invalid JSON body", "invalid_request_error")
-        self.received.append(Received(body, arrived))
+        received = Received(body, arrived)
+        self.received.append(received)
         self.arrived.set()
         reply = self.replies.popleft() if self.replies else self.default
         if reply.delay:
@@ -113,7 +126,7 @@ class FakeOpenAI:
         text = reply.text(body) if callable(reply.text) else reply.text
         completion_id = f"chatcmpl-{next(self._ids)}"
         if body.get("stream"):
-            return await self._stream(request, body, reply, text, completion_id)
+            return await self._stream(request, received, reply, text, completion_id)
         message: dict[str, Any] = {"role": "assistant", "content": text if not reply.tool_calls else None}
         if reply.tool_calls:
             message["tool_calls"] = [_tool_call(i, call) for i, call in enumerate(reply.tool_calls)]
@@ -135,8 +148,9 @@ class FakeOpenAI:
         )
 
     async def _stream(
-        self, request: web.Request, body: dict[str, Any], reply: Reply, text: str, completion_id: str
+        self, request: web.Request, received: Received, reply: Reply, text: str, completion_id: str
     ) -> web.StreamResponse:
+        body = received.body
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         model = body.get("model", "fake-model")
@@ -164,6 +178,8 @@ class FakeOpenAI:
                 return response
             if reply.chunk_delay:
                 await asyncio.sleep(reply.chunk_delay)
+            if received.first_token_at is None:
+                received.first_token_at = time.perf_counter()
             await send({"content": piece})
         for index, call in enumerate(reply.tool_calls or []):
             await send({"tool_calls": [{**_tool_call(index, call), "index": index}]})
@@ -201,3 +217,27 @@ def _error(status: int, message: str, kind: str, headers: dict[str, str] | None 
     return web.json_response(
         {"error": {"message": message, "type": kind, "code": kind}}, status=status, headers=headers
     )
+
+
+async def _serve(reply: Reply) -> None:
+    server = await FakeOpenAI(default=reply).start()
+    print(server.port, flush=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
+    finally:
+        await server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A loopback OpenAI-compatible server for tests.")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer starts")
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between streamed chunks")
+    parser.add_argument("--chunk-size", type=int, default=8, help="characters per streamed chunk")
+    parser.add_argument("--text", default=Reply.text, help="what the model answers")
+    args = parser.parse_args()
+    reply = Reply(text=args.text, delay=args.delay, chunk_delay=args.chunk_delay, chunk_size=args.chunk_size)
+    asyncio.run(_serve(reply))
+
+
+if __name__ == "__main__":
+    main()
