@@ -270,3 +270,18 @@ async def core_without_model(database: Path, **config: Any) -> AsyncIterator[tup
     finally:
         await core.close()
         await store.close()
+
+
+async def address_one_at_a_time(core: Facilitator, adapter: TimingAdapter, count: int) -> list[float]:
+    """Address the AI `count` times in group-0, each after the previous answer was shown; the
+    perf_counter time at which each message entered the core."""
+    ref, author = conversation(0), member(1)
+    entered = []
+    for number in range(count):
+        event = message(ref, author, f"@Parley what do you think, #{number}?", mentions_ai=True)
+        entered.append(time.perf_counter())
+        await core.handle(event, adapter)
+        await core.idle()
+    if len(adapter.asked_at) < count:
+        raise RuntimeError(f"only {len(adapter.asked_at)} of {count} messages were answered")
+    return entered

@@ -8,7 +8,7 @@ history the store holds.
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -31,9 +31,10 @@ class ContextSpec:
 
 
 def _quote(value: str, limit: int) -> str:
+    """`value` as a JSON string (what json.dumps gives, without building an encoder each time)."""
     if len(value) > limit:
         value = value[:limit] + "…"
-    return json.dumps(value, ensure_ascii=False)
+    return encode_basestring(value)
 
 
 def human_line(item: HistoryItem, replying_to: str | None = None) -> str:
@@ -108,14 +109,15 @@ def build_context(
     kept.reverse()
     while kept and kept[0][0]:  # a context should open with people, not with the AI
         kept.pop(0)
-    turns = [ChatTurn("system", system)]
+    # Split replies and runs of people talking read as one turn each.
+    runs: list[tuple[str, list[str]]] = []
     for from_ai, line in kept:
         role = "assistant" if from_ai else "user"
-        if turns[-1].role == role:  # split replies and bursts read as one turn
-            turns[-1] = ChatTurn(role, turns[-1].content + "\n" + line)
+        if runs and runs[-1][0] == role:
+            runs[-1][1].append(line)
         else:
-            turns.append(ChatTurn(role, line))
-    return turns
+            runs.append((role, [line]))
+    return [ChatTurn("system", system)] + [ChatTurn(role, "\n".join(lines)) for role, lines in runs]
 
 
 def _shorten_to(

@@ -33,6 +33,7 @@ from facilitator.model import (
     MessageEdited,
     MessageReceived,
     Mode,
+    Profile,
     ReactionAdded,
     SendMessage,
     ShowTyping,
@@ -133,12 +134,10 @@ class Facilitator:
         if not addressed or message.author.is_bot:
             await self._store.add_message(message)
             return
-        if self._already_seen(conversation, message.id) or await self._store.has_message(
-            conversation, message.id
-        ):
+        # Persisted before any answer is attempted; a redelivery is stored once and answered once.
+        if self._already_seen(conversation, message.id) or not await self._store.add_message_once(message):
             logger.info("duplicate message %s in %s: not answered again", message.id, conversation.chat_id)
             return
-        await self._store.add_message(message)  # persisted before any answer is attempted
         await self._consider(message, named, adapter)
 
     async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
@@ -219,7 +218,7 @@ class Facilitator:
             state.arrived.clear()
             taken = len(state.pending)  # the messages this attempt's context can see
             target = state.pending[-1]
-            reply = ModelReply(self._model, await self._turns(conversation), self._slots)
+            reply = ModelReply(self._model, await self.context(conversation), self._slots)
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
             try:
@@ -258,14 +257,17 @@ class Facilitator:
             await reply.close()  # the adapter may have stopped reading early, or we were stopped
         await self._remember_reply(conversation, target, answered, delivered, reply)
 
-    async def _turns(self, conversation: ConversationRef) -> list[ChatTurn]:
+    async def context(self, conversation: ConversationRef) -> list[ChatTurn]:
+        """What the model would read now in this conversation (its recent window, never more)."""
         settings = await self._store.group_settings(conversation)
-        history = await self._store.history(conversation, self.config.history_window)
-        members = (
-            []
-            if conversation.is_direct
-            else await self._store.members(conversation, self.config.members_in_context)
-        )
+        history_read = self._store.history(conversation, self.config.history_window)
+        members: list[Profile]
+        if conversation.is_direct:
+            history, members = await history_read, []
+        else:  # both reads queued at once: the database thread runs them back to back
+            history, members = await asyncio.gather(
+                history_read, self._store.members(conversation, self.config.members_in_context)
+            )
         spec = ContextSpec(
             ai_name=self.config.ai_name,
             platform=conversation.platform,

@@ -38,6 +38,15 @@ class BatchRefused(RuntimeError):
 MAX_BATCH = 1024  # writes per transaction: a flood is written (and released) in slices
 
 
+class Outcome:
+    """Whether a checked write changed a row: known once its batch is durable."""
+
+    __slots__ = ("changed",)
+
+    def __init__(self) -> None:
+        self.changed = False
+
+
 class _Batch:
     """Writes that become durable together, and the writers waiting for them."""
 
@@ -45,7 +54,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.keyed: dict[str, dict[Hashable, Params]] = {}
-        self.ordered: list[tuple[str, Params]] = []
+        self.ordered: list[tuple[str, Params, Outcome | None]] = []
         self.count = 0
         # One future per waiting writer: cancelling a writer cancels its own future only.
         self.waiters: list[asyncio.Future[None]] = []
@@ -58,6 +67,9 @@ class _Batch:
                 waiter.set_result(None)
             else:
                 waiter.set_exception(error)
+
+
+Run = tuple[str, list[Params], "Outcome | None"]  # one statement, its rows, and a checked write's outcome
 
 
 class GroupCommit:
@@ -82,7 +94,14 @@ class GroupCommit:
 
     def add(self, sql: str, params: Params) -> None:
         """Queue a write; writes run in the order they were added."""
-        self._batch().ordered.append((sql, params))
+        self._batch().ordered.append((sql, params, None))
+
+    def add_checked(self, sql: str, params: Params) -> Outcome:
+        """Queue a write and learn, once committed, whether it changed a row (an insert that
+        met a conflict did not): check and write in one step, with no read before it."""
+        outcome = Outcome()
+        self._batch().ordered.append((sql, params, outcome))
+        return outcome
 
     def upsert(self, sql: str, key: Hashable, params: Params) -> None:
         """Queue a write that replaces any earlier one with the same key in its batch."""
@@ -135,18 +154,27 @@ class GroupCommit:
                         continue
             batch.finish()
 
-    async def _apply(self, runs: Sequence[tuple[str, list[Params]]]) -> None:
-        for sql, rows in runs:
-            await self._db.executemany(sql, rows)
+    async def _apply(self, runs: Sequence[Run]) -> None:
+        changed = []
+        for sql, rows, outcome in runs:
+            if outcome is None:
+                await self._db.executemany(sql, rows)
+            else:
+                cursor = await self._db.execute(sql, rows[0])
+                changed.append((outcome, cursor.rowcount > 0))
         await self._db.commit()
+        for outcome, value in changed:
+            outcome.changed = value
 
-    async def _apply_singly(self, runs: Sequence[tuple[str, list[Params]]]) -> None:
+    async def _apply_singly(self, runs: Sequence[Run]) -> None:
         written = failed = 0
-        for sql, rows in runs:
+        for sql, rows, outcome in runs:
             for params in rows:
                 try:
-                    await self._db.execute(sql, params)
+                    cursor = await self._db.execute(sql, params)
                     await self._db.commit()
+                    if outcome is not None:
+                        outcome.changed = cursor.rowcount > 0
                     written += 1
                 except Exception:
                     failed += 1
@@ -156,12 +184,13 @@ class GroupCommit:
             raise BatchRefused(f"every one of {failed} writes failed")
 
 
-def _runs(batch: _Batch) -> list[tuple[str, list[Params]]]:
-    """A batch as runs of one statement each: keyed upserts first, then the ordered writes."""
-    runs = [(sql, list(rows.values())) for sql, rows in batch.keyed.items()]
-    for sql, params in batch.ordered:
-        if runs and runs[-1][0] == sql and sql not in batch.keyed:
+def _runs(batch: _Batch) -> list[Run]:
+    """A batch as runs of one statement each: keyed upserts first, then the ordered writes;
+    a checked write is a run of its own, so its outcome can be told."""
+    runs: list[Run] = [(sql, list(rows.values()), None) for sql, rows in batch.keyed.items()]
+    for sql, params, outcome in batch.ordered:
+        if outcome is None and runs and runs[-1][0] == sql and runs[-1][2] is None and sql not in batch.keyed:
             runs[-1][1].append(params)
         else:
-            runs.append((sql, [params]))
+            runs.append((sql, [params], outcome))
     return runs

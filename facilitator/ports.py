@@ -79,11 +79,14 @@ class Store(Protocol):
         """Persist a message (a repeated platform id is ignored); returns once it is durable."""
         ...
 
+    async def add_message_once(self, message: Message) -> bool:
+        """As `add_message`, and tell whether it was new: False for a redelivery of a message
+        this conversation already holds (across restarts too)."""
+        ...
+
     async def add_ai_message(
         self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
     ) -> None: ...
-
-    async def has_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
 
     async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
 

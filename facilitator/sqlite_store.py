@@ -262,26 +262,23 @@ class SqliteStore:
         self._writes.upsert(_UPSERT_PRESENCE, key, (conversation_id, user_id, seen_at))
 
     async def add_message(self, message: Message) -> None:
+        self._writes.add(_INSERT_MESSAGE, await self._message_row(message))
+        await self._writes.commit()
+
+    async def add_message_once(self, message: Message) -> bool:
+        outcome = self._writes.add_checked(_INSERT_MESSAGE, await self._message_row(message))
+        await self._writes.commit()
+        return outcome.changed
+
+    async def _message_row(self, message: Message) -> tuple[Any, ...]:
         row = await self._conversation(message.conversation)
         author = message.author
         self._note_member(author)
         sent_at = _iso(message.sent_at)
         self._note_presence(row.id, author.user_id, sent_at)
         attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
-        self._writes.add(
-            _INSERT_MESSAGE,
-            (
-                row.id,
-                message.id,
-                author.user_id,
-                0,
-                clean_text(message.text),
-                sent_at,
-                message.reply_to,
-                attachments,
-            ),
-        )
-        await self._writes.commit()
+        text = clean_text(message.text)
+        return (row.id, message.id, author.user_id, 0, text, sent_at, message.reply_to, attachments)
 
     async def add_ai_message(
         self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
@@ -299,18 +296,14 @@ class SqliteStore:
         if len(self._ai_ids) > 10_000:
             self._ai_ids.popitem(last=False)
 
-    async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """Rows of a read, in one trip to the database thread, after the writes queued before it."""
         await self._writes.settled()
-        async with self._db.execute(sql, params) as cursor:
-            found = await cursor.fetchone()
-        return tuple(found) if found is not None else None
+        return list(await self._db.execute_fetchall(sql, params))
 
-    async def has_message(self, conversation: ConversationRef, message_id: str) -> bool:
-        row = await self._conversation(conversation)
-        found = await self._one(
-            "SELECT 1 FROM messages WHERE conversation_id = ? AND message_id = ?", (row.id, message_id)
-        )
-        return found is not None
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        found = await self._all(sql, params)
+        return tuple(found[0]) if found else None
 
     async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool:
         row = await self._conversation(conversation)
@@ -340,8 +333,7 @@ class SqliteStore:
 
     async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
         row = await self._conversation(conversation)
-        await self._writes.settled()
-        async with self._db.execute(
+        rows = await self._all(
             "SELECT m.seq, m.message_id, m.from_ai, m.text,"
             " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle),"
             " m.reply_to, m.attachments"
@@ -350,13 +342,12 @@ class SqliteStore:
             " WHERE m.conversation_id = ? AND m.seq > ? AND m.deleted = 0"
             " ORDER BY m.seq DESC LIMIT ?",
             (conversation.platform, row.id, row.context_from, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             HistoryItem(
                 seq, message_id, speaker, handle, text, bool(from_ai), reply_to, _describe(attachments)
             )
-            for seq, message_id, from_ai, text, speaker, handle, reply_to, attachments in reversed(list(rows))
+            for seq, message_id, from_ai, text, speaker, handle, reply_to, attachments in reversed(rows)
         ]
 
     # --- members and profiles ---------------------------------------------------------------
@@ -378,16 +369,14 @@ class SqliteStore:
 
     async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
         row = await self._conversation(conversation)
-        await self._writes.settled()
-        async with self._db.execute(
+        rows = await self._all(
             "SELECT c.user_id, COALESCE(p.own_name, p.display_name), COALESCE(p.own_handle, p.handle),"
             " COALESCE(p.own_photo, p.avatar_url)"
             " FROM conversation_members AS c JOIN members AS p"
             "  ON p.platform = ? AND p.user_id = c.user_id"
             " WHERE c.conversation_id = ? AND p.is_bot = 0 ORDER BY c.last_seen DESC LIMIT ?",
             (conversation.platform, row.id, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [Profile(conversation.platform, uid, name, handle, photo) for uid, name, handle, photo in rows]
 
     async def profile(self, platform: str, user_id: str) -> Profile | None:

@@ -75,8 +75,18 @@ async def test_a_repeated_platform_id_is_stored_once(store: SqliteStore) -> None
     await store.add_message(message(1, "first delivery"))
     await store.add_message(message(1, "redelivered"))
     assert [item.text for item in await store.history(GROUP_A, 10)] == ["first delivery"]
-    assert await store.has_message(GROUP_A, "m1")
-    assert not await store.has_message(GROUP_B, "m1")
+    assert not await store.add_message_once(message(1, "redelivered again"))
+    assert await store.add_message_once(message(1, "the same id in another group", GROUP_B))
+    assert [item.text for item in await store.history(GROUP_A, 10)] == ["first delivery"]
+
+
+async def test_redeliveries_in_one_batch_are_told_apart_from_new_messages(store: SqliteStore) -> None:
+    outcomes = await asyncio.gather(
+        *(store.add_message_once(message(n % 3, f"delivery {n}")) for n in range(9)),
+        store.add_message(message(7, "ordinary")),
+    )
+    assert outcomes[:9] == [True, True, True, False, False, False, False, False, False]
+    assert len(await store.history(GROUP_A, 10)) == 4
 
 
 async def test_odd_text_is_stored_and_one_bad_row_loses_nothing_else(store: SqliteStore) -> None:
