@@ -8,9 +8,9 @@ history the store holds.
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring
 
 from facilitator.model import Profile
 from facilitator.ports import ChatTurn, HistoryItem
