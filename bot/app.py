@@ -75,7 +75,9 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
         size_limit=settings.groups.size_limit,
         context_tokens=context,
         history_window=settings.groups.history_window,
-        max_concurrent_calls=settings.llm.max_concurrent_calls,
+        # The offline server answers one request at a time: the others wait here, where no
+        # request timeout runs, instead of in its queue.
+        max_concurrent_calls=1 if local else settings.llm.max_concurrent_calls,
         burst_window_seconds=settings.groups.burst_window_seconds,
         operator_prompt=settings.bot.operator_prompt,
     )

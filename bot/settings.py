@@ -64,7 +64,7 @@ class LLMSettings(_Section):
     model: str = "gpt-4o-mini"
     timeout_seconds: float = Field(60.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)
-    max_concurrent_calls: int = Field(8, ge=1, le=1000)
+    max_concurrent_calls: int = Field(1000, ge=1, le=1000)
     context_tokens: int = Field(6000, ge=500)
     max_reply_tokens: int = Field(800, ge=16)
     temperature: float | None = Field(None, ge=0, le=2)

@@ -56,7 +56,7 @@ class FacilitatorConfig:
     context_tokens: int = 6000
     history_window: int = 200
     members_in_context: int = 50
-    max_concurrent_calls: int = 8
+    max_concurrent_calls: int = 1000
     burst_window_seconds: float = 3.0
     member_count_ttl_seconds: float = 300.0
     operator_prompt: str = ""
