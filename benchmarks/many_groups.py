@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from benchmarks import fixtures
-from benchmarks.measure import Figure, PeakRss, figure, main, progress
+from benchmarks.measure import Figure, PeakRss, figure, main, progress, rss_bytes
 
 MODEL_SECONDS = 1.0
 MB = 1024 * 1024
@@ -19,11 +19,11 @@ MB = 1024 * 1024
 
 async def measure(quick: bool) -> list[Figure]:
     runs, groups = (1, 50) if quick else (3, 1_000)
-    runs = int(__import__("os").environ.get("BENCH_RUNS", runs))
     walls, peaks, per_group = [], [], []
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         database = await fixtures.stored_history(Path(tmp, "groups.db"), groups, 50)
         async with fixtures.model_server(delay=MODEL_SECONDS, text="Count me in for Saturday!") as server:
+            idle = rss_bytes()  # the process before any group was active
             for run in range(runs):
                 # A fresh start each run: no conversation is cached when the wave arrives.
                 async with fixtures.running_core(database, server) as (core, _store):
@@ -38,7 +38,6 @@ async def measure(quick: bool) -> list[Figure]:
                         for n in range(groups)
                     ]
                     with PeakRss() as rss:
-                        before = rss.peak
                         started = time.perf_counter()
                         await asyncio.gather(*(core.handle(event, adapter) for event in wave))
                         await core.idle()
@@ -46,7 +45,7 @@ async def measure(quick: bool) -> list[Figure]:
                     if len(adapter.replies) != groups:
                         raise RuntimeError(f"{len(adapter.replies)} of {groups} groups were answered")
                     peaks.append(rss.peak / MB)
-                    per_group.append((rss.peak - before) / groups / 1024)
+                    per_group.append((rss.peak - idle) / groups / 1024)
                 progress(
                     f"groups run {run + 1}/{runs}: {groups:,} answered in {walls[-1]:.2f} s, "
                     f"peak RSS {peaks[-1]:.0f} MB ({per_group[-1]:.0f} KB per group)"

@@ -10,7 +10,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -105,7 +105,7 @@ def ms(seconds: float) -> float:
     return seconds * 1000.0
 
 
-def main(measure: Callable[[bool], Awaitable[list[Figure]]]) -> None:
+def main(measure: Callable[[bool], Coroutine[Any, Any, list[Figure]]]) -> None:
     """A figure module's entry point: `--quick` for small sizes; the figures as JSON on stdout."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes, one run")

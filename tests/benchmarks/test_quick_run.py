@@ -1,0 +1,47 @@
+"""The benchmarks run end to end in quick mode and report every figure (how fast is theirs to
+say, not the test's): a benchmark that no longer runs fails here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EVERY_FIGURE = {
+    1: {"ingest", "ingest_vs_naive", "ingest_vs_limit"},
+    2: {"mention_p50", "mention_p99"},
+    3: {"context_growth"},
+    4: {"first_token_p50", "first_token_p99"},
+    5: {"groups_wall", "groups_peak_rss", "groups_rss_per_group", "groups_overhead"},
+    6: {"startup_large", "startup_new"},
+}
+
+
+def test_quick_mode_produces_every_figure_with_its_target(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["quick"] is True and report["failed"] == []
+    assert report["machine"]["cores"] >= 1
+    names = {f["name"] for f in report["figures"]}
+    for number, expected in EVERY_FIGURE.items():
+        assert expected <= names, f"figure {number} lacks {expected - names}"
+        assert any(f["number"] == number for f in report["figures"])
+    assert len([n for n in names if n.startswith("context_")]) == 4  # three history sizes and their ratio
+    for f in report["figures"]:
+        assert f["runs"] and f["value"] > 0, f["name"]
+        assert f["target"], f["name"]
+        assert f["met"] in (True, False, None)
+        assert f["label"] in run.stdout  # the printed table carries every figure
+    targeted = {f["name"] for f in report["figures"] if f["met"] is not None}
+    assert {"ingest", "ingest_vs_naive", "mention_p50", "mention_p99", "context_growth"} <= targeted
+    assert {"first_token_p99", "groups_wall", "groups_peak_rss", "startup_large"} <= targeted
