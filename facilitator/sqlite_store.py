@@ -179,35 +179,41 @@ class SqliteStore:
         future: asyncio.Future[_ConversationRow] = asyncio.get_running_loop().create_future()
         self._creating[key] = future
         try:
-            self._writes.add(
-                "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
-                (*key, int(ref.is_direct), _iso(utcnow())),
-            )
-            await self._writes.commit()
-            async with self._db.execute(
-                "SELECT id, mode, instructions, size_notice_sent, context_from FROM conversations"
-                " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
-                key,
-            ) as cursor:
-                found = await cursor.fetchone()
+            found = await self._find_conversation(key)  # most conversations exist already
+            if found is None:
+                self._writes.add(
+                    "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
+                    (*key, int(ref.is_direct), _iso(utcnow())),
+                )
+                await self._writes.commit()
+                found = await self._find_conversation(key)
             if found is None:
                 raise StoreError(f"conversation {key} was not created")
-            conv_id, mode, instructions, notice, context_from = found
-            row = _ConversationRow(
-                id=int(conv_id),
-                settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice)),
-                context_from=int(context_from),
-            )
-            self._conversations[key] = row
-            future.set_result(row)
-            return row
+            self._conversations[key] = found
+            future.set_result(found)
+            return found
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()
             raise
         finally:
             del self._creating[key]
+
+    async def _find_conversation(self, key: tuple[str, str, str]) -> _ConversationRow | None:
+        found = await self._one(
+            "SELECT id, mode, instructions, size_notice_sent, context_from FROM conversations"
+            " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+            key,
+        )
+        if found is None:
+            return None
+        conv_id, mode, instructions, notice, context_from = found
+        return _ConversationRow(
+            id=int(conv_id),
+            settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice)),
+            context_from=int(context_from),
+        )
 
     async def group_settings(self, conversation: ConversationRef) -> GroupSettings:
         return (await self._conversation(conversation)).settings

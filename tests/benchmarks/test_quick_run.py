@@ -14,7 +14,7 @@ EVERY_FIGURE = {
     2: {"mention_p50", "mention_p99"},
     3: {"context_growth"},
     4: {"first_token_p50", "first_token_p99"},
-    5: {"groups_wall", "groups_peak_rss", "groups_rss_per_group", "groups_overhead"},
+    5: {"groups_wall", "groups_peak_rss", "groups_rss_per_group", "groups_client_alone", "groups_bot_share"},
     6: {"startup_large", "startup_new"},
 }
 

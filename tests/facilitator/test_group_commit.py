@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from facilitator.group_commit import BatchRefused, GroupCommit
+from facilitator.group_commit import MAX_BATCH, BatchRefused, GroupCommit
 
 
 @pytest.fixture
@@ -63,4 +63,57 @@ async def test_a_batch_that_cannot_be_written_at_all_fails_its_writers(db: aiosq
         await writes.commit()
     await write(writes, 5, "still works")
     assert await rows(db, "SELECT n FROM t") == [(5,)]
+    await writes.close()
+
+
+class CountingCommits:
+    """The connection, counting its commits (each is one transaction of the group commit)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self.commits = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._db, name)
+
+    async def commit(self) -> None:
+        self.commits += 1
+        await self._db.commit()
+
+
+async def test_a_flood_is_written_in_slices_and_in_order(db: aiosqlite.Connection) -> None:
+    counting = CountingCommits(db)
+    writes = GroupCommit(counting)
+    flood = 3 * MAX_BATCH
+    await asyncio.gather(*(write(writes, n, f"w{n}") for n in range(flood)))
+    assert await rows(db, "SELECT n FROM t ORDER BY rowid") == [(n,) for n in range(flood)]
+    assert counting.commits >= 3  # no transaction holds more than MAX_BATCH writes
+    await writes.close()
+
+
+async def test_a_cancelled_writer_cancels_nobody_elses_write(db: aiosqlite.Connection) -> None:
+    writes = GroupCommit(db)
+    impatient = asyncio.ensure_future(write(writes, 1, "queued before giving up"))
+    patient = asyncio.ensure_future(write(writes, 2, "waits"))
+    await asyncio.sleep(0)  # both are queued and waiting
+    impatient.cancel()
+    await patient
+    await writes.settled()
+    assert impatient.cancelled()
+    assert await rows(db, "SELECT n FROM t ORDER BY n") == [(1,), (2,)]
+    await writes.close()
+
+
+async def test_checked_writes_tell_new_rows_from_existing_ones_also_when_retried_one_by_one(
+    db: aiosqlite.Connection,
+) -> None:
+    writes = GroupCommit(db)
+    insert = "INSERT INTO t (n, word) VALUES (?, ?) ON CONFLICT (n) DO NOTHING"
+    await write(writes, 1, "already there")
+    fresh = writes.add_checked(insert, (2, "new"))
+    again = writes.add_checked(insert, (1, "redelivered"))
+    writes.add(insert, (3, None))  # refused: the batch is retried row by row
+    await writes.commit()
+    assert (fresh.changed, again.changed) == (True, False)
+    assert await rows(db, "SELECT n, word FROM t ORDER BY n") == [(1, "already there"), (2, "new")]
     await writes.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from facilitator.llm import OpenAIChatModel
@@ -94,3 +96,44 @@ async def test_a_garbled_stream_is_an_error_not_a_crash(
     with pytest.raises(ModelError) as caught:
         await collect(model)
     assert caught.value.kind == "unavailable"
+
+
+async def test_chunks_of_an_odd_shape_are_read_for_what_they_hold(
+    fake_model: FakeOpenAI, model: OpenAIChatModel
+) -> None:
+    fake_model.script(
+        Reply(
+            raw_events=[
+                {"choices": [{"index": 0, "delta": None}]},
+                {"choices": [{"index": 0, "delta": {"content": None, "role": "assistant"}}]},
+                {"choices": ["not an object", {"delta": {"content": "Still "}}]},
+                {"choices": None},
+                {"choices": [{"delta": {"content": "here."}}]},
+                {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 2}},
+            ]
+        )
+    )
+    stats = StreamStats()
+    assert await collect(model, stats) == "Still here."
+    assert (stats.prompt_tokens, stats.completion_tokens) == (7, 2)
+
+
+async def test_a_chunk_that_is_not_an_object_ends_the_reply_with_an_error(
+    fake_model: FakeOpenAI, model: OpenAIChatModel
+) -> None:
+    fake_model.script(Reply(raw_events=[{"choices": [{"delta": {"content": "Hi"}}]}, [1, 2]]))
+    received = []
+    with pytest.raises(ModelError) as caught:
+        async for chunk in model.stream(TURNS):
+            received.append(chunk)
+    assert received == ["Hi"] and caught.value.kind == "unavailable"
+
+
+async def test_hundreds_of_requests_at_once_all_go_out_together(fake_model: FakeOpenAI) -> None:
+    """A wave of groups is not queued behind the HTTP client's connection pool."""
+    fake_model.default = Reply(text="ok", delay=0.5)
+    client = model_for(fake_model, timeout=30)
+    replies = await asyncio.gather(*(collect(client) for _ in range(300)))
+    await client.close()
+    assert replies == ["ok"] * 300
+    assert fake_model.max_in_flight > 200

@@ -38,6 +38,7 @@ class Reply:
     retry_after: float | None = None
     report_usage: bool = True  # llama.cpp's server, for one, never reports usage when streaming
     garbage: bool = False  # a stream of bytes that are not server-sent JSON events
+    raw_events: list[Any] | None = None  # streamed as JSON events as they are, in place of `text`
 
 
 @dataclass
@@ -84,7 +85,9 @@ class FakeOpenAI:
         app.router.add_get("/_received", self._received)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # A real endpoint accepts a thousand connections at once; aiohttp's default backlog
+        # (128) would drop the rest of a burst for a second.
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=4096)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -168,6 +171,12 @@ class FakeOpenAI:
         await send({"role": "assistant", "content": ""})
         if reply.garbage:
             await response.write(b"data: {not json at all\n\n<html>502 Bad Gateway</html>\n\n")
+            await response.write_eof()
+            return response
+        if reply.raw_events is not None:
+            for event in reply.raw_events:
+                await response.write(f"data: {json.dumps(event)}\n\n".encode())
+            await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
             return response
         pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
