@@ -55,7 +55,13 @@ def test_adapters_never_import_the_model_client_or_the_store() -> None:
 
 
 def test_nothing_imports_bot() -> None:
-    assert violations("facilitator", {"bot"}) + violations("adapters", {"bot"}) == []
+    """The benchmarks too: they start `parley run` as a process, as an operator would."""
+    assert (
+        violations("facilitator", {"bot"})
+        + violations("adapters", {"bot"})
+        + violations("benchmarks", {"bot"})
+        == []
+    )
 
 
 def test_each_third_party_library_lives_behind_one_module() -> None:
@@ -75,4 +81,4 @@ def test_the_walk_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import discord\nfrom bot.cli import main\nfrom facilitator import llm\n")
     assert imports_of(sample) == {"discord", "bot.cli", "bot.cli.main", "facilitator", "facilitator.llm"}
-    assert modules("facilitator") and modules("adapters") and modules("bot")
+    assert modules("facilitator") and modules("adapters") and modules("bot") and modules("benchmarks")
