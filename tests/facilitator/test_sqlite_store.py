@@ -150,3 +150,28 @@ async def test_replies_and_attachments_come_back_with_the_history(store: SqliteS
     last = (await store.history(GROUP_A, 10))[-1]
     assert last.reply_to == "m1"
     assert last.attachments == ("image cat.jpg",)  # the model hears of it, never its URL
+
+
+async def test_members_are_listed_most_recently_active_first_to_the_minute(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import facilitator.sqlite_store as sqlite_store
+
+    bob = Member("shell", "bob", "Bob", "bob")
+    clock = [1000.0]
+    monkeypatch.setattr(sqlite_store.time, "monotonic", lambda: clock[0])
+    start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    async def say(number: int, author: Member, minutes: float) -> None:
+        clock[0] = 1000.0 + minutes * 60
+        sent = start + timedelta(minutes=minutes)
+        await store.add_message(Message(f"m{number}", GROUP_A, author, "hi", sent_at=sent))
+
+    await say(1, ALICE, 0)
+    await say(2, bob, 0.1)
+    assert [p.name for p in await store.members(GROUP_A, 10)] == ["Bob", "Alice"]
+    await say(3, ALICE, 0.5)  # within the minute: the order may stay as it was
+    await say(4, ALICE, 1.5)  # a minute on, Alice is the most recent again
+    assert [p.name for p in await store.members(GROUP_A, 10)] == ["Alice", "Bob"]
