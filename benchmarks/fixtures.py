@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
 from facilitator.model import (
     Action,
@@ -244,6 +245,7 @@ async def running_core(
     store = await SqliteStore.open(database)
     model = server.client()
     core = Facilitator(FacilitatorConfig(**config), store, model)
+    freeze_startup_objects()  # as `parley run` does once it is ready
     try:
         yield core, store
     finally:

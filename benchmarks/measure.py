@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from facilitator.gc_tuning import tune_garbage_collector
+
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -110,6 +112,7 @@ def main(measure: Callable[[bool], Coroutine[Any, Any, list[Figure]]]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes, one run")
     args = parser.parse_args()
+    tune_garbage_collector()  # as `parley` sets it for itself
     figures = asyncio.run(measure(args.quick))
     print(json.dumps([f.as_json() for f in figures]))
 

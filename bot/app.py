@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
 from bot.settings import Settings, SettingsError
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
 from facilitator.sqlite_store import SqliteStore
 from facilitator.tokens import load_counter
@@ -121,6 +122,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
         loading = asyncio.create_task(_load_counter(facilitator, model.model))
         stack.push_async_callback(_cancel, loading)
+        freeze_startup_objects()
         logger.info(
             "ready: model %s at %s, database %s",
             model.model,

@@ -17,6 +17,7 @@ from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
+from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.sqlite_store import SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log.format,
     )
     runner = {"run": _run, "shell": _shell, "migrate": _migrate, "check": _check}[args.command]
+    tune_garbage_collector()
     try:
         return asyncio.run(runner(settings, args))
     except (SettingsError, StoreError, LocalModelError) as exc:
