@@ -23,6 +23,7 @@ from facilitator.context import ContextSpec, build_context
 from facilitator.model import (
     Action,
     CommandReceived,
+    ConversationMoved,
     ConversationRef,
     Delivered,
     Event,
@@ -122,6 +123,8 @@ class Facilitator:
             await self._store.forget_membership(event.conversation, event.member)
         elif isinstance(event, ReactionAdded):
             logger.debug("reaction %s on %s", event.emoji, event.message_id)
+        elif isinstance(event, ConversationMoved):
+            await self._move(event.old, event.new)
 
     async def _on_message(self, message: Message, adapter: Adapter) -> None:
         conversation = message.conversation
@@ -187,6 +190,14 @@ class Facilitator:
             adapter,
             SendMessage(conversation, outcome.text, reply_to=event.message_id, private_to=private_to),
         )
+
+    async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
+        state = self._state(old)
+        async with state.lock:  # after any answer under way in the old conversation
+            await self._store.move_conversation(old, new)
+        self._member_counts.pop(old.key(), None)
+        self._release(old, state)
+        logger.info("conversation %s moved to %s", old.chat_id, new.chat_id)
 
     # --- answering --------------------------------------------------------------------------
 

@@ -139,6 +139,16 @@ class ReactionAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationMoved:
+    """The platform gave a conversation a new id (a Telegram group that became a supergroup):
+    its history, settings and members follow it."""
+
+    old: ConversationRef
+    new: ConversationRef
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CommandReceived:
     """A command such as `/parley mode off`; `text` is what follows the command's own name."""
 
@@ -157,6 +167,7 @@ Event = (
     | MemberLeft
     | ReactionAdded
     | CommandReceived
+    | ConversationMoved
 )
 
 

@@ -124,6 +124,11 @@ class Store(Protocol):
 
     async def reset_context(self, conversation: ConversationRef) -> None: ...
 
+    async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
+        """Give a conversation a new id, keeping everything stored about it; if the new id
+        already has a conversation, the old one's history and members join it."""
+        ...
+
     async def record_usage(
         self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
     ) -> None: ...

@@ -246,6 +246,51 @@ class SqliteStore:
         self._writes.add("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
         await self._writes.commit()
 
+    async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
+        source = await self._find_conversation(old.key())
+        if source is None:
+            return
+        target = await self._find_conversation(new.key())
+        await self._writes.settled()
+        async with self._writes.lock:
+            try:
+                # Message ids start again in the new chat: the old ones are kept under marked ids,
+                # so a new message never passes for a redelivery of an old one.
+                await self._db.execute(
+                    "UPDATE messages SET message_id = 'moved:' || message_id WHERE conversation_id = ?",
+                    (source.id,),
+                )
+                if target is None:
+                    await self._db.execute(
+                        "UPDATE conversations SET chat_id = ?, thread_id = ?, is_direct = ? WHERE id = ?",
+                        (new.chat_id, new.thread_id or "", int(new.is_direct), source.id),
+                    )
+                else:  # the new id spoke first: the old history and members join it
+                    for table in ("messages", "conversation_members"):
+                        await self._db.execute(
+                            f"UPDATE OR IGNORE {table} SET conversation_id = ? WHERE conversation_id = ?",
+                            (target.id, source.id),
+                        )
+                        await self._db.execute(f"DELETE FROM {table} WHERE conversation_id = ?", (source.id,))
+                    await self._db.execute(
+                        "UPDATE conversations SET mode = COALESCE(mode, ?), instructions = CASE"
+                        " WHEN instructions = '' THEN ? ELSE instructions END WHERE id = ?",
+                        (
+                            source.settings.mode.value if source.settings.mode else None,
+                            source.settings.instructions,
+                            target.id,
+                        ),
+                    )
+                    await self._db.execute("DELETE FROM conversations WHERE id = ?", (source.id,))
+                await self._db.commit()
+            except Exception:
+                await self._db.rollback()
+                raise
+        self._conversations.pop(old.key(), None)
+        self._conversations.pop(new.key(), None)
+        self._presence.clear()  # keyed by row ids and message ids that may now be gone
+        self._ai_ids.clear()
+
     # --- messages ---------------------------------------------------------------------------
 
     def _note_member(self, member: Member) -> None:

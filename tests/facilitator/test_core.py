@@ -123,3 +123,21 @@ async def test_edits_and_deletions_reach_the_context(
     await core.idle()
     seen = fake_model.received[-1].text
     assert "meet at 6pm" in seen and "5pm" not in seen and "555-0100" not in seen
+
+
+async def test_a_moved_conversation_answers_under_its_new_id_with_its_old_context(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    from facilitator.model import ConversationMoved
+
+    adapter = RecordingAdapter()
+    old, new = ConversationRef("test", "-5"), ConversationRef("test", "-1005")
+    said = Message("m1", old, ALICE, "The trip is on the 12th, remember that.")
+    await facilitator.handle(MessageReceived(said), adapter)
+    await facilitator.handle(ConversationMoved(old, new), adapter)
+    await facilitator.handle(
+        MessageReceived(Message("m1", new, ALICE, "@parley when?", mentions_ai=True)), adapter
+    )
+    await facilitator.idle()
+    assert adapter.texts == ["Hello from the fake model."]
+    assert "on the 12th" in fake_model.received[0].text and "@parley when?" in fake_model.received[0].text

@@ -175,3 +175,31 @@ async def test_members_are_listed_most_recently_active_first_to_the_minute(
     await say(3, ALICE, 0.5)  # within the minute: the order may stay as it was
     await say(4, ALICE, 1.5)  # a minute on, Alice is the most recent again
     assert [p.name for p in await store.members(GROUP_A, 10)] == ["Alice", "Bob"]
+
+
+async def test_a_moved_conversation_keeps_its_history_settings_and_members(store: SqliteStore) -> None:
+    group = ConversationRef("telegram", "-100")
+    supergroup = ConversationRef("telegram", "-100200")
+    alice = Member("telegram", "alice", "Alice")
+    await store.add_message(Message("1", group, alice, "before the move"))
+    await store.set_mode(group, Mode.OFF)
+    await store.set_instructions(group, "Answer in French.")
+    await store.move_conversation(group, supergroup)
+    assert [item.text for item in await store.history(supergroup, 10)] == ["before the move"]
+    settings = await store.group_settings(supergroup)
+    assert (settings.mode, settings.instructions) == (Mode.OFF, "Answer in French.")
+    assert [p.name for p in await store.members(supergroup, 10)] == ["Alice"]
+    assert await store.history(group, 10) == []  # the old id starts empty if it is ever reused
+
+
+async def test_a_move_onto_a_conversation_that_already_spoke_merges_them(store: SqliteStore) -> None:
+    group = ConversationRef("telegram", "-100")
+    supergroup = ConversationRef("telegram", "-100200")
+    alice, bob = Member("telegram", "alice", "Alice"), Member("telegram", "bob", "Bob")
+    await store.add_message(Message("1", group, alice, "old one"))
+    await store.set_instructions(group, "Be brief.")
+    await store.add_message(Message("1", supergroup, bob, "new one, same id"))
+    await store.move_conversation(group, supergroup)
+    assert [item.text for item in await store.history(supergroup, 10)] == ["old one", "new one, same id"]
+    assert (await store.group_settings(supergroup)).instructions == "Be brief."
+    assert {p.name for p in await store.members(supergroup, 10)} == {"Alice", "Bob"}
