@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
+from adapters.telegram.adapter import bot_facts
 from bot.app import Runtime, open_runtime, start_model, wants_local_model
 from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
+from bot.platforms import Platforms, telegram_config
 from bot.settings import Settings, SettingsError, load_settings
 from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.sqlite_store import SqliteStore, StoreError
@@ -24,9 +26,9 @@ logger = logging.getLogger(__name__)
 
 HOW_TO_CONFIGURE = """\
 No chat platform is configured yet, so Parley starts its local shell.
-Platforms arrive in their own releases; each is configured by its token in the environment:
-  Telegram: TELEGRAM_BOT_TOKEN   Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
-  Discord:  DISCORD_TOKEN
+Each platform is configured by its token in the environment:
+  Telegram: TELEGRAM_BOT_TOKEN (docs/telegram.md)
+  Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, Discord: DISCORD_TOKEN (coming)
 See config.example.toml for every setting."""
 
 
@@ -95,33 +97,32 @@ async def _run_shell(runtime: Runtime, lines: list[str] | None, *, direct: bool,
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime, contextlib.AsyncExitStack() as stack:
         http = None
         if settings.http.port is not None:
             http = HttpServer(settings.http.host, settings.http.port, _health(runtime))
+        platforms = Platforms(settings, runtime.facilitator, http)
+        if http is not None:
             await http.start()
+            stack.push_async_callback(http.stop)
+        await platforms.start(stack)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-        try:
-            for platform in settings.configured_platforms():
-                logger.warning("%s is configured, but its adapter is not part of this version yet", platform)
+        work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
+        if not platforms.names:
             print(HOW_TO_CONFIGURE, file=sys.stderr)
             # The shell runs where someone can type (or pipe) to it; a PaaS worker without a
             # terminal keeps serving /healthz until it is stopped.
-            work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
             if http is None or sys.stdin.isatty():
                 work.append(asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local")))
-            await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
-            for task in work:
-                task.cancel()
-            await asyncio.gather(*work, return_exceptions=True)
-            logger.info("shutting down")
-        finally:
-            if http is not None:
-                await http.stop()
+        await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
+        for task in work:
+            task.cancel()
+        await asyncio.gather(*work, return_exceptions=True)
+        logger.info("shutting down")
     return 0
 
 
@@ -155,6 +156,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     problems += await _check_model(settings)
     platforms = settings.configured_platforms()
     print(f"platforms: {', '.join(platforms) if platforms else 'none configured (the local shell works)'}")
+    if settings.telegram.bot_token is not None:
+        problems += await _check_telegram(settings)
     print(
         "verdict: ready"
         if problems == 0
@@ -177,6 +180,27 @@ async def _check_database(path: str) -> int:
         return 1
     print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
     await store.close()
+    return 0
+
+
+async def _check_telegram(settings: Settings) -> int:
+    try:
+        facts = await bot_facts(telegram_config(settings.telegram))
+    except Exception as exc:
+        print(
+            "telegram: PROBLEM: Telegram refused the token or could not be reached "
+            f"({type(exc).__name__}: {exc})"
+        )
+        return 1
+    if facts.can_read_all_group_messages:
+        print(f"telegram: OK (@{facts.username}; privacy mode is off: it follows whole conversations)")
+    else:
+        print(
+            f"telegram: OK (@{facts.username}), but privacy mode is ON: in groups Parley sees only the "
+            "messages that address it, so it cannot follow the conversation or use the auto mode.\n"
+            "  To change it: in BotFather send /setprivacy, choose the bot, Disable; then remove the bot "
+            "from each group and add it again."
+        )
     return 0
 
 

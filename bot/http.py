@@ -1,15 +1,19 @@
-"""Parley's own HTTP server on `$PORT`: the health check now, the platforms' webhooks later."""
+"""Parley's own HTTP server on `$PORT`: the health check and the platforms' webhooks."""
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
+WebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class HttpServer:
@@ -21,6 +25,30 @@ class HttpServer:
         self.app.router.add_get("/healthz", self._healthz)
         self._runner: web.AppRunner | None = None
         self.port = port
+
+    def add_webhook(self, path: str, secret_header: str, secret: str, handler: WebhookHandler) -> None:
+        """Receive a platform's JSON posts at `path`; a request without the shared secret in
+        `secret_header` gets 403 and goes no further."""
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(secret_header, "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                logger.warning("refused a webhook call on %s: wrong or missing secret", path)
+                return web.Response(status=403, text="forbidden")
+            try:
+                payload = await request.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return web.Response(status=400, text="not JSON")
+            if not isinstance(payload, dict):
+                return web.Response(status=400, text="not a JSON object")
+            try:
+                await handler(payload)
+            except Exception:  # a payload the platform's SDK cannot read: say so, stay up
+                logger.exception("a webhook payload on %s could not be handled", path)
+                return web.Response(status=400, text="unreadable")
+            return web.Response(text="ok")
+
+        self.app.router.add_post(path, receive)
 
     async def _healthz(self, request: web.Request) -> web.Response:
         try:

@@ -29,6 +29,7 @@ ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("store", "database_url"): ("DATABASE_URL",),
     ("discord", "token"): ("DISCORD_TOKEN",),
     ("telegram", "bot_token"): ("TELEGRAM_BOT_TOKEN",),
+    ("telegram", "webhook_secret"): ("TELEGRAM_WEBHOOK_SECRET",),
     ("slack", "bot_token"): ("SLACK_BOT_TOKEN",),
     ("slack", "signing_secret"): ("SLACK_SIGNING_SECRET",),
     ("slack", "app_token"): ("SLACK_APP_TOKEN",),
@@ -37,6 +38,7 @@ SECRETS = {
     ("llm", "api_key"),
     ("discord", "token"),
     ("telegram", "bot_token"),
+    ("telegram", "webhook_secret"),
     ("slack", "bot_token"),
     ("slack", "signing_secret"),
     ("slack", "app_token"),
@@ -118,6 +120,13 @@ class DiscordSettings(_Section):
 
 class TelegramSettings(_Section):
     bot_token: SecretStr | None = None
+    api_base_url: str = Field("https://api.telegram.org", pattern=r"^https?://")
+    # "polling" asks Telegram for updates (a worker, a laptop); "webhook" has Telegram post
+    # them to Parley's HTTP server at webhook_url (a PaaS with a public URL).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = Field(None, pattern=r"^https://")
+    webhook_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
+    group_edit_seconds: float = Field(3.0, ge=1.0, le=60.0)
 
 
 class SlackSettings(_Section):

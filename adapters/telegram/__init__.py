@@ -1,0 +1,1 @@
+"""Telegram: Parley in Telegram groups and private chats, through python-telegram-bot."""

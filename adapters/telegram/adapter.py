@@ -1,0 +1,238 @@
+"""Parley on Telegram: python-telegram-bot's Application in, the shared events to the core.
+
+Updates arrive by long polling (the default: a worker, a laptop) or by a webhook that Parley's
+own HTTP server receives and hands over (`feed`). They are handled concurrently (the store
+commits what arrives together; the core keeps each conversation in order). Admins come from
+`getChatAdministrators`, cached and dropped when a chat's members change; profile photos from
+`getUserProfilePhotos`, fetched once per member in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from adapters.telegram.sending import TelegramSender
+from adapters.telegram.updates import PLATFORM, BotIdentity, translate
+from facilitator.model import (
+    Action,
+    CommandReceived,
+    ConversationRef,
+    Delivered,
+    EditMessage,
+    Event,
+    Member,
+    MessageReceived,
+    React,
+    SendMessage,
+    ShowTyping,
+    StreamMessage,
+)
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "message_reaction", "chat_member", "my_chat_member"]
+COMMANDS = [BotCommand("parley", "Talk to Parley: help, mode, instructions, profile, usage, forget, reset")]
+ADMINS_TTL_SECONDS = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token: str
+    api_base_url: str = "https://api.telegram.org"
+    webhook: bool = False  # False: long polling
+    group_edit_seconds: float = 3.0
+    draft_seconds: float = 0.6
+
+
+class TelegramAdapter:
+    platform = PLATFORM
+
+    def __init__(self, core: EventSink, config: TelegramConfig) -> None:
+        self._core = core
+        self.config = config
+        base = config.api_base_url.rstrip("/")
+        builder = (
+            Application.builder()
+            .token(config.token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .concurrent_updates(True)
+        )
+        if config.webhook:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.sender = TelegramSender(
+            self.application.bot,
+            group_edit_seconds=config.group_edit_seconds,
+            draft_seconds=config.draft_seconds,
+        )
+        self.identity: BotIdentity | None = None
+        self.can_read_all_group_messages = False
+        self._admins: dict[str, tuple[float, frozenset[str]]] = {}
+        self._photos: dict[str, str | None] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: who we are
+        me = self.application.bot
+        self.identity = BotIdentity(str(me.id), me.username or "")
+        self.can_read_all_group_messages = bool(me.can_read_all_group_messages)
+        if not self.can_read_all_group_messages:
+            logger.warning(
+                "Telegram privacy mode is on for @%s: in groups it sees only what addresses it "
+                "(turn it off with BotFather: /setprivacy, Disable)",
+                me.username,
+            )
+        await self.sender.call(me.set_my_commands, COMMANDS)
+        await self.application.start()
+        if not self.config.webhook and self.application.updater is not None:
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        logger.info("Telegram: @%s is %s", me.username, "on a webhook" if self.config.webhook else "polling")
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self.sender.call(
+            self.application.bot.set_webhook, url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def feed(self, payload: dict[str, Any]) -> None:
+        """One update received by the webhook: queued for the application like a polled one."""
+        update = Update.de_json(payload, self.application.bot)
+        await self.application.update_queue.put(update)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    # --- events in --------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.identity is None:
+            return
+        raw = update.to_dict()
+        changed = raw.get("chat_member") or raw.get("my_chat_member")
+        if changed:  # someone was promoted, demoted, added or removed: ask again next time
+            self._admins.pop(str(changed["chat"]["id"]), None)
+        for event in translate(raw, self.identity):
+            try:
+                await self._core.handle(await self._enrich(event), self)
+            except Exception:  # the core logs its own failures; this guards the enrichment
+                logger.exception("update %s could not be handled", update.update_id)
+
+    async def _enrich(self, event: Event) -> Event:
+        if (
+            isinstance(event, CommandReceived)
+            and not event.conversation.is_direct
+            and not event.author.is_admin
+        ):
+            admins = await self._admins_of(event.conversation.chat_id)
+            if event.author.user_id in admins:
+                return replace(event, author=replace(event.author, is_admin=True))
+        if isinstance(event, MessageReceived):
+            photo = self._photo(event.message.author)
+            if photo is not None:
+                author = replace(event.message.author, avatar_url=photo)
+                return replace(event, message=replace(event.message, author=author))
+        return event
+
+    async def _admins_of(self, chat_id: str) -> frozenset[str]:
+        cached = self._admins.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < ADMINS_TTL_SECONDS:
+            return cached[1]
+        try:
+            found = await self.sender.call(self.application.bot.get_chat_administrators, chat_id)
+        except TelegramError as exc:
+            logger.warning("could not read the admins of %s: %s", chat_id, exc)
+            return cached[1] if cached else frozenset()
+        admins = frozenset(str(member.user.id) for member in found)
+        self._admins[chat_id] = (time.monotonic(), admins)
+        return admins
+
+    def _photo(self, member: Member) -> str | None:
+        """The member's profile photo as a file reference (never a URL: those carry the token)."""
+        if member.is_bot or member.user_id.startswith("chat"):
+            return None
+        if member.user_id not in self._photos:
+            self._photos[member.user_id] = None
+            task = asyncio.ensure_future(self._fetch_photo(member.user_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return self._photos[member.user_id]
+
+    async def _fetch_photo(self, user_id: str) -> None:
+        try:
+            photos = await self.sender.call(
+                self.application.bot.get_user_profile_photos, int(user_id), limit=1
+            )
+        except TelegramError as exc:
+            logger.info("no profile photo for %s: %s", user_id, exc)
+            return
+        if photos.photos:
+            self._photos[user_id] = f"tg-file:{photos.photos[0][-1].file_id}"
+
+    # --- actions out ------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Delivered | None:
+        if isinstance(action, StreamMessage):
+            return Delivered(
+                tuple(await self.sender.stream(action.conversation, action.chunks, action.reply_to))
+            )
+        if isinstance(action, SendMessage):
+            if action.private_to is not None and not action.conversation.is_direct:
+                return await self._send_privately(action, action.private_to)
+            return Delivered(tuple(await self.sender.send(action.conversation, action.text, action.reply_to)))
+        if isinstance(action, ShowTyping):
+            await self.sender.typing(action.conversation)
+        elif isinstance(action, React):
+            await self.sender.react(action.conversation, action.message_id, action.emoji)
+        elif isinstance(action, EditMessage):
+            await self.sender.edit(action.conversation, action.message_id, action.text)
+        return None
+
+    async def _send_privately(self, action: SendMessage, member: Member) -> Delivered | None:
+        """Telegram has no message only one member of a group sees: a private chat it is."""
+        try:
+            await self.sender.send(action.conversation, action.text, chat_id=member.user_id)
+            return None
+        except (Forbidden, TelegramError) as exc:  # they never started a chat with the bot
+            logger.info("cannot write to %s privately: %s", member.user_id, exc)
+        username = self.identity.username if self.identity else ""
+        note = f"I can't write to you privately yet: open a chat with me (t.me/{username}), then ask again."
+        return Delivered(tuple(await self.sender.send(action.conversation, note, action.reply_to)))
+
+    async def count_members(self, conversation: ConversationRef) -> int | None:
+        if conversation.is_direct:
+            return 1
+        count = await self.sender.call(self.application.bot.get_chat_member_count, conversation.chat_id)
+        return max(0, int(count) - 1)  # the bot itself is a member
+
+
+@dataclass(frozen=True, slots=True)
+class BotFacts:
+    username: str
+    can_read_all_group_messages: bool
+
+
+async def bot_facts(config: TelegramConfig) -> BotFacts:
+    """Who the token belongs to (getMe), for `parley check`; raises TelegramError if refused."""
+    base = config.api_base_url.rstrip("/")
+    async with Bot(config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot") as bot:
+        me = await bot.get_me()
+    return BotFacts(me.username or str(me.id), bool(me.can_read_all_group_messages))

@@ -1,0 +1,179 @@
+"""What the core asks of Telegram, done at the pace Telegram allows.
+
+Replies are HTML (what the model writes is Markdown), split below 4,096 characters, and sent
+as plain text when Telegram refuses the formatting. A growing reply is a draft in a private
+chat (`sendMessageDraft`, then the real message) and one message edited every few seconds in
+a group, paced per chat because Telegram's limits are per chat. A 429 is waited out, never
+dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from telegram import Bot, ReplyParameters
+from telegram import Message as TelegramMessage
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, RetryAfter, TimedOut
+
+from adapters.telegram.reactions import accepted_reaction
+from adapters.telegram.render import split_html, to_html, visible_text
+from facilitator.model import ConversationRef
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ATTEMPTS = 6
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot, *, group_edit_seconds: float = 3.0, draft_seconds: float = 0.6) -> None:
+        self.bot = bot
+        self.group_edit_seconds = group_edit_seconds
+        self.draft_seconds = draft_seconds
+        self._last_shown: dict[str, float] = {}  # chat id -> when a reply there last changed
+
+    async def call(self, method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """One Bot API call; waits out 429s and retries timeouts, so nothing is dropped."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await method(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                logger.warning("Telegram asks to wait %.0f s (attempt %d)", seconds, attempt)
+                await asyncio.sleep(seconds)
+            except TimedOut:
+                if attempt == ATTEMPTS:
+                    raise
+                await asyncio.sleep(min(2**attempt, 30))
+        return await method(*args, **kwargs)
+
+    # --- plain messages ---------------------------------------------------------------------
+
+    async def send(
+        self,
+        conversation: ConversationRef,
+        text: str,
+        reply_to: str | None = None,
+        chat_id: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """Post `text` (Markdown) in as many messages as it takes; the ids and texts posted."""
+        posted = []
+        for number, part in enumerate(split_html(to_html(text))):
+            sent = await self._post(conversation, part, reply_to if number == 0 else None, chat_id)
+            posted.append((str(sent.message_id), visible_text(part)))
+        return posted
+
+    async def _post(
+        self, conversation: ConversationRef, html: str, reply_to: str | None, chat_id: str | None = None
+    ) -> TelegramMessage:
+        target = chat_id or conversation.chat_id
+        options: dict[str, Any] = {}
+        if conversation.thread_id and chat_id is None:
+            options["message_thread_id"] = int(conversation.thread_id)
+        if reply_to and reply_to.isdigit():
+            options["reply_parameters"] = ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+        try:
+            return await self.call(self.bot.send_message, target, html, parse_mode=ParseMode.HTML, **options)
+        except BadRequest as exc:
+            if "parse" not in str(exc).lower():
+                raise
+            logger.warning("Telegram refused the formatting in %s; sending plain text", target)
+            return await self.call(self.bot.send_message, target, visible_text(html), **options)
+
+    async def _edit(self, chat_id: str, message_id: str, html: str) -> None:
+        try:
+            await self.call(
+                self.bot.edit_message_text, html, chat_id, int(message_id), parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return
+            if "parse" not in reason:
+                raise
+            await self.call(self.bot.edit_message_text, visible_text(html), chat_id, int(message_id))
+
+    # --- growing replies --------------------------------------------------------------------
+
+    async def stream(
+        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+    ) -> list[tuple[str, str]]:
+        if conversation.is_direct:
+            return await self._stream_as_draft(conversation, chunks, reply_to)
+        return await self._stream_by_edits(conversation, chunks, reply_to)
+
+    async def _stream_as_draft(
+        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+    ) -> list[tuple[str, str]]:
+        draft_id = random.randint(1, 2**31 - 1)
+        text, last, drafting = "", 0.0, True
+        async for chunk in chunks:
+            text += chunk
+            if drafting and time.monotonic() - last >= self.draft_seconds:
+                html = split_html(to_html(text))[-1]
+                try:
+                    await self.call(
+                        self.bot.send_message_draft,
+                        int(conversation.chat_id),
+                        draft_id,
+                        html,
+                        parse_mode=ParseMode.HTML,
+                    )
+                except BadRequest as exc:  # drafts unavailable here: the final message still comes
+                    logger.info("no draft in %s (%s)", conversation.chat_id, exc)
+                    drafting = False
+                last = time.monotonic()
+        return await self.send(conversation, text, reply_to)
+
+    async def _stream_by_edits(
+        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+    ) -> list[tuple[str, str]]:
+        text = ""
+        shown: list[tuple[str, str]] = []  # (message id, html it shows) for each part posted
+        async for chunk in chunks:
+            text += chunk
+            last = self._last_shown.get(conversation.chat_id, 0.0)
+            if time.monotonic() - last >= self.group_edit_seconds:
+                await self._show(conversation, text, shown, reply_to)
+        await self._show(conversation, text, shown, reply_to)
+        return [(message_id, visible_text(html)) for message_id, html in shown]
+
+    async def _show(
+        self, conversation: ConversationRef, text: str, shown: list[tuple[str, str]], reply_to: str | None
+    ) -> None:
+        """Bring the posted parts up to `text`: edit what changed, post what is new."""
+        self._last_shown[conversation.chat_id] = time.monotonic()
+        for number, html in enumerate(split_html(to_html(text))):
+            if number < len(shown):
+                if shown[number][1] != html:
+                    await self._edit(conversation.chat_id, shown[number][0], html)
+                    shown[number] = (shown[number][0], html)
+            else:
+                sent = await self._post(conversation, html, reply_to if number == 0 else None)
+                shown.append((str(sent.message_id), html))
+
+    # --- the rest ---------------------------------------------------------------------------
+
+    async def typing(self, conversation: ConversationRef) -> None:
+        thread = int(conversation.thread_id) if conversation.thread_id else None
+        await self.call(
+            self.bot.send_chat_action, conversation.chat_id, ChatAction.TYPING, message_thread_id=thread
+        )
+
+    async def react(self, conversation: ConversationRef, message_id: str, emoji: str) -> None:
+        reaction = accepted_reaction(emoji)
+        if reaction is None or not message_id.isdigit():
+            logger.info("no Telegram reaction close to %r: skipped", emoji)
+            return
+        await self.call(self.bot.set_message_reaction, conversation.chat_id, int(message_id), reaction)
+
+    async def edit(self, conversation: ConversationRef, message_id: str, text: str) -> None:
+        await self._edit(conversation.chat_id, message_id, split_html(to_html(text))[0])

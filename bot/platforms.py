@@ -1,0 +1,76 @@
+"""Which chat platforms run, built from the settings: their adapters, webhooks and checks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import AsyncExitStack
+
+from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from bot.http import HttpServer
+from bot.settings import Settings, SettingsError, TelegramSettings
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_WEBHOOK_PATH = "/telegram"
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def telegram_secret(settings: TelegramSettings) -> str:
+    """The webhook's shared secret: the one set, or one made from the token (stable across
+    restarts, useless without the token); Telegram allows A-Z, a-z, 0-9, _ and -."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    assert settings.bot_token is not None
+    return hashlib.sha256(b"parley-webhook:" + settings.bot_token.get_secret_value().encode()).hexdigest()
+
+
+def telegram_config(settings: TelegramSettings) -> TelegramConfig:
+    assert settings.bot_token is not None
+    return TelegramConfig(
+        token=settings.bot_token.get_secret_value(),
+        api_base_url=settings.api_base_url,
+        webhook=settings.mode == "webhook",
+        group_edit_seconds=settings.group_edit_seconds,
+    )
+
+
+class Platforms:
+    """The configured platforms: built (and their webhooks routed) before the HTTP server
+    starts, started after it, so that no webhook call finds nobody listening."""
+
+    def __init__(self, settings: Settings, core: EventSink, http: HttpServer | None) -> None:
+        self.names: list[str] = []
+        self._telegram: TelegramAdapter | None = None
+        self._settings = settings
+        telegram = settings.telegram
+        if telegram.bot_token is not None:
+            webhook = telegram.mode == "webhook"
+            if webhook and (http is None or telegram.webhook_url is None):
+                raise SettingsError(
+                    "telegram.mode is webhook: set PORT (Parley's HTTP server receives the updates) "
+                    "and telegram.webhook_url (its public https:// address), or use mode = polling"
+                )
+            self._telegram = TelegramAdapter(core, telegram_config(telegram))
+            if webhook and http is not None:
+                http.add_webhook(
+                    TELEGRAM_WEBHOOK_PATH,
+                    TELEGRAM_SECRET_HEADER,
+                    telegram_secret(telegram),
+                    self._telegram.feed,
+                )
+            self.names.append("telegram")
+        for name in settings.configured_platforms():
+            if name not in self.names:
+                logger.warning("%s is configured, but its adapter is not part of this version yet", name)
+
+    async def start(self, stack: AsyncExitStack) -> None:
+        """Start each platform; `stack` stops them."""
+        if self._telegram is not None:
+            telegram = self._settings.telegram
+            stack.push_async_callback(self._telegram.stop)
+            await self._telegram.start()
+            if telegram.mode == "webhook" and telegram.webhook_url is not None:
+                url = telegram.webhook_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
+                await self._telegram.set_webhook(url, telegram_secret(telegram))
