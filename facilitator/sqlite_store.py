@@ -247,9 +247,8 @@ class SqliteStore:
         await self._writes.commit()
 
     async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
-        source = await self._find_conversation(old.key())
-        if source is None:
-            return
+        # Through the cache: a message of the old conversation still being stored is waited for.
+        source = await self._conversation(old)
         target = await self._find_conversation(new.key())
         await self._writes.settled()
         async with self._writes.lock:

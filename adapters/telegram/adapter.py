@@ -16,14 +16,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from adapters.telegram.sending import TelegramSender
+from adapters.telegram.sending import TelegramSender, seconds_of
 from adapters.telegram.updates import PLATFORM, BotIdentity, translate
 from facilitator.model import (
     Action,
     CommandReceived,
+    ConversationMoved,
     ConversationRef,
     Delivered,
     EditMessage,
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "message_reaction", "chat_member", "my_chat_member"]
 COMMANDS = [BotCommand("parley", "Talk to Parley: help, mode, instructions, profile, usage, forget, reset")]
 ADMINS_TTL_SECONDS = 600.0
+POLL_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,7 @@ class TelegramAdapter:
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(True)
         )
-        if config.webhook:
-            builder = builder.updater(None)
+        builder = builder.updater(None)  # our own polling loop: see _poll
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.sender = TelegramSender(
@@ -81,6 +82,8 @@ class TelegramAdapter:
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._photos: dict[str, str | None] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._moving: dict[str, asyncio.Event] = {}  # new chat id -> set once the move is done
+        self._poller: asyncio.Future[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -97,8 +100,9 @@ class TelegramAdapter:
             )
         await self.sender.call(me.set_my_commands, COMMANDS)
         await self.application.start()
-        if not self.config.webhook and self.application.updater is not None:
-            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        if not self.config.webhook:
+            await self.sender.call(me.delete_webhook)  # a webhook left set would refuse getUpdates
+            self._poller = asyncio.ensure_future(self._poll())
         logger.info("Telegram: @%s is %s", me.username, "on a webhook" if self.config.webhook else "polling")
 
     async def set_webhook(self, url: str, secret: str) -> None:
@@ -108,12 +112,53 @@ class TelegramAdapter:
 
     async def feed(self, payload: dict[str, Any]) -> None:
         """One update received by the webhook: queued for the application like a polled one."""
-        update = Update.de_json(payload, self.application.bot)
+        await self._queue(payload)
+
+    async def _queue(self, payload: dict[str, Any]) -> None:
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except Exception as exc:  # acknowledged and skipped: Telegram would resend it forever
+            logger.warning(
+                "skipped update %s that python-telegram-bot cannot read: %r", payload.get("update_id"), exc
+            )
+            return
         await self.application.update_queue.put(update)
 
+    async def _poll(self) -> None:
+        """Long polling, one update at a time parsed: python-telegram-bot's own updater gives
+        up on a whole batch when one update in it is malformed, and asks for it again forever."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                batch = await self.application.bot.do_api_request(
+                    "getupdates",  # Bot API names ignore case; this spelling spares PTB's warning
+                    {"offset": offset, "timeout": POLL_SECONDS, "allowed_updates": ALLOWED_UPDATES},
+                    read_timeout=POLL_SECONDS + 10,
+                )
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(seconds_of(exc))
+                continue
+            except (InvalidToken, Forbidden, Conflict) as exc:
+                logger.error("Telegram stopped the polling: %s", exc)
+                return
+            except TelegramError as exc:
+                failures += 1
+                logger.warning("getUpdates failed (%s); trying again", exc)
+                await asyncio.sleep(min(2**failures, 30))
+                continue
+            for payload in batch if isinstance(batch, list) else []:
+                if isinstance(payload, dict) and isinstance(payload.get("update_id"), int):
+                    offset = payload["update_id"] + 1  # the next call acknowledges it
+                    await self._queue(payload)
+
     async def stop(self) -> None:
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -130,11 +175,29 @@ class TelegramAdapter:
         changed = raw.get("chat_member") or raw.get("my_chat_member")
         if changed:  # someone was promoted, demoted, added or removed: ask again next time
             self._admins.pop(str(changed["chat"]["id"]), None)
-        for event in translate(raw, self.identity):
-            try:
-                await self._core.handle(await self._enrich(event), self)
-            except Exception:  # the core logs its own failures; this guards the enrichment
-                logger.exception("update %s could not be handled", update.update_id)
+        events = translate(raw, self.identity)
+        # Updates run concurrently; what the new id of a migrating group says must wait until
+        # the old history has moved under it (set up before any await, so in update order).
+        moves = [event for event in events if isinstance(event, ConversationMoved)]
+        for move in moves:
+            self._moving.setdefault(move.new.chat_id, asyncio.Event())
+        if not moves and events:
+            gate = (
+                self._moving.get(events[0].conversation.chat_id)
+                if hasattr(events[0], "conversation")
+                else None
+            )
+            if gate is not None:
+                await gate.wait()
+        try:
+            for event in events:
+                try:
+                    await self._core.handle(await self._enrich(event), self)
+                except Exception:  # the core logs its own failures; this guards the enrichment
+                    logger.exception("update %s could not be handled", update.update_id)
+        finally:
+            for move in moves:
+                self._moving.pop(move.new.chat_id, asyncio.Event()).set()
 
     async def _enrich(self, event: Event) -> Event:
         if (

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 import time
+import warnings
 from collections.abc import AsyncIterable, Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from telegram import Bot, ReplyParameters
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.reactions import accepted_reaction
 from adapters.telegram.render import split_html, to_html, visible_text
@@ -30,6 +32,15 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ATTEMPTS = 6
+
+
+def seconds_of(error: RetryAfter) -> float:
+    """How long Telegram asks to wait: PTB gives seconds now, timedeltas in its next major
+    version, and warns on every read meanwhile."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class TelegramSender:
@@ -45,8 +56,7 @@ class TelegramSender:
             try:
                 return await method(*args, **kwargs)
             except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                seconds = seconds_of(exc)
                 logger.warning("Telegram asks to wait %.0f s (attempt %d)", seconds, attempt)
                 await asyncio.sleep(seconds)
             except TimedOut:

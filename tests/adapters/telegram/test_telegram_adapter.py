@@ -1,0 +1,299 @@
+"""The Telegram adapter end to end: the real python-telegram-bot Application polling a loopback
+fake of the Bot API, the real core and store, the real openai client and its loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from facilitator.core import Facilitator
+from facilitator.model import ConversationRef, React
+from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.telegram_api import FakeTelegram
+
+GROUP_ID = -1001234
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = await FakeTelegram().start()
+    yield fake
+    await fake.stop()
+
+
+def adapter_for(telegram: FakeTelegram, core: Facilitator, **options: Any) -> TelegramAdapter:
+    config = TelegramConfig(
+        token=telegram.token,
+        api_base_url=f"http://127.0.0.1:{telegram.port}",
+        group_edit_seconds=options.pop("group_edit_seconds", 0.5),
+        draft_seconds=0.05,
+        **options,
+    )
+    return TelegramAdapter(core, config)
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegram, facilitator: Facilitator) -> AsyncIterator[TelegramAdapter]:
+    adapter = adapter_for(telegram, facilitator)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+async def until(condition: Callable[[], object], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the expected outcome did not happen in time")
+        await asyncio.sleep(0.01)
+
+
+def bot_texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
+    """What members of the chat now see from the bot, oldest first."""
+    return list(telegram.messages.get(chat_id, {}).values())
+
+
+def mention(telegram: FakeTelegram) -> str:
+    return f"@{telegram.username}"
+
+
+async def test_a_mention_is_answered_as_a_reply_in_the_group(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    alice = telegram.user(11, "Alice", username="alice")
+    group = telegram.group(GROUP_ID, "Saturday plans", supergroup=True, member_count=4)
+    asked = telegram.push_message(group, alice, f"{mention(telegram)} ideas for Saturday?")
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    await facilitator.idle()
+    assert bot_texts(telegram, GROUP_ID) == ["Hello from the fake model."]
+    first = telegram.calls_of("sendMessage")[0]
+    assert first["reply_parameters"]["message_id"] == asked["message"]["message_id"]
+    assert first["parse_mode"] == "HTML"
+    assert "ideas for Saturday?" in fake_model.received[0].text
+    assert "Alice" in fake_model.received[0].text
+
+
+async def test_ordinary_talk_is_followed_and_every_trigger_is_answered(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.push_message(group, bob, "The train leaves at 9:40 from platform 4.")
+    telegram.push_message(group, alice, "Parley, when does the train leave?")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 1)
+    answer_id = max(telegram.messages[GROUP_ID])
+    telegram.push_message(group, bob, "thanks, and the return?", reply_to=answer_id)
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 2)
+    await facilitator.idle()
+    assert len(fake_model.received) == 2
+    assert "9:40 from platform 4" in fake_model.received[0].text
+    assert "and the return?" in fake_model.received[1].text
+
+
+async def test_parley_commands_and_admin_only_changes(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.add_admin(group, alice)
+    telegram.push_message(group, bob, f"/parley@{telegram.username} mode off")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 1)
+    assert "admin" in bot_texts(telegram, GROUP_ID)[0].lower()
+    telegram.push_message(group, alice, "/parley mode off")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 2)
+    telegram.push_message(group, bob, f"{mention(telegram)} are you there?")
+    telegram.push_message(group, alice, "/parley help")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 3)
+    await facilitator.idle()
+    assert fake_model.received == []  # mode off: the mention went unanswered
+    assert "mode" in bot_texts(telegram, GROUP_ID)[2]
+
+
+async def test_a_private_chat_streams_a_draft_then_sends_the_message(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    reply = "Here is a longer answer that arrives in many small pieces, one after another."
+    fake_model.script(Reply(text=reply, chunk_size=6, chunk_delay=0.03))
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    telegram.push_message(chat, alice, "tell me something")
+    await until(lambda: bot_texts(telegram, 11))
+    await facilitator.idle()
+    assert bot_texts(telegram, 11) == [reply]
+    drafts = telegram.drafts[11]
+    assert (
+        len(drafts) >= 2
+        and reply.startswith(drafts[0]["text"])
+        and len(drafts[-1]["text"]) > len(drafts[0]["text"])
+    )
+
+
+async def test_in_a_group_one_message_grows_by_paced_edits(
+    telegram: FakeTelegram, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    adapter = adapter_for(telegram, facilitator, group_edit_seconds=0.4)
+    await adapter.start()
+    reply = "word " * 60
+    fake_model.script(Reply(text=reply, chunk_size=10, chunk_delay=0.05))  # about 1.5 s
+    alice = telegram.user(11, "Alice")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    edited_at: list[float] = []
+
+    async def watch_edits() -> None:
+        while True:
+            edited_at.extend(
+                [time.monotonic()] * (len(telegram.calls_of("editMessageText")) - len(edited_at))
+            )
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.ensure_future(watch_edits())
+    telegram.push_message(group, alice, f"{mention(telegram)} go on")
+    await until(lambda: bot_texts(telegram, GROUP_ID) == [reply.strip()])
+    await facilitator.idle()
+    watcher.cancel()
+    await adapter.stop()
+    assert len(telegram.calls_of("sendMessage")) == 1  # one message, growing
+    assert len(edited_at) >= 2
+    paced = edited_at[:-1]  # the last edit shows the end of the answer at once
+    assert all(later - earlier >= 0.35 for earlier, later in itertools.pairwise(paced))
+
+
+async def test_a_forum_topic_is_answered_in_its_topic(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice = telegram.user(11, "Alice")
+    forum = telegram.group(GROUP_ID, "Club", forum=True)
+    telegram.push_message(forum, alice, "Only in the topic: we meet at the lake.", thread_id=77)
+    telegram.push_message(forum, alice, "General chat: nothing about lakes here.")
+    telegram.push_message(forum, alice, f"{mention(telegram)} where do we meet?", thread_id=77)
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    await facilitator.idle()
+    assert telegram.calls_of("sendMessage")[0]["message_thread_id"] == 77
+    seen = fake_model.received[0].text
+    assert "at the lake" in seen and "General chat" not in seen
+
+
+async def test_a_long_answer_is_split_below_the_limit_and_code_stays_code(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    code = "\n".join(f"print({n})" for n in range(900))
+    fake_model.script(Reply(text=f"Here you go:\n```python\n{code}\n```", chunk_size=4000))
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    telegram.push_message(chat, alice, "a long script please")
+    await until(lambda: len(bot_texts(telegram, 11)) >= 2)
+    await facilitator.idle()
+    sent = [call["text"] for call in telegram.calls_of("sendMessage")]
+    assert len(sent) >= 2
+    assert all(part.startswith("<pre><code") or part.startswith("Here you go") for part in sent)
+    assert all(len(text) <= 4096 for text in bot_texts(telegram, 11))
+    assert "print(899)" in bot_texts(telegram, 11)[-1]
+
+
+async def test_formatting_telegram_refuses_is_sent_as_plain_text(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    fake_model.script("Use **bold** wisely.")
+    telegram.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unsupported start tag")
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    telegram.push_message(chat, alice, "hi")
+    await until(lambda: bot_texts(telegram, 11))
+    await facilitator.idle()
+    assert bot_texts(telegram, 11) == ["Use bold wisely."]
+    assert "parse_mode" not in telegram.calls_of("sendMessage")[-1]
+
+
+async def test_flood_control_is_waited_out_and_nothing_is_dropped(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
+) -> None:
+    telegram.fail_next("sendMessage", 429, retry_after=1)
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    started = time.monotonic()
+    telegram.push_message(chat, alice, "hi")
+    await until(lambda: bot_texts(telegram, 11))
+    await facilitator.idle()
+    assert bot_texts(telegram, 11) == ["Hello from the fake model."]
+    assert time.monotonic() - started >= 1.0
+
+
+async def test_a_redelivered_update_gets_no_second_answer(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice = telegram.user(11, "Alice")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    update = telegram.push_message(group, alice, f"{mention(telegram)} hi")
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    telegram.push_raw(dict(update))  # the same update_id again, as after a restart
+    await asyncio.sleep(0.5)
+    await facilitator.idle()
+    assert len(bot_texts(telegram, GROUP_ID)) == 1
+    assert len(fake_model.received) == 1
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_history(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice = telegram.user(11, "Alice")
+    group = telegram.group(-4555, "Family")
+    telegram.push_message(group, alice, "Grandma's birthday is on the 3rd of May.")
+    telegram.push_migration(group, -1004555)
+    telegram.push_message(-1004555, alice, f"{mention(telegram)} when is grandma's birthday?")
+    await until(lambda: bot_texts(telegram, -1004555))
+    await facilitator.idle()
+    assert "3rd of May" in fake_model.received[0].text
+
+
+async def test_a_group_over_the_size_limit_gets_one_notice(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice = telegram.user(11, "Alice")
+    group = telegram.group(GROUP_ID, "Everyone", supergroup=True, member_count=40)
+    telegram.push_message(group, alice, f"{mention(telegram)} hi")
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    telegram.push_message(group, alice, f"{mention(telegram)} hello?")
+    await asyncio.sleep(0.3)
+    await facilitator.idle()
+    assert len(bot_texts(telegram, GROUP_ID)) == 1
+    assert "20" in bot_texts(telegram, GROUP_ID)[0]
+    assert fake_model.received == []
+    assert telegram.calls_of("getChatMemberCount")
+
+
+async def test_reactions_use_telegrams_set_and_never_fail(
+    telegram: FakeTelegram, bot: TelegramAdapter
+) -> None:
+    alice = telegram.user(11, "Alice")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    said = telegram.push_message(group, alice, "we won!")["message"]["message_id"]
+    where = ConversationRef("telegram", str(GROUP_ID))
+    await bot.perform(React(where, str(said), "😂"))  # not in Telegram's set: the closest is used
+    await bot.perform(React(where, str(said), "🦀"))  # nothing close: skipped
+    calls = telegram.calls_of("setMessageReaction")
+    assert [c["reaction"] for c in calls] == [[{"type": "emoji", "emoji": "🤣"}]]
+
+
+async def test_malformed_updates_are_skipped_and_the_bot_goes_on(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
+) -> None:
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    telegram.push_raw({"message": {"message_id": 1, "chat": {"id": 11}}})
+    telegram.push_raw({"unknown_kind": {"x": 1}})
+    telegram.push_message(chat, alice, "still there?")
+    await until(lambda: bot_texts(telegram, 11))
+    await facilitator.idle()
+    assert bot_texts(telegram, 11) == ["Hello from the fake model."]
+
+
+async def test_start_up_publishes_the_command_menu(telegram: FakeTelegram, bot: TelegramAdapter) -> None:
+    commands = [c["command"] for call in telegram.calls_of("setMyCommands") for c in call["commands"]]
+    assert commands == ["parley"]
+    assert bot.identity is not None and bot.identity.username == telegram.username
