@@ -6,7 +6,7 @@ import hashlib
 import logging
 from contextlib import AsyncExitStack
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, TelegramSettings
 from facilitator.ports import EventSink
@@ -69,8 +69,11 @@ class Platforms:
         """Start each platform; `stack` stops them."""
         if self._telegram is not None:
             telegram = self._settings.telegram
+            try:
+                await self._telegram.start()
+            except TelegramStartError as exc:
+                raise SettingsError(str(exc)) from None
             stack.push_async_callback(self._telegram.stop)
-            await self._telegram.start()
             if telegram.mode == "webhook" and telegram.webhook_url is not None:
                 url = telegram.webhook_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
                 await self._telegram.set_webhook(url, telegram_secret(telegram))

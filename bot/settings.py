@@ -183,6 +183,15 @@ class Settings(BaseSettings):
             _DictSource(settings_cls, _FROM_FILE.get({})),
         )
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret set, for the log to redact."""
+        found = []
+        for section, key in SECRETS:
+            value = getattr(getattr(self, section), key, None)
+            if isinstance(value, SecretStr):
+                found.append(value.get_secret_value())
+        return tuple(found)
+
     def configured_platforms(self) -> list[str]:
         platforms = []
         if self.discord.token:

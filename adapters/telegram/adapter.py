@@ -46,6 +46,10 @@ ADMINS_TTL_SECONDS = 600.0
 POLL_SECONDS = 30
 
 
+class TelegramStartError(RuntimeError):
+    """Telegram would not let the bot start; the text says what to check (never the token)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     token: str
@@ -88,7 +92,16 @@ class TelegramAdapter:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: who we are
+        try:
+            await self.application.initialize()  # getMe: who we are
+        except InvalidToken:
+            raise TelegramStartError(
+                "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (BotFather's /token shows it)"
+            ) from None
+        except TelegramError as exc:
+            raise TelegramStartError(
+                f"Telegram could not be reached at {self.config.api_base_url} ({type(exc).__name__})"
+            ) from None
         me = self.application.bot
         self.identity = BotIdentity(str(me.id), me.username or "")
         self.can_read_all_group_messages = bool(me.can_read_all_group_messages)

@@ -1,0 +1,166 @@
+"""`parley run` and `parley check` with Telegram configured, as an operator runs them: a real
+process against the loopback Bot API fake and the loopback model."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.platforms import TELEGRAM_SECRET_HEADER
+from tests.bot.test_cli import endpoint, environment, parley
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.telegram_api import FakeTelegram
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = await FakeTelegram().start()
+    yield fake
+    await fake.stop()
+
+
+def telegram_env(fake: FakeTelegram, model: FakeOpenAI, **extra: str) -> dict[str, str]:
+    return {
+        **endpoint(model),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "PARLEY_TELEGRAM__API_BASE_URL": f"http://127.0.0.1:{fake.port}",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=environment(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def until(condition: Callable[[], object], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the expected outcome did not happen in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_run_with_a_telegram_token_answers_in_telegram_and_stops_cleanly(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    async with running(telegram_env(telegram, fake_model), tmp_path) as process:
+        await until(lambda: telegram.calls_of("getUpdates") or process.returncode is not None)
+        telegram.push_message(chat, alice, "hello from Telegram")
+        await until(lambda: telegram.messages.get(11))
+        assert list(telegram.messages[11].values()) == ["Hello from the fake model."]
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    assert [c["command"] for c in telegram.calls_of("setMyCommands")[0]["commands"]] == ["parley"]
+
+
+async def test_webhook_mode_refuses_a_forged_request_and_answers_a_signed_one(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = telegram_env(
+        telegram,
+        fake_model,
+        PORT=str(port),
+        PARLEY_TELEGRAM__MODE="webhook",
+        PARLEY_TELEGRAM__WEBHOOK_URL="https://parley.example",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-for-tests",
+    )
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    async with running(env, tmp_path), aiohttp.ClientSession() as http:
+        await until(lambda: telegram.calls_of("setWebhook"))
+        registered = telegram.calls_of("setWebhook")[0]
+        assert registered["url"] == "https://parley.example/telegram"
+        assert registered["secret_token"] == "s3cret-for-tests"
+        url = f"http://127.0.0.1:{port}/telegram"
+        forged = telegram.push_message(chat, alice, "forged: do not answer")
+        for headers in ({}, {TELEGRAM_SECRET_HEADER: "wrong"}):
+            async with http.post(url, json=forged, headers=headers) as response:
+                assert response.status == 403
+        signed = telegram.push_message(chat, alice, "signed: please answer")
+        async with http.post(
+            url, json=signed, headers={TELEGRAM_SECRET_HEADER: "s3cret-for-tests"}
+        ) as response:
+            assert response.status == 200
+        async with http.post(
+            url,
+            json={"update_id": 1, "message": {"oops": 1}},
+            headers={TELEGRAM_SECRET_HEADER: "s3cret-for-tests"},
+        ) as response:
+            assert response.status == 200  # acknowledged and skipped, or Telegram resends it forever
+        await until(lambda: telegram.messages.get(11))
+    assert list(telegram.messages[11].values()) == ["Hello from the fake model."]
+    assert len(fake_model.received) == 1 and "signed: please answer" in fake_model.received[0].text
+    assert "forged" not in fake_model.received[0].text
+
+
+async def test_webhook_mode_without_its_url_is_a_clear_configuration_error(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    env = telegram_env(telegram, fake_model, PORT=str(free_port()), PARLEY_TELEGRAM__MODE="webhook")
+    code, _, err = await parley("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert "telegram.webhook_url" in err
+
+
+async def test_check_explains_privacy_mode_and_how_to_turn_it_off(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    telegram.can_read_all_group_messages = False
+    code, out, _ = await parley("check", env=telegram_env(telegram, fake_model), cwd=tmp_path)
+    assert code == 0, out
+    assert f"telegram: OK (@{telegram.username})" in out
+    assert "privacy mode is ON" in out and "/setprivacy" in out and "auto mode" in out
+
+
+async def test_check_reports_a_refused_token(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    env = {**telegram_env(telegram, fake_model), "TELEGRAM_BOT_TOKEN": "111:wrong"}
+    code, out, _ = await parley("check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "telegram: PROBLEM" in out and "NOT READY" in out
+    assert "111:wrong" not in out  # the token never shows
+
+
+async def test_run_with_a_refused_token_says_so_without_showing_it(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    env = {**telegram_env(telegram, fake_model), "TELEGRAM_BOT_TOKEN": "111:wrong-token-value"}
+    code, out, err = await parley("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN" in err
+    assert "wrong-token-value" not in out + err
