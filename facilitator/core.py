@@ -179,6 +179,10 @@ class Facilitator:
             return
         if event.message_id and self._already_seen(conversation, event.message_id):
             return
+        key = _delivery_key(event)
+        if key is not None and not await self._store.first_delivery(conversation.platform, key):
+            logger.info("command %s redelivered in %s: not run again", key, conversation.chat_id)
+            return
         state = self._state(conversation)
         async with state.lock:  # in order with the answers of this conversation
             await self._store.remember_member(conversation, event.author)
@@ -386,6 +390,14 @@ class Facilitator:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _delivery_key(event: CommandReceived) -> str | None:
+    """What makes a command's delivery unique on its platform: its message, else its event."""
+    if event.message_id:
+        where = event.conversation
+        return f"message:{where.chat_id}:{where.thread_id or ''}:{event.message_id}"
+    return f"event:{event.event_id}" if event.event_id else None
 
 
 def _with_reply_flag(message: Message) -> Message:

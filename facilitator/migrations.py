@@ -71,6 +71,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        -- Deliveries handled that are not stored as messages (commands): a platform that
+        -- delivers one again, even after a restart, finds it here and it is not run twice.
+        CREATE TABLE deliveries (
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (platform, key)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

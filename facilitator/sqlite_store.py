@@ -330,6 +330,14 @@ class SqliteStore:
         text = clean_text(message.text)
         return (row.id, message.id, author.user_id, 0, text, sent_at, message.reply_to, attachments)
 
+    async def first_delivery(self, platform: str, key: str) -> bool:
+        outcome = self._writes.add_checked(
+            "INSERT INTO deliveries (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (platform, key, _iso(utcnow())),
+        )
+        await self._writes.commit()
+        return outcome.changed
+
     async def add_ai_message(
         self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
     ) -> None:

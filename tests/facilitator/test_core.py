@@ -141,3 +141,18 @@ async def test_a_moved_conversation_answers_under_its_new_id_with_its_old_contex
     await facilitator.idle()
     assert adapter.texts == ["Hello from the fake model."]
     assert "on the 12th" in fake_model.received[0].text and "@parley when?" in fake_model.received[0].text
+
+
+async def test_a_redelivered_command_is_not_run_twice_even_after_a_restart(
+    store: SqliteStore, model: OpenAIChatModel
+) -> None:
+    from facilitator.model import CommandReceived
+
+    adapter = RecordingAdapter()
+    where = ConversationRef("test", "g1")
+    command = CommandReceived(where, ALICE, "help", message_id="m9", event_id="u9")
+    await Facilitator(FacilitatorConfig(), store, model).handle(command, adapter)
+    restarted = Facilitator(FacilitatorConfig(), store, model)  # same database, fresh memory
+    await restarted.handle(command, adapter)
+    await restarted.handle(CommandReceived(where, ALICE, "help", message_id="m10"), adapter)
+    assert len(adapter.texts) == 2  # the first delivery and the new command, not the redelivery

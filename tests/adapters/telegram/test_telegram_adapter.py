@@ -297,3 +297,98 @@ async def test_start_up_publishes_the_command_menu(telegram: FakeTelegram, bot: 
     commands = [c["command"] for call in telegram.calls_of("setMyCommands") for c in call["commands"]]
     assert commands == ["parley"]
     assert bot.identity is not None and bot.identity.username == telegram.username
+
+
+async def test_a_redelivered_command_is_run_once(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
+) -> None:
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    update = telegram.push_message(chat, alice, "/parley help")
+    await until(lambda: bot_texts(telegram, 11))
+    telegram.push_raw(dict(update))
+    telegram.push_message(chat, alice, "and now?")
+    await until(lambda: len(bot_texts(telegram, 11)) == 2)
+    await facilitator.idle()
+    assert "mode" in bot_texts(telegram, 11)[0]
+    assert bot_texts(telegram, 11)[1] == "Hello from the fake model."
+
+
+async def test_edits_update_what_the_model_reads_and_bots_never_trigger_it(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    alice = telegram.user(11, "Alice")
+    other_bot = telegram.user(50, "Helper", username="helper_bot", is_bot=True)
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    typo = telegram.push_message(group, alice, "We leave at 7.")
+    telegram.push_edit(typo, "We leave at 8, not 7.")
+    telegram.push_message(group, other_bot, f"{mention(telegram)} answer me, bot to bot")
+    await asyncio.sleep(0.3)
+    telegram.push_message(group, alice, f"{mention(telegram)} when do we leave?")
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    await facilitator.idle()
+    assert len(fake_model.received) == 1
+    seen = fake_model.received[0].text
+    assert "We leave at 8, not 7." in seen and '"We leave at 7."' not in seen
+
+
+async def test_admins_are_read_from_telegram_and_read_again_when_they_change(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
+) -> None:
+    alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.add_admin(group, alice, creator=True)
+    telegram.push_message(group, bob, "/parley mode off")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 1)
+    assert "admin" in bot_texts(telegram, GROUP_ID)[0].lower()
+    telegram.add_admin(group, bob)  # promoted: Telegram tells the bot with a chat_member update
+    telegram.push_raw(
+        {
+            "chat_member": {
+                "chat": group,
+                "from": alice,
+                "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": bob},
+                "new_chat_member": {
+                    "status": "administrator",
+                    "user": bob,
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                },
+            }
+        }
+    )
+    await asyncio.sleep(0.2)
+    telegram.push_message(group, bob, "/parley mode off")
+    await until(lambda: len(bot_texts(telegram, GROUP_ID)) == 2)
+    await facilitator.idle()
+    assert "admin" not in bot_texts(telegram, GROUP_ID)[1].lower()
+    assert len(telegram.calls_of("getChatAdministrators")) == 2  # cached between changes
+
+
+async def test_profiles_come_from_telegram_with_the_photo_as_a_file_reference(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator, store: Any
+) -> None:
+    alice = telegram.user(11, "Alice", "Liddell", username="alice")
+    photo = telegram.add_profile_photo(alice)
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.push_message(group, alice, "hi")
+    await until(lambda: telegram.calls_of("getUserProfilePhotos"))
+    await asyncio.sleep(0.2)
+    telegram.push_message(group, alice, "hi again")
+    await asyncio.sleep(0.3)
+    await facilitator.idle()
+    members = await store.members(ConversationRef("telegram", str(GROUP_ID)), 10)
+    assert [(m.name, m.handle) for m in members] == [("Alice Liddell", "alice")]
+    assert members[0].photo_url == f"tg-file:{photo[-1]['file_id']}"
+    assert telegram.token not in (members[0].photo_url or "")
