@@ -392,3 +392,19 @@ async def test_profiles_come_from_telegram_with_the_photo_as_a_file_reference(
     assert [(m.name, m.handle) for m in members] == [("Alice Liddell", "alice")]
     assert members[0].photo_url == f"tg-file:{photo[-1]['file_id']}"
     assert telegram.token not in (members[0].photo_url or "")
+
+
+async def test_a_private_answer_goes_to_the_members_private_chat_or_says_how_to_open_one(
+    telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
+) -> None:
+    alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
+    telegram.private_chat(alice)  # Alice has started a chat with the bot; Bob has not
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.push_message(group, alice, "/parley usage")
+    await until(lambda: bot_texts(telegram, 11))
+    telegram.push_message(group, bob, "/parley usage")
+    await until(lambda: bot_texts(telegram, GROUP_ID))
+    await facilitator.idle()
+    assert "answers" in bot_texts(telegram, 11)[0]  # Alice's usage, in her private chat
+    assert len(bot_texts(telegram, GROUP_ID)) == 1  # nothing of Alice's in the group
+    assert f"t.me/{telegram.username}" in bot_texts(telegram, GROUP_ID)[0]
