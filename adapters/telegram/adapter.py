@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
-from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from adapters.telegram.sending import TelegramSender, seconds_of
@@ -150,17 +150,17 @@ class TelegramAdapter:
                     read_timeout=POLL_SECONDS + 10,
                 )
                 failures = 0
-            except asyncio.CancelledError:
-                raise
             except RetryAfter as exc:
                 await asyncio.sleep(seconds_of(exc))
                 continue
-            except (InvalidToken, Forbidden, Conflict) as exc:
-                logger.error("Telegram stopped the polling: %s", exc)
+            except (InvalidToken, Forbidden) as exc:
+                logger.error(
+                    "Telegram refused the polling (%s): check TELEGRAM_BOT_TOKEN", type(exc).__name__
+                )
                 return
-            except TelegramError as exc:
+            except TelegramError as exc:  # Conflict too: another instance polls, as during a deploy
                 failures += 1
-                logger.warning("getUpdates failed (%s); trying again", exc)
+                logger.warning("getUpdates failed (%s); trying again", type(exc).__name__)
                 await asyncio.sleep(min(2**failures, 30))
                 continue
             for payload in batch if isinstance(batch, list) else []:

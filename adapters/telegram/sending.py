@@ -31,7 +31,7 @@ from facilitator.model import ConversationRef
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-ATTEMPTS = 6
+TIMEOUT_ATTEMPTS = 5
 
 
 def seconds_of(error: RetryAfter) -> float:
@@ -51,19 +51,23 @@ class TelegramSender:
         self._last_shown: dict[str, float] = {}  # chat id -> when a reply there last changed
 
     async def call(self, method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """One Bot API call; waits out 429s and retries timeouts, so nothing is dropped."""
-        for attempt in range(1, ATTEMPTS + 1):
+        """One Bot API call. A 429 is waited out as often as Telegram asks (nothing is dropped);
+        a timeout is retried a few times with a growing pause."""
+        timeouts = 0
+        while True:
             try:
                 return await method(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = seconds_of(exc)
-                logger.warning("Telegram asks to wait %.0f s (attempt %d)", seconds, attempt)
+                logger.warning(
+                    "Telegram asks to wait %.0f s before %s", seconds, getattr(method, "__name__", "it")
+                )
                 await asyncio.sleep(seconds)
             except TimedOut:
-                if attempt == ATTEMPTS:
+                timeouts += 1
+                if timeouts >= TIMEOUT_ATTEMPTS:
                     raise
-                await asyncio.sleep(min(2**attempt, 30))
-        return await method(*args, **kwargs)
+                await asyncio.sleep(min(2**timeouts, 30))
 
     # --- plain messages ---------------------------------------------------------------------
 

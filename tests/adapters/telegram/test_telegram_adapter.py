@@ -213,7 +213,7 @@ async def test_formatting_telegram_refuses_is_sent_as_plain_text(
 async def test_flood_control_is_waited_out_and_nothing_is_dropped(
     telegram: FakeTelegram, bot: TelegramAdapter, facilitator: Facilitator
 ) -> None:
-    telegram.fail_next("sendMessage", 429, retry_after=1)
+    telegram.fail_next("sendMessage", 429, retry_after=1, times=2)
     alice = telegram.user(11, "Alice")
     chat = telegram.private_chat(alice)
     started = time.monotonic()
@@ -221,7 +221,7 @@ async def test_flood_control_is_waited_out_and_nothing_is_dropped(
     await until(lambda: bot_texts(telegram, 11))
     await facilitator.idle()
     assert bot_texts(telegram, 11) == ["Hello from the fake model."]
-    assert time.monotonic() - started >= 1.0
+    assert time.monotonic() - started >= 2.0  # waited as long as Telegram asked, twice
 
 
 async def test_a_redelivered_update_gets_no_second_answer(
@@ -408,3 +408,18 @@ async def test_a_private_answer_goes_to_the_members_private_chat_or_says_how_to_
     assert "answers" in bot_texts(telegram, 11)[0]  # Alice's usage, in her private chat
     assert len(bot_texts(telegram, GROUP_ID)) == 1  # nothing of Alice's in the group
     assert f"t.me/{telegram.username}" in bot_texts(telegram, GROUP_ID)[0]
+
+
+async def test_markdown_becomes_telegram_html_and_markup_in_text_stays_text(
+    telegram: FakeTelegram, bot: TelegramAdapter, fake_model: FakeOpenAI, facilitator: Facilitator
+) -> None:
+    fake_model.script("**Plan:** meet at <the station> & bring `a < b` snacks")
+    alice = telegram.user(11, "Alice")
+    chat = telegram.private_chat(alice)
+    telegram.push_message(chat, alice, "plan?")
+    await until(lambda: bot_texts(telegram, 11))
+    await facilitator.idle()
+    sent = telegram.calls_of("sendMessage")[-1]
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"] == "<b>Plan:</b> meet at &lt;the station&gt; &amp; bring <code>a &lt; b</code> snacks"
+    assert bot_texts(telegram, 11) == ["Plan: meet at <the station> & bring a < b snacks"]
