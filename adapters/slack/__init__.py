@@ -1,0 +1,1 @@
+"""Slack: Parley in Slack channels, group DMs and DMs, through slack-bolt."""
