@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
+from adapters.slack.adapter import app_facts
 from adapters.telegram.adapter import bot_facts
 from bot.app import Runtime, open_runtime, start_model, wants_local_model
 from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
-from bot.platforms import Platforms, telegram_config
+from bot.platforms import Platforms, slack_config, telegram_config
 from bot.settings import Settings, SettingsError, load_settings
 from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.sqlite_store import SqliteStore, StoreError
@@ -28,7 +29,8 @@ HOW_TO_CONFIGURE = """\
 No chat platform is configured yet, so Parley starts its local shell.
 Each platform is configured by its token in the environment:
   Telegram: TELEGRAM_BOT_TOKEN (docs/telegram.md)
-  Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, Discord: DISCORD_TOKEN (coming)
+  Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (docs/slack.md)
+  Discord: DISCORD_TOKEN (coming)
 See config.example.toml for every setting."""
 
 
@@ -159,6 +161,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     print(f"platforms: {', '.join(platforms) if platforms else 'none configured (the local shell works)'}")
     if settings.telegram.bot_token is not None:
         problems += await _check_telegram(settings)
+    if settings.slack.bot_token is not None:
+        problems += await _check_slack(settings)
     print(
         "verdict: ready"
         if problems == 0
@@ -199,6 +203,29 @@ async def _check_telegram(settings: Settings) -> int:
             "  To change it: in BotFather send /setprivacy, choose the bot, Disable; then remove the bot "
             "from each group and add it again."
         )
+    return 0
+
+
+async def _check_slack(settings: Settings) -> int:
+    slack = settings.slack
+    if slack.signing_secret is None and slack.app_token is None:
+        print("slack: PROBLEM: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
+        return 1
+    try:
+        facts = await app_facts(slack_config(slack))
+    except Exception as exc:  # SlackStartError's text names Slack's error code, never the token
+        reason = str(exc) if type(exc).__name__ == "SlackStartError" else type(exc).__name__
+        print(f"slack: PROBLEM: {reason}")
+        return 1
+    mode = "HTTP at $PORT/slack/events" if slack.signing_secret else "Socket Mode"
+    if facts.missing_scopes:
+        print(
+            f"slack: PROBLEM: {facts.user} in {facts.team} lacks the scopes "
+            f"{', '.join(facts.missing_scopes)} (add them under OAuth & Permissions, or create the app "
+            "from docs/slack-manifest.yml, then reinstall it)"
+        )
+        return 1
+    print(f"slack: OK ({facts.user} in {facts.team}; {mode})")
     return 0
 
 

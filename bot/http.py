@@ -14,6 +14,9 @@ logger = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 WebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
+# (raw body, headers, query string) -> (status, body, headers): for an SDK that checks
+# signatures itself and must see the body exactly as it was sent.
+RawHandler = Callable[[str, dict[str, str], str], Awaitable[tuple[int, str, dict[str, str]]]]
 
 
 class HttpServer:
@@ -46,6 +49,20 @@ class HttpServer:
             except Exception:  # acknowledged all the same: the platform would resend it forever
                 logger.exception("a webhook payload on %s could not be handled", path)
             return web.Response(text="ok")
+
+        self.app.router.add_post(path, receive)
+
+    def add_raw(self, path: str, handler: RawHandler) -> None:
+        async def receive(request: web.Request) -> web.Response:
+            raw = await request.read()
+            try:
+                body = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return web.Response(status=400, text="not UTF-8")
+            status, text, headers = await handler(body, dict(request.headers), request.query_string)
+            kept = {name: value for name, value in headers.items() if name.lower() != "content-type"}
+            kind = next((v for n, v in headers.items() if n.lower() == "content-type"), "text/plain")
+            return web.Response(status=status, text=text, headers=kept, content_type=kind.split(";")[0])
 
         self.app.router.add_post(path, receive)
 

@@ -6,14 +6,16 @@ import hashlib
 import logging
 from contextlib import AsyncExitStack
 
+from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartError
 from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError
 from bot.http import HttpServer
-from bot.settings import Settings, SettingsError, TelegramSettings
+from bot.settings import Settings, SettingsError, SlackSettings, TelegramSettings
 from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
 
 TELEGRAM_WEBHOOK_PATH = "/telegram"
+SLACK_EVENTS_PATH = "/slack/events"
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -36,6 +38,18 @@ def telegram_config(settings: TelegramSettings) -> TelegramConfig:
     )
 
 
+def slack_config(settings: SlackSettings) -> SlackConfig:
+    assert settings.bot_token is not None
+    return SlackConfig(
+        bot_token=settings.bot_token.get_secret_value(),
+        signing_secret=settings.signing_secret.get_secret_value() if settings.signing_secret else None,
+        app_token=settings.app_token.get_secret_value() if settings.app_token else None,
+        api_base_url=settings.api_base_url,
+        admins=settings.admins,
+        update_seconds=settings.update_seconds,
+    )
+
+
 class Platforms:
     """The configured platforms: built (and their webhooks routed) before the HTTP server
     starts, started after it, so that no webhook call finds nobody listening."""
@@ -43,6 +57,7 @@ class Platforms:
     def __init__(self, settings: Settings, core: EventSink, http: HttpServer | None) -> None:
         self.names: list[str] = []
         self._telegram: TelegramAdapter | None = None
+        self._slack: SlackAdapter | None = None
         self._settings = settings
         telegram = settings.telegram
         if telegram.bot_token is not None:
@@ -61,12 +76,39 @@ class Platforms:
                     self._telegram.feed,
                 )
             self.names.append("telegram")
+        slack = settings.slack
+        if slack.bot_token is not None:
+            if slack.signing_secret is None and slack.app_token is None:
+                raise SettingsError(
+                    "Slack needs SLACK_SIGNING_SECRET (events over HTTP on $PORT/slack/events) "
+                    "or SLACK_APP_TOKEN (Socket Mode) beside SLACK_BOT_TOKEN"
+                )
+            if slack.signing_secret is not None and http is None:
+                raise SettingsError("Slack over HTTP needs PORT: Parley's HTTP server receives the events")
+            self._slack = SlackAdapter(core, slack_config(slack))
+            self._slack.ai_name = settings.bot.name
+            if slack.signing_secret is not None and http is not None:
+                http.add_raw(SLACK_EVENTS_PATH, self._slack_http)
+            self.names.append("slack")
         for name in settings.configured_platforms():
             if name not in self.names:
                 logger.warning("%s is configured, but its adapter is not part of this version yet", name)
 
+    async def _slack_http(
+        self, body: str, headers: dict[str, str], query: str
+    ) -> tuple[int, str, dict[str, str]]:
+        assert self._slack is not None
+        answer = await self._slack.dispatch(body, headers, query)
+        return answer.status, answer.body, answer.headers
+
     async def start(self, stack: AsyncExitStack) -> None:
         """Start each platform; `stack` stops them."""
+        if self._slack is not None:
+            try:
+                await self._slack.start()
+            except SlackStartError as exc:
+                raise SettingsError(str(exc)) from None
+            stack.push_async_callback(self._slack.stop)
         if self._telegram is not None:
             telegram = self._settings.telegram
             try:

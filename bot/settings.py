@@ -131,8 +131,11 @@ class TelegramSettings(_Section):
 
 class SlackSettings(_Section):
     bot_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None  # HTTP mode: events arrive at $PORT/slack/events
+    app_token: SecretStr | None = None  # Socket Mode, when no signing secret is set
+    api_base_url: str = Field("https://slack.com/api/", pattern=r"^https?://")
+    admins: tuple[str, ...] = ()  # member ids (U...) who may change settings, besides workspace admins
+    update_seconds: float = Field(1.0, ge=0.5, le=60.0)
 
 
 class _DictSource(PydanticBaseSettingsSource):

@@ -108,7 +108,10 @@ class Facilitator:
 
     async def _dispatch(self, event: Event, adapter: Adapter) -> None:
         if isinstance(event, MessageReceived):
-            await self._on_message(event.message, adapter)
+            if event.earlier:
+                await self._store.add_message(event.message)
+            else:
+                await self._on_message(event.message, adapter)
         elif isinstance(event, CommandReceived):
             await self._on_command(event, adapter)
         elif isinstance(event, MessageEdited):
@@ -266,7 +269,8 @@ class Facilitator:
             return
         try:
             delivered = await self._perform(
-                adapter, StreamMessage(conversation, reply.chunks(), reply_to=target.id)
+                adapter,
+                StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
             )
         finally:
             await reply.close()  # the adapter may have stopped reading early, or we were stopped

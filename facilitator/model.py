@@ -93,6 +93,7 @@ class Message:
 class MessageReceived:
     message: Message
     event_id: str = ""
+    earlier: bool = False  # fetched history (a thread's earlier messages): stored, never answered
 
     @property
     def conversation(self) -> ConversationRef:
@@ -189,6 +190,7 @@ class StreamMessage:
     conversation: ConversationRef
     chunks: AsyncIterable[str]
     reply_to: str | None = None
+    answering: Member | None = None  # whom the reply answers (Slack's streaming wants to know)
 
 
 @dataclass(frozen=True, slots=True)

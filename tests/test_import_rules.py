@@ -13,6 +13,8 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module
     "tiktoken": {"facilitator/tokens.py"},
     "pydantic_settings": {"bot/settings.py"},
     "aiohttp": {"bot/http.py"},
+    "slack_bolt": {"adapters/slack/adapter.py"},
+    "slack_sdk": {"adapters/slack/adapter.py", "adapters/slack/sending.py"},
     "telegram": {  # python-telegram-bot: its adapter package only
         "adapters/telegram/adapter.py",
         "adapters/telegram/sending.py",

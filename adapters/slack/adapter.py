@@ -1,0 +1,322 @@
+"""Parley on Slack: slack-bolt's AsyncApp in, the shared events to the core.
+
+Events arrive over HTTP, received by Parley's own server and handed to Bolt (`dispatch`),
+which checks the signature and the timestamp and acknowledges at once; or over Socket Mode
+for development without a public URL. Profiles come from `users.info`, cached and refreshed
+on `user_change`; admins are the workspace's admins and owners plus a configured list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.events import PLATFORM, SlackIdentity, translate_command, translate_event
+from adapters.slack.sending import SlackSender
+from facilitator.model import (
+    Action,
+    CommandReceived,
+    ConversationRef,
+    Delivered,
+    EditMessage,
+    Event,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    MessageReceived,
+    React,
+    ReactionAdded,
+    SendMessage,
+    ShowTyping,
+    StreamMessage,
+)
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/parley"
+THREADS_REMEMBERED = 10_000
+# What Parley reads and writes; docs/slack-manifest.yml asks for exactly these.
+REQUIRED_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:history",
+    "im:read",
+    "mpim:history",
+    "mpim:read",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
+)
+
+
+class SlackStartError(RuntimeError):
+    """Slack would not let the app start; the text says what to check (never a token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    bot_token: str
+    signing_secret: str | None = None  # HTTP mode
+    app_token: str | None = None  # Socket Mode
+    api_base_url: str = "https://slack.com/api/"
+    admins: tuple[str, ...] = ()
+    update_seconds: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class SlackAdapter:
+    platform = PLATFORM
+
+    def __init__(self, core: EventSink, config: SlackConfig) -> None:
+        self._core = core
+        self.config = config
+        base = config.api_base_url if config.api_base_url.endswith("/") else config.api_base_url + "/"
+        self.client = AsyncWebClient(
+            token=config.bot_token,
+            base_url=base,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=10)],  # waits Retry-After
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=config.signing_secret or "socket-mode",
+            request_verification_enabled=config.signing_secret is not None,
+        )
+        for kind in (
+            "message",
+            "app_mention",
+            "reaction_added",
+            "member_joined_channel",
+            "member_left_channel",
+        ):
+            self.app.event(kind)(self._on_event)
+        self.app.event("user_change")(self._on_user_change)
+        self.app.command(COMMAND)(self._on_command)
+        self.sender = SlackSender(self.client, update_seconds=config.update_seconds)
+        self.identity: SlackIdentity | None = None
+        self._profiles: dict[str, dict[str, Any]] = {}
+        self._socket: Any = None
+        self._threads: OrderedDict[tuple[str, str], bool] = OrderedDict()  # thread -> Parley spoke in it
+        self.ai_name = "Parley"
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise SlackStartError(
+                f"Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN"
+            ) from None
+        self.identity = SlackIdentity(str(auth["user_id"]), str(auth.get("bot_id") or ""))
+        self.sender.team_id = str(auth.get("team_id") or "")
+        if self.config.signing_secret is None and self.config.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            self._socket.client.web_client.base_url = self.client.base_url
+            await self._socket.connect_async()
+        logger.info(
+            "Slack: %s in team %s (%s)",
+            auth.get("user"),
+            auth.get("team_id"),
+            "Socket Mode" if self._socket else "HTTP",
+        )
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def dispatch(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
+        """One HTTP request from Slack (events, commands): Bolt verifies and acknowledges it."""
+        given: dict[str, str | Sequence[str]] = dict(headers)
+        answer = await self.app.async_dispatch(AsyncBoltRequest(body=body, query=query, headers=given))
+        flat = {name: values[0] for name, values in answer.headers.items() if values}
+        return HttpAnswer(answer.status, answer.body, flat)
+
+    # --- events in --------------------------------------------------------------------------
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        if self.identity is None:
+            return
+        for event in translate_event(body, self.identity):
+            try:
+                if isinstance(event, MessageReceived) and event.message.conversation.thread_id:
+                    event = await self._in_thread(event)
+                await self._core.handle(await self._with_profile(event), self)
+            except Exception:
+                logger.exception("Slack event %s could not be handled", body.get("event_id"))
+
+    async def _in_thread(self, event: MessageReceived) -> MessageReceived:
+        """A thread is a conversation of its own: the first time Parley meets one, what was said
+        in it before (its first message, Parley's own answer) is fetched, so the thread's
+        context starts where the thread does. A message in a thread Parley answered in is
+        spoken to it."""
+        where = event.message.conversation
+        key = (where.chat_id, where.thread_id or "")
+        if key not in self._threads:
+            self._remember_thread(key, spoken=False)
+            await self._backfill(where, event.message.id)
+        if self._threads.get(key) and not event.message.replies_to_ai:
+            return replace(event, message=replace(event.message, replies_to_ai=True))
+        return event
+
+    def _remember_thread(self, key: tuple[str, str], spoken: bool) -> None:
+        self._threads[key] = spoken or self._threads.get(key, False)
+        self._threads.move_to_end(key)
+        if len(self._threads) > THREADS_REMEMBERED:
+            self._threads.popitem(last=False)
+
+    async def _backfill(self, where: ConversationRef, before: str) -> None:
+        assert self.identity is not None and where.thread_id is not None
+        try:
+            found = await self.client.conversations_replies(
+                channel=where.chat_id, ts=where.thread_id, limit=50
+            )
+        except SlackApiError as exc:
+            logger.info("could not read the thread %s: %s", where.thread_id, exc.response.get("error"))
+            return
+        for item in found.get("messages") or []:
+            ts = str(item.get("ts") or "")
+            if not ts or float(ts) >= float(before) or not isinstance(item.get("text"), str):
+                continue
+            own = item.get("user") == self.identity.user_id or item.get("bot_id") == self.identity.bot_id
+            if own:
+                self._remember_thread((where.chat_id, where.thread_id), spoken=True)
+                author = Member(PLATFORM, self.identity.user_id, self.ai_name, is_bot=True)
+            elif item.get("user"):
+                author = await self._member(Member(PLATFORM, str(item["user"]), str(item["user"])))
+            else:
+                continue
+            earlier = Message(ts, where, author, item["text"], sent_at=datetime.fromtimestamp(float(ts), UTC))
+            await self._core.handle(MessageReceived(earlier, earlier=True), self)
+
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()  # within Slack's three seconds; the answer follows
+        command = translate_command(body)
+        if command is not None:
+            await self._core.handle(await self._with_profile(command), self)
+
+    async def _on_user_change(self, body: dict[str, Any]) -> None:
+        user = (body.get("event") or {}).get("user") or {}
+        if user.get("id"):
+            self._profiles[str(user["id"])] = user
+
+    async def _with_profile(self, event: Event) -> Event:
+        if isinstance(event, MessageReceived):
+            author = await self._member(event.message.author)
+            return replace(event, message=replace(event.message, author=author))
+        if isinstance(event, CommandReceived):
+            return replace(event, author=await self._member(event.author))
+        if isinstance(event, (MemberJoined, MemberLeft)):
+            return replace(event, member=await self._member(event.member))
+        if isinstance(event, ReactionAdded):
+            return replace(event, member=await self._member(event.member))
+        return event
+
+    async def _member(self, member: Member) -> Member:
+        user = self._profiles.get(member.user_id)
+        if user is None:
+            try:
+                user = dict((await self.client.users_info(user=member.user_id))["user"])
+            except SlackApiError as exc:
+                logger.info("no profile for %s: %s", member.user_id, exc.response.get("error"))
+                return member
+            self._profiles[member.user_id] = user
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or member.display_name
+        )
+        return replace(
+            member,
+            display_name=name,
+            handle=user.get("name") or member.handle,
+            avatar_url=profile.get("image_192") or profile.get("image_72"),
+            is_bot=bool(user.get("is_bot")) or member.is_bot,
+            is_admin=bool(user.get("is_admin") or user.get("is_owner"))
+            or member.user_id in self.config.admins,
+        )
+
+    # --- actions out ------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Delivered | None:
+        if isinstance(action, StreamMessage):
+            thread = self.sender.thread_of(action.conversation, action.reply_to)
+            if thread:
+                self._remember_thread((action.conversation.chat_id, thread), spoken=True)
+            parts = await self.sender.stream(
+                action.conversation, action.chunks, action.reply_to, action.answering
+            )
+            return Delivered(tuple(parts))
+        if isinstance(action, SendMessage):
+            if action.private_to is not None and not action.conversation.is_direct:
+                await self.sender.send_ephemeral(action.conversation, action.private_to, action.text)
+                return None
+            return Delivered(tuple(await self.sender.send(action.conversation, action.text, action.reply_to)))
+        if isinstance(action, ShowTyping):
+            await self.sender.thinking(action.conversation, None)
+        elif isinstance(action, React):
+            await self.sender.react(action.conversation, action.message_id, action.emoji)
+        elif isinstance(action, EditMessage):
+            await self.sender.edit(action.conversation, action.message_id, action.text)
+        return None
+
+    async def count_members(self, conversation: ConversationRef) -> int | None:
+        if conversation.is_direct:
+            return 1
+        info = await self.client.conversations_info(channel=conversation.chat_id, include_num_members=True)
+        count = (info.get("channel") or {}).get("num_members")
+        return max(0, int(count) - 1) if count is not None else None  # the app's own user is a member
+
+
+@dataclass(frozen=True, slots=True)
+class AppFacts:
+    user: str
+    team: str
+    missing_scopes: tuple[str, ...]
+
+
+async def app_facts(config: SlackConfig) -> AppFacts:
+    """Who the bot token belongs to and which needed scopes it lacks (auth.test), for
+    `parley check`; raises SlackStartError when Slack refuses it."""
+    base = config.api_base_url if config.api_base_url.endswith("/") else config.api_base_url + "/"
+    client = AsyncWebClient(token=config.bot_token, base_url=base)
+    try:
+        auth = await client.auth_test()
+    except SlackApiError as exc:
+        raise SlackStartError(f"Slack refused the bot token ({exc.response.get('error')})") from None
+    granted = {
+        scope.strip() for scope in (auth.headers.get("x-oauth-scopes") or "").split(",") if scope.strip()
+    }
+    missing = tuple(scope for scope in REQUIRED_SCOPES if scope not in granted)
+    return AppFacts(str(auth.get("user") or ""), str(auth.get("team") or ""), missing)
