@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
-from adapters.slack.adapter import app_facts
-from adapters.telegram.adapter import bot_facts
 from bot.app import Runtime, open_runtime, start_model, wants_local_model
 from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
@@ -189,6 +187,8 @@ async def _check_database(path: str) -> int:
 
 
 async def _check_telegram(settings: Settings) -> int:
+    from adapters.telegram.adapter import bot_facts
+
     try:
         facts = await bot_facts(telegram_config(settings.telegram))
     except Exception as exc:  # its text may quote the token: the kind of error is enough
@@ -211,6 +211,8 @@ async def _check_slack(settings: Settings) -> int:
     if slack.signing_secret is None and slack.app_token is None:
         print("slack: PROBLEM: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
         return 1
+    from adapters.slack.adapter import app_facts
+
     try:
         facts = await app_facts(slack_config(slack))
     except Exception as exc:  # SlackStartError's text names Slack's error code, never the token

@@ -1,16 +1,22 @@
-"""Which chat platforms run, built from the settings: their adapters, webhooks and checks."""
+"""Which chat platforms run, built from the settings: their adapters, webhooks and checks.
+
+Each platform's SDK is imported only when that platform is configured: a bot on one platform
+does not pay another's import time at every start."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
-from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartError
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, SlackSettings, TelegramSettings
 from facilitator.ports import EventSink
+
+if TYPE_CHECKING:
+    from adapters.slack.adapter import SlackAdapter, SlackConfig
+    from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +35,8 @@ def telegram_secret(settings: TelegramSettings) -> str:
 
 
 def telegram_config(settings: TelegramSettings) -> TelegramConfig:
+    from adapters.telegram.adapter import TelegramConfig
+
     assert settings.bot_token is not None
     return TelegramConfig(
         token=settings.bot_token.get_secret_value(),
@@ -39,6 +47,8 @@ def telegram_config(settings: TelegramSettings) -> TelegramConfig:
 
 
 def slack_config(settings: SlackSettings) -> SlackConfig:
+    from adapters.slack.adapter import SlackConfig
+
     assert settings.bot_token is not None
     return SlackConfig(
         bot_token=settings.bot_token.get_secret_value(),
@@ -67,6 +77,8 @@ class Platforms:
                     "telegram.mode is webhook: set PORT (Parley's HTTP server receives the updates) "
                     "and telegram.webhook_url (its public https:// address), or use mode = polling"
                 )
+            from adapters.telegram.adapter import TelegramAdapter
+
             self._telegram = TelegramAdapter(core, telegram_config(telegram))
             if webhook and http is not None:
                 http.add_webhook(
@@ -85,6 +97,8 @@ class Platforms:
                 )
             if slack.signing_secret is not None and http is None:
                 raise SettingsError("Slack over HTTP needs PORT: Parley's HTTP server receives the events")
+            from adapters.slack.adapter import SlackAdapter
+
             self._slack = SlackAdapter(core, slack_config(slack))
             self._slack.ai_name = settings.bot.name
             if slack.signing_secret is not None and http is not None:
@@ -104,12 +118,16 @@ class Platforms:
     async def start(self, stack: AsyncExitStack) -> None:
         """Start each platform; `stack` stops them."""
         if self._slack is not None:
+            from adapters.slack.adapter import SlackStartError
+
             try:
                 await self._slack.start()
             except SlackStartError as exc:
                 raise SettingsError(str(exc)) from None
             stack.push_async_callback(self._slack.stop)
         if self._telegram is not None:
+            from adapters.telegram.adapter import TelegramStartError
+
             telegram = self._settings.telegram
             try:
                 await self._telegram.start()

@@ -170,8 +170,9 @@ def plain_text(mrkdwn: str) -> str:
         if match["entity"]:
             return _ENTITY[match["entity"]]
         target, label = plain_text(match["target"]), plain_text(match["label"] or "")
-        if target[:1] in ("!", "@", "#"):  # a real mention or broadcast: its label, else its name
-            return label or ("@" + target[1:] if target[0] == "!" else target)
+        if target[:1] in ("!", "@", "#"):  # a real mention or broadcast, as Slack shows it
+            sigil = "@" if target[0] == "!" else target[0]
+            return sigil + label.lstrip("@#") if label else sigil + target[1:]
         return f"{label} ({target})" if label and label != target else target
 
     return _ANGLED.sub(readable, mrkdwn)
