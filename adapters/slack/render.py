@@ -25,7 +25,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>\S.*?)(?:\s+#+)?\s*$")
 _BULLET = re.compile(r"^(?P<indent>\s*)[-*]\s+(?P<text>.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(?P<text>.*)$")
 
-_CODE = re.compile(r"(`+)(?!`)(?P<code>.+?)(?<!`)\1(?!`)")
+_CODE = re.compile(r"(?<!`)(`+)(?!`)(?P<code>.+?)(?<!`)\1(?!`)")
 _URL = r"(?:https?://(?:[^\s()<>\x00]|\([^\s()<>\x00]*\))+|mailto:[^\s()<>\x00]+)"
 _LINK = re.compile(r"\[(?P<label>[^\[\]\n]+)\]\(\s*(?P<url>" + _URL + r")\s*\)", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?:https?://|mailto:)[^\s<>*~`\x00]+", re.IGNORECASE)
@@ -42,6 +42,7 @@ _EMPHASIS = re.compile(
 _MARKS = {"b": "*", "i": "_", "s": "~"}
 _EVERY_STYLE = frozenset(_MARKS)
 _BROADCAST = re.compile(r"(?<![\w@])@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_TICKS = re.compile(r"``(?=`)")
 
 # The pieces a cut keeps whole: an entity, a surrogate pair, a flag, a character with the marks,
 # skin tones and zero-width joins that make it one glyph; then, in mrkdwn, a fence line, a code span
@@ -54,7 +55,7 @@ _PIECE = (
     r"|\n"
 )
 _PIECES = re.compile(_PIECE)
-_ATOM = re.compile(r"^```$|`[^`\n]+`|<[^<>\n]*>|" + _PIECE, re.MULTILINE)
+_ATOM = re.compile(r"^```$|`[^`\n<]+`|<[^<>\n]*>|" + _PIECE, re.MULTILINE)
 _FENCE_LINE, _REOPEN, _CLOSE, _QUOTE_MARK = "```", "```\n", "\n```", "> "
 _MIN_LIMIT = 24  # room for a reopened and a closed fence around the widest piece kept whole
 
@@ -63,8 +64,10 @@ _ENTITY = {"amp": "&", "lt": "<", "gt": ">"}
 
 
 def _escape(text: str) -> str:
-    """Slack's three entities: the only escaping mrkdwn has, and it applies in code as well."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three entities: the only escaping mrkdwn has, and it applies in code as well. Slack
+    opens or closes a code block at any three backticks, so a zero-width space parts them."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _TICKS.sub("``\u200b", text)
 
 
 def to_mrkdwn(text: str) -> str:
@@ -117,7 +120,7 @@ def _inline(text: str, open_styles: frozenset[str] = frozenset()) -> str:
         return f"\x00{len(slots) - 1}\x00"
 
     def code(match: re.Match[str]) -> str:
-        key = slot(f"`{_escape(match['code'])}`")
+        key = slot(f"`{_escape(match['code']).replace('`', 'ˋ')}`")  # a backtick would end it
         code_of[key] = match["code"]
         return key
 
@@ -179,13 +182,14 @@ def plain_text(mrkdwn: str) -> str:
 
 
 def split_mrkdwn(text: str, limit: int = SLACK_PART_LIMIT) -> list[str]:
-    """Each part is at most `limit` characters and reads on its own: a code block cut is closed and
-    reopened, a quoted line cut is quoted on. A text that fits, even an empty one, is returned as is."""
+    """Each part is at most `limit` characters (code points, fences and entities included) and reads
+    on its own: a code block cut is closed and reopened, a quoted line cut is quoted on. A text that
+    fits, even an empty one, is returned as is; a longer one never yields an empty part."""
     if limit < _MIN_LIMIT:
         raise ValueError(f"limit must be at least {_MIN_LIMIT} characters")
     if len(text) <= limit:
         return [text]
-    atoms = _atoms(text, limit - len(_REOPEN) - len(_CLOSE) - 2)
+    atoms = _atoms(text, limit - len(_REOPEN) - len(_CLOSE) - len(_QUOTE_MARK))
     total = list(accumulate(map(len, atoms), initial=0))
     in_code, in_quote = _states(atoms)
     parts: list[str] = []

@@ -235,7 +235,9 @@ class SlackWorkspace:
             "previous_names": [],
         }
         self.channels[id] = channel
-        self.members[id] = list(dict.fromkeys([*(members or []), *([self.bot_user_id] if bot_member else [])]))
+        self.members[id] = list(
+            dict.fromkeys([*(members or []), *([self.bot_user_id] if bot_member else [])])
+        )
         return channel
 
     def im(self, user: str | JSON) -> JSON:
@@ -320,7 +322,9 @@ class SlackWorkspace:
             "name": "Parley" if own else f"bot {bot_id}",
             "updated": TS_EPOCH,
             "app_id": self.app_id if own else f"A{bot_id[1:]}",
-            "icons": {f"image_{size}": f"{self.base_http}/avatars/{bot_id}_{size}.png" for size in (36, 48, 72)},
+            "icons": {
+                f"image_{size}": f"{self.base_http}/avatars/{bot_id}_{size}.png" for size in (36, 48, 72)
+            },
             "team_id": self.team_id,
         }
 
@@ -364,7 +368,9 @@ class SlackWorkspace:
             message.update({"bot_id": bot_id, "app_id": self._bot_profile(bot_id)["app_id"]})
             message["bot_profile"] = self._bot_profile(bot_id)
         elif subtype is None:  # typed in a Slack client
-            message["client_msg_id"] = f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-4fa1-9c1d-{self._serial:012x}"
+            message["client_msg_id"] = (
+                f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-4fa1-9c1d-{self._serial:012x}"
+            )
             message["blocks"] = rich_text(text)
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -384,7 +390,7 @@ class SlackWorkspace:
             "event": event,
             "type": "event_callback",
             "event_id": f"Ev0FAKE{self._serial:05d}",
-            "event_time": int(ts_micros(event.get("event_ts", self._next_ts())) // 1_000_000),
+            "event_time": ts_micros(event.get("event_ts") or self._next_ts()) // 1_000_000,
             "authorizations": [
                 {
                     "enterprise_id": None,
@@ -557,7 +563,9 @@ class SlackWorkspace:
         event = {"type": "user_change", "user": copy.deepcopy(stored), "cache_ts": stored["updated"]}
         return self._envelope({**event, "event_ts": now})
 
-    def url_verification(self, challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") -> JSON:
+    def url_verification(
+        self, challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    ) -> JSON:
         """What Slack posts when a Request URL is saved: the app must echo the challenge."""
         return {"token": self.verification_token, "challenge": challenge, "type": "url_verification"}
 

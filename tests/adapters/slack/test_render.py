@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import accumulate
 
 import pytest
 
@@ -38,6 +39,12 @@ def test_code_is_escaped_and_no_markdown_is_read_inside_it() -> None:
     assert to_mrkdwn("run `a<b && **c**`") == "run `a&lt;b &amp;&amp; **c**`"
     block = to_mrkdwn("```\nx = '<b>' & _y_\n# not a heading\n- not a bullet\n```")
     assert block == "```\nx = '&lt;b&gt;' &amp; _y_\n# not a heading\n- not a bullet\n```"
+
+
+def test_backticks_cannot_open_or_close_a_block_slack_did_not_mean() -> None:
+    assert to_mrkdwn("```md\nstart with ```python\n```") == f"```\nstart with ``{ZWSP}`python\n```"
+    assert to_mrkdwn("type ``` then enter") == f"type ``{ZWSP}` then enter"
+    assert to_mrkdwn("``a`b`` and ```x```") == "`aˋb` and `x`"
 
 
 @pytest.mark.parametrize(
@@ -284,16 +291,7 @@ def test_emoji_are_never_cut(limit: int) -> None:
     text = "".join(glyphs)
     parts = split_mrkdwn(text, limit)
     assert "".join(parts) == text and all(len(part) <= limit for part in parts)
-    whole = set(accumulate_lengths(glyphs))
-    assert set(accumulate_lengths(parts)) <= whole
-
-
-def accumulate_lengths(pieces: list[str]) -> list[int]:
-    ends, total = [], 0
-    for piece in pieces:
-        total += len(piece)
-        ends.append(total)
-    return ends
+    assert set(accumulate(map(len, parts))) <= set(accumulate(map(len, glyphs)))  # cuts between glyphs
 
 
 def test_a_word_longer_than_the_limit_is_cut_hard() -> None:
@@ -301,9 +299,10 @@ def test_a_word_longer_than_the_limit_is_cut_hard() -> None:
 
 
 def test_no_part_is_empty_or_padded_with_whitespace() -> None:
-    mrkdwn = to_mrkdwn(("word " * 20 + "\n\n\n") * 20 + "```\n\n\n   \n```")
+    mrkdwn = ("word " * 20 + "\n\n\n") * 20 + "```\n" + "   \n" * 40 + "```\nend"
     parts = split_mrkdwn(mrkdwn, 64)
     assert_parts(parts, mrkdwn, 64)
+    assert parts[-1] == "end"  # a block of nothing but blanks is not sent as an empty block
 
 
 @pytest.mark.parametrize("limit", [24, 47, 100, 500])
