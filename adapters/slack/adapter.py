@@ -119,7 +119,8 @@ class SlackAdapter:
         self.identity: SlackIdentity | None = None
         self._profiles: dict[str, dict[str, Any]] = {}
         self._socket: Any = None
-        self._threads: OrderedDict[tuple[str, str], bool] = OrderedDict()  # thread -> Parley spoke in it
+        self._spoken: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads Parley answered in
+        self._filled: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads whose past was fetched
         self.ai_name = "Parley"
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -181,18 +182,12 @@ class SlackAdapter:
         spoken to it."""
         where = event.message.conversation
         key = (where.chat_id, where.thread_id or "")
-        if key not in self._threads:
-            self._remember_thread(key, spoken=False)
+        if key not in self._filled:
+            _remember(self._filled, key)
             await self._backfill(where, event.message.id)
-        if self._threads.get(key) and not event.message.replies_to_ai:
+        if key in self._spoken and not event.message.replies_to_ai:
             return replace(event, message=replace(event.message, replies_to_ai=True))
         return event
-
-    def _remember_thread(self, key: tuple[str, str], spoken: bool) -> None:
-        self._threads[key] = spoken or self._threads.get(key, False)
-        self._threads.move_to_end(key)
-        if len(self._threads) > THREADS_REMEMBERED:
-            self._threads.popitem(last=False)
 
     async def _backfill(self, where: ConversationRef, before: str) -> None:
         assert self.identity is not None and where.thread_id is not None
@@ -209,7 +204,7 @@ class SlackAdapter:
                 continue
             own = item.get("user") == self.identity.user_id or item.get("bot_id") == self.identity.bot_id
             if own:
-                self._remember_thread((where.chat_id, where.thread_id), spoken=True)
+                _remember(self._spoken, (where.chat_id, where.thread_id))
                 author = Member(PLATFORM, self.identity.user_id, self.ai_name, is_bot=True)
             elif item.get("user"):
                 author = await self._member(Member(PLATFORM, str(item["user"]), str(item["user"])))
@@ -273,7 +268,7 @@ class SlackAdapter:
         if isinstance(action, StreamMessage):
             thread = self.sender.thread_of(action.conversation, action.reply_to)
             if thread:
-                self._remember_thread((action.conversation.chat_id, thread), spoken=True)
+                _remember(self._spoken, (action.conversation.chat_id, thread))
             parts = await self.sender.stream(
                 action.conversation, action.chunks, action.reply_to, action.answering
             )
@@ -297,6 +292,13 @@ class SlackAdapter:
         info = await self.client.conversations_info(channel=conversation.chat_id, include_num_members=True)
         count = (info.get("channel") or {}).get("num_members")
         return max(0, int(count) - 1) if count is not None else None  # the app's own user is a member
+
+
+def _remember(threads: OrderedDict[tuple[str, str], None], key: tuple[str, str]) -> None:
+    threads[key] = None
+    threads.move_to_end(key)
+    if len(threads) > THREADS_REMEMBERED:
+        threads.popitem(last=False)
 
 
 @dataclass(frozen=True, slots=True)
