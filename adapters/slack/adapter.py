@@ -15,8 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -95,15 +98,24 @@ class SlackAdapter:
         self._core = core
         self.config = config
         base = config.api_base_url if config.api_base_url.endswith("/") else config.api_base_url + "/"
-        self.client = AsyncWebClient(
-            token=config.bot_token,
-            base_url=base,
+        self.client = _web_client(
+            config.bot_token,
+            base,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=10)],  # waits Retry-After
         )
+
+        async def authorize(team_id: str | None = None) -> AuthorizeResult:
+            """A plain function: Bolt fills in the arguments its signature names (a method's
+            `self` included, which is why this is not one)."""
+            return await self._authorize()
+
         self.app = AsyncApp(
             client=self.client,
             signing_secret=config.signing_secret or "socket-mode",
             request_verification_enabled=config.signing_secret is not None,
+            # Who the app is comes from our own auth.test: Bolt's would go through a client of
+            # its own making, which ignores NO_PROXY.
+            authorize=authorize,
         )
         for kind in (
             "message",
@@ -119,6 +131,7 @@ class SlackAdapter:
         self.identity: SlackIdentity | None = None
         self._profiles: dict[str, dict[str, Any]] = {}
         self._socket: Any = None
+        self._authorization: AuthorizeResult | None = None
         self._spoken: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads Parley answered in
         self._filled: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads whose past was fetched
         self.ai_name = "Parley"
@@ -128,25 +141,39 @@ class SlackAdapter:
 
     async def start(self) -> None:
         try:
-            auth = await self.client.auth_test()
+            auth = await self._authorize()
         except SlackApiError as exc:
             raise SlackStartError(
                 f"Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN"
             ) from None
-        self.identity = SlackIdentity(str(auth["user_id"]), str(auth.get("bot_id") or ""))
-        self.sender.team_id = str(auth.get("team_id") or "")
+        self.identity = SlackIdentity(str(auth.bot_user_id), str(auth.bot_id or ""))
+        self.sender.team_id = str(auth.team_id or "")
         if self.config.signing_secret is None and self.config.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
             self._socket.client.web_client.base_url = self.client.base_url
+            self._socket.client.web_client.proxy = self.client.proxy
+            self._socket.client.proxy = self.client.proxy
             await self._socket.connect_async()
         logger.info(
             "Slack: %s in team %s (%s)",
-            auth.get("user"),
-            auth.get("team_id"),
+            auth.bot_user_id,
+            auth.team_id,
             "Socket Mode" if self._socket else "HTTP",
         )
+
+    async def _authorize(self) -> AuthorizeResult:
+        if self._authorization is None:
+            auth = await self.client.auth_test()
+            self._authorization = AuthorizeResult(
+                enterprise_id=auth.get("enterprise_id"),
+                team_id=auth.get("team_id"),
+                bot_user_id=auth.get("user_id"),
+                bot_id=auth.get("bot_id"),
+                bot_token=self.config.bot_token,
+            )
+        return self._authorization
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -294,6 +321,14 @@ class SlackAdapter:
         return max(0, int(count) - 1) if count is not None else None  # the app's own user is a member
 
 
+def _web_client(token: str, base_url: str, **options: Any) -> AsyncWebClient:
+    """slack-sdk takes HTTPS_PROXY from the environment but ignores NO_PROXY: honour it here."""
+    client = AsyncWebClient(token=token, base_url=base_url, **options)
+    if proxy_bypass_environment(urlsplit(base_url).hostname or ""):
+        client.proxy = None
+    return client
+
+
 def _remember(threads: OrderedDict[tuple[str, str], None], key: tuple[str, str]) -> None:
     threads[key] = None
     threads.move_to_end(key)
@@ -312,7 +347,7 @@ async def app_facts(config: SlackConfig) -> AppFacts:
     """Who the bot token belongs to and which needed scopes it lacks (auth.test), for
     `parley check`; raises SlackStartError when Slack refuses it."""
     base = config.api_base_url if config.api_base_url.endswith("/") else config.api_base_url + "/"
-    client = AsyncWebClient(token=config.bot_token, base_url=base)
+    client = _web_client(config.bot_token, base)
     try:
         auth = await client.auth_test()
     except SlackApiError as exc:

@@ -4,6 +4,7 @@ process against the loopback Bot API fake and the loopback model."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import sys
@@ -18,6 +19,8 @@ import pytest
 from bot.platforms import TELEGRAM_SECRET_HEADER
 from tests.bot.test_cli import endpoint, environment, parley
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_events import sign
 from tests.fakes.telegram_api import FakeTelegram
 
 
@@ -164,3 +167,69 @@ async def test_run_with_a_refused_token_says_so_without_showing_it(
     assert code == 2
     assert "TELEGRAM_BOT_TOKEN" in err
     assert "wrong-token-value" not in out + err
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+def slack_env(fake: FakeSlack, model: FakeOpenAI, **extra: str) -> dict[str, str]:
+    return {
+        **endpoint(model),
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": "slack-secret-for-tests",
+        "PARLEY_SLACK__API_BASE_URL": fake.base_url,
+        **extra,
+    }
+
+
+async def test_run_with_slack_answers_signed_events_on_its_own_port(
+    slack: FakeSlack, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    port = free_port()
+    slack.user("U1", "Alice Liddell", display_name="alice")
+    slack.channel("C1", "trip", members=["U1"])
+    mention = slack.event_app_mention("C1", "U1", f"<@{slack.bot_user_id}> hello from Slack")
+    raw = json.dumps(mention)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with (
+        running(slack_env(slack, fake_model, PORT=str(port)), tmp_path),
+        aiohttp.ClientSession() as http,
+    ):
+        await until(lambda: slack.calls_of("auth.test"))
+        for _ in range(200):  # the HTTP server may still be starting
+            try:
+                async with http.post(url, data=raw, headers=sign(raw, "slack-secret-for-tests")) as response:
+                    assert response.status == 200
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        async with http.post(url, data=raw, headers=sign(raw, "wrong-secret")) as response:
+            assert response.status == 401
+        await until(lambda: slack.posted("C1"))
+    assert slack.posted("C1") == ["Hello from the fake model."]
+
+
+async def test_check_names_the_slack_scopes_the_token_lacks(
+    slack: FakeSlack, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    code, out, _ = await parley("check", env=slack_env(slack, fake_model), cwd=tmp_path)
+    assert code == 0, out
+    assert "slack: OK" in out and "HTTP" in out
+    slack.scopes = [scope for scope in slack.scopes if scope not in {"reactions:write", "users:read"}]
+    code, out, _ = await parley("check", env=slack_env(slack, fake_model), cwd=tmp_path)
+    assert code == 1
+    assert "reactions:write" in out and "users:read" in out and "slack-manifest.yml" in out
+
+
+async def test_slack_without_a_way_to_receive_events_is_a_configuration_error(
+    slack: FakeSlack, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    env = {**slack_env(slack, fake_model), "SLACK_SIGNING_SECRET": ""}
+    env.pop("SLACK_SIGNING_SECRET")
+    code, _, err = await parley("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert "SLACK_SIGNING_SECRET" in err and "SLACK_APP_TOKEN" in err
