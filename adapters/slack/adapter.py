@@ -185,7 +185,11 @@ class SlackAdapter:
     async def dispatch(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
         """One HTTP request from Slack (events, commands): Bolt verifies and acknowledges it."""
         given: dict[str, str | Sequence[str]] = dict(headers)
-        answer = await self.app.async_dispatch(AsyncBoltRequest(body=body, query=query, headers=given))
+        try:
+            answer = await self.app.async_dispatch(AsyncBoltRequest(body=body, query=query, headers=given))
+        except Exception as exc:  # a body Bolt cannot even parse: the sender's mistake, not ours
+            logger.warning("refused a Slack request Bolt cannot read (%s)", type(exc).__name__)
+            return HttpAnswer(400, "unreadable request", {"content-type": "text/plain"})
         flat = {name: values[0] for name, values in answer.headers.items() if values}
         return HttpAnswer(answer.status, answer.body, flat)
 

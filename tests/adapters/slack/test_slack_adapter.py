@@ -138,6 +138,7 @@ async def test_a_thread_where_it_answered_is_spoken_to_and_keeps_its_context(
     assert len(fake_model.received) == 2
     assert "near the lake" in fake_model.received[1].text  # the thread's first message, fetched
     assert "open on Sunday" in fake_model.received[1].text
+    assert [status["thread_ts"] for status in room.fake.statuses] == [root]  # "is thinking…" in the thread
 
 
 async def test_a_dm_is_answered_in_its_flow(room: SlackRoom, facilitator: Facilitator) -> None:
@@ -292,3 +293,18 @@ async def test_socket_mode_receives_events_and_acknowledges_them(
     finally:
         await adapter.stop()
     assert fake.posted("C1") == ["Hello from the fake model."]
+
+
+async def test_a_malformed_body_gets_a_4xx_and_the_app_goes_on(
+    room: SlackRoom, facilitator: Facilitator
+) -> None:
+    setup_channel(room.fake)
+    for raw in ("{not json", json.dumps({"type": "event_callback", "event": {"type": "message"}}), "[]"):
+        async with room.http.post(
+            room.url, data=raw, headers=sign(raw, SECRET, content_type="application/json")
+        ) as response:
+            assert response.status < 500
+    await room.deliver(room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> still there?"))
+    await until(lambda: room.fake.posted("C1"))
+    await facilitator.idle()
+    assert room.fake.posted("C1") == ["Hello from the fake model."]
