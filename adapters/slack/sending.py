@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +30,7 @@ NO_STREAMING = {
     "not_allowed_token_type",
     "feature_not_enabled",
 }
+STREAM_LIMIT = 12_000  # characters one streamed message holds before the answer goes on in another
 CONTROL = re.compile(r"<([!@#])")  # <!channel>, <@U1>, <#C1>: Slack's own markup, never from the model
 REACTION_NAMES = {
     "👍": "+1",
@@ -133,16 +134,21 @@ class SlackSender:
                 logger.info("no native streaming here (%s): posting and updating", exc.response.get("error"))
                 self.streaming = False
             else:
-                return await self._native(conversation.chat_id, str(started["ts"]), first, iterator)
+                return await self._native(conversation, thread, str(started["ts"]), first, iterator)
         return await self._by_updates(conversation, thread, first, iterator)
 
     async def _native(
-        self, channel: str, ts: str, text: str, rest: AsyncIterable[str]
+        self, conversation: ConversationRef, thread: str, ts: str, text: str, rest: AsyncIterator[str]
     ) -> list[tuple[str, str]]:
+        channel = conversation.chat_id
         pending, last = "", time.monotonic()
         async for chunk in rest:
             text += chunk
             pending += chunk
+            if len(text) > STREAM_LIMIT:  # a very long answer goes on in messages of its own
+                await self.client.chat_stopStream(channel=channel, ts=ts)
+                more = await self._by_updates(conversation, thread, pending, rest)
+                return [(ts, text[: len(text) - len(pending)]), *more]
             if time.monotonic() - last >= self.stream_seconds:
                 await self.client.chat_appendStream(
                     channel=channel, ts=ts, markdown_text=_safe_markdown(pending)
@@ -154,7 +160,7 @@ class SlackSender:
         return [(ts, text)]
 
     async def _by_updates(
-        self, conversation: ConversationRef, thread: str | None, text: str, rest: AsyncIterable[str]
+        self, conversation: ConversationRef, thread: str | None, text: str, rest: AsyncIterator[str]
     ) -> list[tuple[str, str]]:
         shown: list[tuple[str, str]] = []  # (ts, mrkdwn it shows) for each message posted
         await self._show(conversation, thread, text, shown)

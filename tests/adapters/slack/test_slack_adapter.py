@@ -308,3 +308,19 @@ async def test_a_malformed_body_gets_a_4xx_and_the_app_goes_on(
     await until(lambda: room.fake.posted("C1"))
     await facilitator.idle()
     assert room.fake.posted("C1") == ["Hello from the fake model."]
+
+
+async def test_a_very_long_answer_goes_on_in_messages_of_its_own(
+    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    sentence = "This is one more sentence of a very long answer. "
+    fake_model.script(Reply(text=sentence * 400, chunk_size=500))  # 20,000 characters
+    setup_channel(room.fake)
+    mention = room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> tell me everything")
+    await room.deliver(mention)
+    await until(lambda: len(room.fake.posted("C1")) >= 2)
+    await facilitator.idle()
+    parts = room.fake.posted("C1", thread_ts=mention["event"]["ts"])
+    assert len(parts) >= 2 and all(len(part) <= 12_500 for part in parts)
+    assert "".join(parts).replace(" ", "") == (sentence * 400).replace(" ", "")
+    assert room.fake.calls_of("chat.stopStream")
