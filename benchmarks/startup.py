@@ -24,7 +24,7 @@ async def large_database(path: Path, size: int) -> Path:
     """A database of at least `size` bytes, kept between runs (it takes a while to make)."""
     if await asyncio.to_thread(_usable, path, size):
         return path
-    per_conversation = max(10, size // (200 * 750))  # about 750 bytes a stored message
+    per_conversation = max(10, size // (200 * 650))  # a stored message takes 650 to 750 bytes
     progress(f"startup: making a {size / GB:.2f} GB database (once; kept in {path.parent})")
     await fixtures.stored_history(path, 200, per_conversation, text_chars=600)
     return path
