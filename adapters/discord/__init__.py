@@ -1,0 +1,1 @@
+"""Discord: Parley in Discord servers, threads and DMs, through discord.py."""

@@ -1,0 +1,163 @@
+"""Raw Discord gateway dispatches (MESSAGE_CREATE and friends) into the shared events: a pure
+function over the JSON Discord sends.
+
+Which conversation: the channel, a thread (a channel of its own) or a DM; the adapter says which
+kind a channel is, since a message payload does not. Is it for the AI: a real `<@bot>` mention
+(a role mention only when the operator names the role), a reply to one of its messages, or
+anything in a DM. `@everyone`/`@here` alone address nobody. Bots and webhooks never drive it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from facilitator.model import (
+    Attachment,
+    CommandReceived,
+    ConversationRef,
+    Event,
+    Member,
+    Message,
+    MessageDeleted,
+    MessageEdited,
+    MessageReceived,
+    ReactionAdded,
+)
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+AVATARS = "https://cdn.discordapp.com/avatars"
+ChannelKind = Literal["guild", "thread", "dm", "group_dm"]
+
+Json = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordIdentity:
+    user_id: str
+    role_ids: tuple[str, ...] = ()  # roles whose mention addresses the AI (configured)
+
+
+def conversation_of(channel_id: str, kind: ChannelKind) -> ConversationRef:
+    return ConversationRef(PLATFORM, str(channel_id), is_direct=kind == "dm")
+
+
+def member_of(user: Json, member: Json | None = None, *, webhook: bool = False) -> Member:
+    member = member or {}
+    user_id = str(user["id"])
+    name = member.get("nick") or user.get("global_name") or user.get("username") or user_id
+    avatar = user.get("avatar")
+    return Member(
+        PLATFORM,
+        user_id,
+        str(name),
+        handle=user.get("username"),
+        avatar_url=f"{AVATARS}/{user_id}/{avatar}.png" if avatar else None,
+        is_bot=bool(user.get("bot")) or webhook,
+    )
+
+
+def translate(kind_of_event: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
+    """The events in one dispatch (`t`, `d`); empty for what is not for the core or malformed."""
+    try:
+        return _translate(kind_of_event, data, me, channel)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        logger.warning("skipped a malformed %s dispatch: %s", kind_of_event, exc)
+        return []
+
+
+def _translate(kind: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
+    if kind == "MESSAGE_CREATE":
+        return _message(data, me, channel)
+    where = conversation_of(data["channel_id"], channel) if "channel_id" in data else None
+    if kind == "MESSAGE_UPDATE" and where is not None and isinstance(data.get("content"), str):
+        return [MessageEdited(where, str(data["id"]), data["content"])]
+    if kind == "MESSAGE_DELETE" and where is not None:
+        return [MessageDeleted(where, str(data["id"]))]
+    if kind == "MESSAGE_DELETE_BULK" and where is not None:
+        return [MessageDeleted(where, str(message_id)) for message_id in data["ids"]]
+    if kind == "MESSAGE_REACTION_ADD" and where is not None:
+        emoji = data["emoji"]
+        shown = emoji["name"] if not emoji.get("id") else f":{emoji['name']}:"
+        user = (data.get("member") or {}).get("user") or {"id": data["user_id"]}
+        return [ReactionAdded(where, str(data["message_id"]), member_of(user, data.get("member")), shown)]
+    return []
+
+
+def _message(data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
+    if data.get("type", 0) not in (0, 19):  # joins, pins, boosts...: not talk
+        return []
+    content = data.get("content")
+    text = content if isinstance(content, str) else ""
+    attachments = tuple(
+        Attachment(
+            kind=_kind(item.get("content_type")),
+            name=item.get("filename"),
+            mime_type=item.get("content_type"),
+            size=item.get("size"),
+            url=item.get("url"),
+        )
+        for item in data.get("attachments") or []
+        if isinstance(item, dict)
+    )
+    if not text and not attachments:
+        return []
+    author = member_of(data["author"], data.get("member"), webhook=bool(data.get("webhook_id")))
+    reference = data.get("message_reference") or {}
+    replied = data.get("referenced_message") or {}
+    mentioned = any(str(user.get("id")) == me.user_id for user in data.get("mentions") or [])
+    mentioned = mentioned or any(str(role) in me.role_ids for role in data.get("mention_roles") or [])
+    return [
+        MessageReceived(
+            Message(
+                id=str(data["id"]),
+                conversation=conversation_of(data["channel_id"], channel),
+                author=author,
+                text=text,
+                sent_at=datetime.fromisoformat(str(data["timestamp"])),
+                reply_to=str(reference["message_id"]) if reference.get("message_id") else None,
+                mentions_ai=mentioned,
+                replies_to_ai=str((replied.get("author") or {}).get("id")) == me.user_id,
+                attachments=attachments,
+            ),
+            event_id=str(data["id"]),
+        )
+    ]
+
+
+def _kind(content_type: str | None) -> str:
+    major = (content_type or "").split("/", 1)[0]
+    return {"image": "image", "audio": "audio", "video": "video"}.get(major, "file")
+
+
+def command_text(data: Json) -> str:
+    """`/parley mode off` as the shared command text: the subcommand, then its options' values."""
+    words = []
+    for option in data.get("options") or []:
+        if option.get("type") in (1, 2):  # a subcommand (group): its name, then its own options
+            words.append(str(option["name"]))
+            words.append(command_text(option))
+        elif "value" in option:
+            words.append(str(option["value"]))
+    return " ".join(word for word in words if word).strip()
+
+
+def translate_interaction(data: Json, channel: ChannelKind) -> CommandReceived | None:
+    """An INTERACTION_CREATE for the `/parley` application command."""
+    try:
+        if data.get("type") != 2 or (data.get("data") or {}).get("name") != "parley":
+            return None
+        member = data.get("member")
+        user = (member or {}).get("user") or data["user"]
+        where = conversation_of(data["channel_id"], channel)
+        return CommandReceived(
+            where, member_of(user, member), command_text(data["data"]), event_id=str(data["id"])
+        )
+    except (KeyError, TypeError) as exc:
+        logger.warning("skipped a malformed interaction: %s", exc)
+        return None

@@ -1,0 +1,189 @@
+"""Raw Discord dispatches (the documented JSON) into shared events: which conversation, and
+whether it is for the AI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.discord.events import DiscordIdentity, command_text, translate, translate_interaction
+from facilitator.model import (
+    CommandReceived,
+    ConversationRef,
+    MessageDeleted,
+    MessageEdited,
+    MessageReceived,
+    ReactionAdded,
+)
+
+ME = DiscordIdentity(user_id="900", role_ids=("777",))
+ALICE = {"id": "11", "username": "alice", "global_name": "Alice", "avatar": "abc", "discriminator": "0"}
+BOT_USER = {"id": "900", "username": "parley", "bot": True, "discriminator": "0"}
+
+
+def create(content: str = "hi", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "5001",
+        "channel_id": "300",
+        "guild_id": "100",
+        "author": ALICE,
+        "member": {"nick": "Ali", "roles": [], "joined_at": "2025-01-01T00:00:00+00:00", "flags": 0},
+        "content": content,
+        "timestamp": "2026-11-25T12:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        **extra,
+    }
+
+
+def only(events: list[Any]) -> Any:
+    assert len(events) == 1, events
+    return events[0]
+
+
+def test_a_channel_message_is_stored_with_the_members_server_name() -> None:
+    event = only(translate("MESSAGE_CREATE", create("see you at 8"), ME, "guild"))
+    assert isinstance(event, MessageReceived)
+    m = event.message
+    assert (m.id, m.text, m.conversation) == ("5001", "see you at 8", ConversationRef("discord", "300"))
+    assert (m.author.display_name, m.author.handle) == ("Ali", "alice")
+    assert m.author.avatar_url == "https://cdn.discordapp.com/avatars/11/abc.png"
+    assert not m.mentions_ai and not m.conversation.is_direct
+
+
+def test_a_real_mention_addresses_the_ai_and_everyone_alone_does_not() -> None:
+    mention = create("<@900> ideas?", mentions=[BOT_USER])
+    assert only(translate("MESSAGE_CREATE", mention, ME, "guild")).message.mentions_ai
+    everyone = create("@everyone ideas?", mention_everyone=True)
+    assert not only(translate("MESSAGE_CREATE", everyone, ME, "guild")).message.mentions_ai
+    other = create("<@12> ideas?", mentions=[{"id": "12", "username": "bob"}])
+    assert not only(translate("MESSAGE_CREATE", other, ME, "guild")).message.mentions_ai
+
+
+def test_a_role_mention_addresses_it_only_when_the_role_is_configured() -> None:
+    assert only(
+        translate("MESSAGE_CREATE", create("<@&777> hi", mention_roles=["777"]), ME, "guild")
+    ).message.mentions_ai
+    assert not only(
+        translate("MESSAGE_CREATE", create("<@&778> hi", mention_roles=["778"]), ME, "guild")
+    ).message.mentions_ai
+
+
+def test_a_reply_to_the_ai_is_flagged() -> None:
+    reply = create(
+        "really?",
+        type=19,
+        message_reference={"message_id": "4000", "channel_id": "300"},
+        referenced_message={**create("Pizza!", id="4000", author=BOT_USER)},
+    )
+    m = only(translate("MESSAGE_CREATE", reply, ME, "guild")).message
+    assert m.replies_to_ai and m.reply_to == "4000"
+
+
+def test_threads_and_dms_are_conversations_of_their_own() -> None:
+    in_thread = only(
+        translate("MESSAGE_CREATE", create("in the thread", channel_id="301"), ME, "thread")
+    ).message
+    assert in_thread.conversation == ConversationRef("discord", "301")
+    dm = create("hi", channel_id="400")
+    del dm["guild_id"], dm["member"]
+    direct = only(translate("MESSAGE_CREATE", dm, ME, "dm")).message
+    assert direct.conversation.is_direct and direct.author.display_name == "Alice"
+    assert not only(translate("MESSAGE_CREATE", dm, ME, "group_dm")).message.conversation.is_direct
+
+
+@pytest.mark.parametrize("extra", [{"author": BOT_USER}, {"webhook_id": "55"}])
+def test_bots_and_webhooks_are_marked_so_they_never_drive_it(extra: dict[str, Any]) -> None:
+    assert only(
+        translate("MESSAGE_CREATE", create("<@900> hi", mentions=[BOT_USER], **extra), ME, "guild")
+    ).message.author.is_bot
+
+
+def test_system_messages_are_not_talk() -> None:
+    assert translate("MESSAGE_CREATE", create("", type=7), ME, "guild") == []  # a member joined
+    assert translate("MESSAGE_CREATE", create("pinned", type=6), ME, "guild") == []
+
+
+def test_edits_deletions_and_reactions() -> None:
+    edit = only(
+        translate("MESSAGE_UPDATE", {"id": "5001", "channel_id": "300", "content": "fixed"}, ME, "guild")
+    )
+    assert isinstance(edit, MessageEdited) and edit.text == "fixed"
+    assert translate("MESSAGE_UPDATE", {"id": "5001", "channel_id": "300", "embeds": []}, ME, "guild") == []
+    gone = only(translate("MESSAGE_DELETE", {"id": "5001", "channel_id": "300"}, ME, "guild"))
+    assert isinstance(gone, MessageDeleted)
+    bulk = translate("MESSAGE_DELETE_BULK", {"ids": ["1", "2"], "channel_id": "300"}, ME, "guild")
+    assert [e.message_id for e in bulk] == ["1", "2"]
+    reaction = {
+        "user_id": "11",
+        "channel_id": "300",
+        "message_id": "5001",
+        "emoji": {"id": None, "name": "🎉"},
+        "member": {"user": ALICE, "roles": [], "flags": 0, "joined_at": "2025-01-01T00:00:00+00:00"},
+    }
+    added = only(translate("MESSAGE_REACTION_ADD", reaction, ME, "guild"))
+    assert isinstance(added, ReactionAdded) and added.emoji == "🎉" and added.member.user_id == "11"
+
+
+def test_the_parley_command_becomes_a_command_with_its_options() -> None:
+    interaction = {
+        "id": "8001",
+        "type": 2,
+        "channel_id": "300",
+        "guild_id": "100",
+        "token": "tok",
+        "member": {
+            "user": ALICE,
+            "roles": [],
+            "permissions": "0",
+            "flags": 0,
+            "joined_at": "2025-01-01T00:00:00+00:00",
+        },
+        "data": {
+            "id": "1",
+            "name": "parley",
+            "type": 1,
+            "options": [
+                {
+                    "type": 1,
+                    "name": "instructions",
+                    "options": [{"type": 3, "name": "text", "value": "Be brief."}],
+                }
+            ],
+        },
+    }
+    command = translate_interaction(interaction, "guild")
+    assert isinstance(command, CommandReceived)
+    assert (command.text, command.author.user_id, command.event_id) == (
+        "instructions Be brief.",
+        "11",
+        "8001",
+    )
+    assert translate_interaction({**interaction, "data": {"name": "other"}}, "guild") is None
+    assert command_text({"options": [{"type": 1, "name": "help"}]}) == "help"
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("MESSAGE_CREATE", {}),
+        ("MESSAGE_CREATE", {"id": "1", "content": "x"}),
+        ("MESSAGE_CREATE", create("x", timestamp="not a time")),
+        ("MESSAGE_DELETE_BULK", {"channel_id": "300"}),
+        ("TYPING_START", {"channel_id": "300"}),
+        ("MESSAGE_REACTION_ADD", {"channel_id": "300"}),
+    ],
+)
+def test_malformed_or_other_dispatches_give_no_event_and_no_exception(
+    kind: str, data: dict[str, Any]
+) -> None:
+    assert translate(kind, data, ME, "guild") == []
