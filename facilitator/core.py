@@ -174,7 +174,9 @@ class Facilitator:
         elif decision is Decision.SIZE_NOTICE:
             await self._store.set_size_notice(conversation, True)
             notice = texts.size_notice(count or 0, self.config.size_limit)
-            await self._perform(adapter, SendMessage(conversation, notice, reply_to=message.id))
+            await self._perform(
+                adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
+            )
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation

@@ -181,6 +181,9 @@ class SendMessage:
     text: str
     reply_to: str | None = None
     private_to: Member | None = None  # visible to this member only, where the platform allows
+    # What the message is, when an adapter may do more than post it: "size_limit" (Discord can
+    # offer a thread, a smaller group, instead).
+    notice: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,3 +156,16 @@ async def test_a_redelivered_command_is_not_run_twice_even_after_a_restart(
     await restarted.handle(command, adapter)
     await restarted.handle(CommandReceived(where, ALICE, "help", message_id="m10"), adapter)
     assert len(adapter.texts) == 2  # the first delivery and the new command, not the redelivery
+
+
+async def test_the_size_notice_is_marked_so_an_adapter_can_offer_a_smaller_group(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    from facilitator.model import SendMessage
+
+    adapter = RecordingAdapter(members=40)
+    await facilitator.handle(addressed(1), adapter)
+    await facilitator.idle()
+    notices = [a for a in adapter.actions if isinstance(a, SendMessage)]
+    assert len(notices) == 1 and notices[0].notice == "size_limit" and notices[0].reply_to == "m1"
+    assert fake_model.received == []
