@@ -16,7 +16,7 @@ from bot.app import Runtime, open_runtime, start_model, wants_local_model
 from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
-from bot.platforms import Platforms, slack_config, telegram_config
+from bot.platforms import Platforms, discord_config, slack_config, telegram_config
 from bot.settings import Settings, SettingsError, load_settings
 from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.sqlite_store import SqliteStore, StoreError
@@ -28,7 +28,7 @@ No chat platform is configured yet, so Parley starts its local shell.
 Each platform is configured by its token in the environment:
   Telegram: TELEGRAM_BOT_TOKEN (docs/telegram.md)
   Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (docs/slack.md)
-  Discord: DISCORD_TOKEN (coming)
+  Discord: DISCORD_TOKEN (docs/discord.md)
 See config.example.toml for every setting."""
 
 
@@ -161,6 +161,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         problems += await _check_telegram(settings)
     if settings.slack.bot_token is not None:
         problems += await _check_slack(settings)
+    if settings.discord.token is not None:
+        problems += await _check_discord(settings)
     print(
         "verdict: ready"
         if problems == 0
@@ -228,6 +230,26 @@ async def _check_slack(settings: Settings) -> int:
         )
         return 1
     print(f"slack: OK ({facts.user} in {facts.team}; {mode})")
+    return 0
+
+
+async def _check_discord(settings: Settings) -> int:
+    from adapters.discord.adapter import discord_facts
+
+    try:
+        facts = await discord_facts(discord_config(settings.discord))
+    except Exception as exc:  # DiscordStartError's text never quotes the token
+        reason = str(exc) if type(exc).__name__ == "DiscordStartError" else type(exc).__name__
+        print(f"discord: PROBLEM: {reason}")
+        return 1
+    if facts.missing_intents:
+        print(
+            f"discord: PROBLEM: {facts.user} lacks the privileged intents "
+            f"{', '.join(facts.missing_intents)}: turn them on in the developer portal, under Bot "
+            "(docs/discord.md)"
+        )
+        return 1
+    print(f"discord: OK ({facts.user}); invite it with {facts.invite_url}")
     return 0
 
 

@@ -11,10 +11,11 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from bot.http import HttpServer
-from bot.settings import Settings, SettingsError, SlackSettings, TelegramSettings
+from bot.settings import DiscordSettings, Settings, SettingsError, SlackSettings, TelegramSettings
 from facilitator.ports import EventSink
 
 if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordAdapter, DiscordConfig
     from adapters.slack.adapter import SlackAdapter, SlackConfig
     from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 
@@ -60,6 +61,19 @@ def slack_config(settings: SlackSettings) -> SlackConfig:
     )
 
 
+def discord_config(settings: DiscordSettings) -> DiscordConfig:
+    from adapters.discord.adapter import DiscordConfig
+
+    assert settings.token is not None
+    return DiscordConfig(
+        token=settings.token.get_secret_value(),
+        mention_role_ids=settings.mention_role_ids,
+        admin_role_ids=settings.admin_role_ids,
+        edit_seconds=settings.edit_seconds,
+        size_limit_thread=settings.size_limit_thread,
+    )
+
+
 class Platforms:
     """The configured platforms: built (and their webhooks routed) before the HTTP server
     starts, started after it, so that no webhook call finds nobody listening."""
@@ -68,6 +82,7 @@ class Platforms:
         self.names: list[str] = []
         self._telegram: TelegramAdapter | None = None
         self._slack: SlackAdapter | None = None
+        self._discord: DiscordAdapter | None = None
         self._settings = settings
         telegram = settings.telegram
         if telegram.bot_token is not None:
@@ -104,6 +119,11 @@ class Platforms:
             if slack.signing_secret is not None and http is not None:
                 http.add_raw(SLACK_EVENTS_PATH, self._slack_http)
             self.names.append("slack")
+        if settings.discord.token is not None:
+            from adapters.discord.adapter import DiscordAdapter
+
+            self._discord = DiscordAdapter(core, discord_config(settings.discord))
+            self.names.append("discord")
         for name in settings.configured_platforms():
             if name not in self.names:
                 logger.warning("%s is configured, but its adapter is not part of this version yet", name)
@@ -117,6 +137,14 @@ class Platforms:
 
     async def start(self, stack: AsyncExitStack) -> None:
         """Start each platform; `stack` stops them."""
+        if self._discord is not None:
+            from adapters.discord.adapter import DiscordStartError
+
+            stack.push_async_callback(self._discord.stop)
+            try:
+                await self._discord.start()
+            except DiscordStartError as exc:
+                raise SettingsError(str(exc)) from None
         if self._slack is not None:
             from adapters.slack.adapter import SlackStartError
 

@@ -116,6 +116,10 @@ class LogSettings(_Section):
 
 class DiscordSettings(_Section):
     token: SecretStr | None = None
+    mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
+    admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, roles that may change settings
+    size_limit_thread: Literal["offer", "create"] = "offer"  # over the size limit: offer or start a thread
+    edit_seconds: float = Field(1.0, ge=0.5, le=60.0)
 
 
 class TelegramSettings(_Section):

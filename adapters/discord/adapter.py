@@ -1,0 +1,422 @@
+"""Parley on Discord: discord.py's client in, the shared events to the core.
+
+Messages are read from the gateway's raw dispatches (the same JSON the pure translation is
+tested on); discord.py keeps the cache (channels, threads, members, permissions) and does the
+REST calls with its own rate-limit handling. Answers stream by editing one message, paced per
+channel; the `/parley` application command carries the shared commands, answered privately
+(ephemeral) where the command asks for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.events import ChannelKind, DiscordIdentity, translate, translate_interaction
+from adapters.discord.render import growing_preview, safe_text, split_discord
+from facilitator.model import (
+    Action,
+    ConversationRef,
+    Delivered,
+    EditMessage,
+    React,
+    SendMessage,
+    ShowTyping,
+    StreamMessage,
+)
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_EVENTS = {
+    "MESSAGE_CREATE",
+    "MESSAGE_UPDATE",
+    "MESSAGE_DELETE",
+    "MESSAGE_DELETE_BULK",
+    "MESSAGE_REACTION_ADD",
+}
+NO_MENTIONS = discord.AllowedMentions.none()
+# Send, read history, add reactions, create and write in threads, use application commands.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    read_message_history=True,
+    add_reactions=True,
+    embed_links=True,
+    attach_files=True,
+    use_application_commands=True,
+)
+
+
+class DiscordStartError(RuntimeError):
+    """Discord would not let the bot start; the text says what to fix (never the token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    token: str
+    mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
+    admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, who may change settings
+    edit_seconds: float = 1.0  # a growing answer is edited at most this often per channel
+    # Over the group size limit: "offer" a thread in the notice, or "create" one from the message.
+    size_limit_thread: str = "offer"
+    ready_timeout: float = 60.0
+    guild_ready_timeout: float = 2.0
+
+
+class DiscordAdapter:
+    platform = "discord"
+
+    def __init__(self, core: EventSink, config: DiscordConfig) -> None:
+        self._core = core
+        self.config = config
+        intents = discord.Intents.default()
+        intents.message_content = True
+        intents.members = True
+        self.client = discord.Client(
+            intents=intents,
+            enable_debug_events=True,  # the raw dispatches: see _on_raw
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=config.guild_ready_timeout,
+            allowed_mentions=NO_MENTIONS,
+        )
+        self.tree = app_commands.CommandTree(self.client)
+        self._register_commands()
+        self.client.event(self.on_socket_raw_receive)
+        self.identity: DiscordIdentity | None = None
+        self._ready = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._last_edit: dict[str, float] = {}
+        self._interactions: dict[str, discord.Interaction] = {}  # event id -> interaction to answer
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            await self.client.login(self.config.token)
+        except discord.LoginFailure:
+            raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
+        assert self.client.user is not None
+        self.identity = DiscordIdentity(str(self.client.user.id), self.config.mention_role_ids)
+        self._runner = asyncio.ensure_future(self._connect())
+        ready = asyncio.ensure_future(self._ready.wait())
+        done, _ = await asyncio.wait(
+            {ready, self._runner}, timeout=self.config.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._runner in done:
+            ready.cancel()
+            self._runner.result()  # raises the reason it stopped
+        if ready not in done:
+            ready.cancel()
+            raise DiscordStartError("Discord's gateway did not become ready in time")
+        await self.tree.sync()
+        logger.info("Discord: %s in %d server(s)", self.client.user, len(self.client.guilds))
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            raise DiscordStartError(
+                "Discord refused the intents Parley needs: in the developer portal, under Bot, turn on "
+                "MESSAGE CONTENT INTENT and SERVER MEMBERS INTENT (docs/discord.md)"
+            ) from None
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._runner is not None:
+            await asyncio.gather(self._runner, return_exceptions=True)
+
+    # --- events in --------------------------------------------------------------------------
+
+    async def on_socket_raw_receive(self, raw: str | bytes) -> None:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return
+        if not isinstance(payload, dict):
+            return
+        kind, data = payload.get("t"), payload.get("d")
+        if kind == "READY":
+            self._ready.set()
+            return
+        if kind not in MESSAGE_EVENTS or not isinstance(data, dict) or self.identity is None:
+            return
+        for event in translate(kind, data, self.identity, self._kind(data)):
+            try:
+                await self._core.handle(event, self)
+            except Exception:
+                logger.exception("Discord %s could not be handled", kind)
+
+    def _kind(self, data: dict[str, Any]) -> ChannelKind:
+        channel = (
+            self.client.get_channel(int(data["channel_id"]))
+            if str(data.get("channel_id", "")).isdigit()
+            else None
+        )
+        if isinstance(channel, discord.Thread):
+            return "thread"
+        if isinstance(channel, discord.GroupChannel):
+            return "group_dm"
+        if isinstance(channel, discord.DMChannel) or (channel is None and "guild_id" not in data):
+            return "dm"
+        return "guild"
+
+    def _is_admin(self, member: discord.abc.User | None) -> bool:
+        if not isinstance(member, discord.Member):
+            return False
+        if member.guild_permissions.manage_guild:
+            return True
+        return any(str(role.id) in self.config.admin_role_ids for role in member.roles)
+
+    def _register_commands(self) -> None:
+        group = app_commands.Group(name="parley", description="Talk to Parley and change how it takes part")
+
+        def add(name: str, description: str, takes_text: bool = False) -> None:
+            if takes_text:
+
+                @group.command(name=name, description=description)
+                @app_commands.describe(text="what follows the command")
+                async def with_text(interaction: discord.Interaction, text: str = "") -> None:
+                    await self._on_command(interaction, f"{name} {text}".strip())
+
+            else:
+
+                @group.command(name=name, description=description)
+                async def plain(interaction: discord.Interaction) -> None:
+                    await self._on_command(interaction, name)
+
+        add("help", "What Parley can do here")
+        add("mode", "mention, auto or off (admins change it)", takes_text=True)
+        add("instructions", "This server's instructions for Parley (admins change them)", takes_text=True)
+        add("profile", "How Parley knows you: name, handle or photo", takes_text=True)
+        add("usage", "Your answers and tokens today")
+        add("forget", "Delete what Parley stores about you")
+        add("reset", "A fresh start for this conversation")
+        self.tree.add_command(group)
+
+    async def _on_command(self, interaction: discord.Interaction, text: str) -> None:
+        channel = interaction.channel
+        kind: ChannelKind = (
+            "thread"
+            if isinstance(channel, discord.Thread)
+            else "dm"
+            if isinstance(channel, discord.DMChannel)
+            else "group_dm"
+            if isinstance(channel, discord.GroupChannel)
+            else "guild"
+        )
+        command = translate_interaction(
+            {
+                "id": str(interaction.id),
+                "type": 2,
+                "channel_id": str(interaction.channel_id),
+                "user": {
+                    "id": str(interaction.user.id),
+                    "username": interaction.user.name,
+                    "global_name": interaction.user.global_name,
+                },
+                "data": {"name": "parley", "options": []},
+            },
+            kind,
+        )
+        if command is None:
+            return
+        command = replace(
+            command, text=text, author=replace(command.author, is_admin=self._is_admin(interaction.user))
+        )
+        self._interactions[command.event_id] = interaction
+        await self._core.handle(command, self)
+        pending = self._interactions.pop(command.event_id, None)
+        if pending is not None and not pending.response.is_done():
+            await pending.response.send_message("Done.", ephemeral=True)
+
+    # --- actions out ------------------------------------------------------------------------
+
+    async def perform(self, action: Action) -> Delivered | None:
+        if isinstance(action, SendMessage):
+            answered = await self._answer_interaction(action)
+            if answered:
+                return None
+            if action.notice == "size_limit" and not action.conversation.is_direct:
+                return await self._offer_thread(action)
+            return Delivered(tuple(await self._send(action.conversation, action.text, action.reply_to)))
+        if isinstance(action, StreamMessage):
+            return Delivered(tuple(await self._stream(action.conversation, action.chunks, action.reply_to)))
+        channel = await self._channel(action.conversation)
+        if isinstance(action, ShowTyping):
+            await channel.typing()
+        elif isinstance(action, React):
+            message = channel.get_partial_message(int(action.message_id))
+            await message.add_reaction(self._emoji(channel, action.emoji))
+        elif isinstance(action, EditMessage):
+            message = channel.get_partial_message(int(action.message_id))
+            await message.edit(content=split_discord(safe_text(action.text))[0])
+        return None
+
+    async def _offer_thread(self, action: SendMessage) -> Delivered:
+        """Too many people here for the AI: a thread is a smaller group, and the channel stays
+        as it was. Offered in the notice, or (if configured) started from the message."""
+        channel = await self._channel(action.conversation)
+        if (
+            self.config.size_limit_thread == "create"
+            and action.reply_to
+            and not isinstance(channel, discord.Thread)
+        ):
+            try:
+                thread = await channel.get_partial_message(int(action.reply_to)).create_thread(name="Parley")
+            except discord.HTTPException as exc:
+                logger.info("could not start a thread in %s: %s", channel.id, exc)
+            else:
+                await thread.send(
+                    "A thread is a smaller group: mention me here and I'll join in.",
+                    allowed_mentions=NO_MENTIONS,
+                )
+                text = f"{action.text} I've started a thread for this: {thread.mention}"
+                return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
+        text = f"{action.text} A thread is a smaller group: start one from your message and mention me there."
+        return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
+
+    async def _answer_interaction(self, action: SendMessage) -> bool:
+        """A command's answer goes back through its interaction (privately when it should)."""
+        for event_id, interaction in list(self._interactions.items()):
+            if (
+                str(interaction.channel_id) == action.conversation.chat_id
+                and not interaction.response.is_done()
+            ):
+                del self._interactions[event_id]
+                await interaction.response.send_message(
+                    split_discord(safe_text(action.text))[0], ephemeral=action.private_to is not None
+                )
+                return True
+        return False
+
+    async def _channel(self, conversation: ConversationRef) -> Any:
+        channel = self.client.get_channel(int(conversation.chat_id))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(conversation.chat_id))
+        return channel
+
+    def _reference(self, channel: Any, reply_to: str | None) -> discord.MessageReference | None:
+        if not reply_to or not reply_to.isdigit():
+            return None
+        return discord.MessageReference(
+            message_id=int(reply_to), channel_id=channel.id, fail_if_not_exists=False
+        )
+
+    async def _send(
+        self, conversation: ConversationRef, text: str, reply_to: str | None
+    ) -> list[tuple[str, str]]:
+        channel = await self._channel(conversation)
+        posted = []
+        for number, part in enumerate(split_discord(safe_text(text))):
+            reference = self._reference(channel, reply_to) if number == 0 else None
+            sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
+            posted.append((str(sent.id), part))
+        return posted
+
+    async def _stream(
+        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+    ) -> list[tuple[str, str]]:
+        channel = await self._channel(conversation)
+        text = ""
+        shown: list[tuple[Any, str]] = []  # (message, text it shows)
+        async for chunk in chunks:
+            text += chunk
+            if time.monotonic() - self._last_edit.get(conversation.chat_id, 0.0) >= self.config.edit_seconds:
+                await self._show(channel, conversation, text, shown, reply_to, final=False)
+        await self._show(channel, conversation, text, shown, reply_to, final=True)
+        return [(str(message.id), part) for message, part in shown]
+
+    async def _show(
+        self,
+        channel: Any,
+        conversation: ConversationRef,
+        text: str,
+        shown: list[tuple[Any, str]],
+        reply_to: str | None,
+        *,
+        final: bool,
+    ) -> None:
+        self._last_edit[conversation.chat_id] = time.monotonic()
+        safe = safe_text(text)
+        parts = split_discord(safe)
+        if not final:  # the last part is still growing: shown closed, so a half code block reads well
+            parts[-1] = growing_preview(parts[-1])
+        parts = [part for part in parts if part]  # nothing to show yet (a fence just opened)
+        for number, part in enumerate(parts):
+            if number < len(shown):
+                if shown[number][1] != part:
+                    await shown[number][0].edit(content=part, allowed_mentions=NO_MENTIONS)
+                    shown[number] = (shown[number][0], part)
+            else:
+                reference = self._reference(channel, reply_to) if number == 0 else None
+                sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
+                shown.append((sent, part))
+
+    def _emoji(self, channel: Any, emoji: str) -> str | discord.Emoji:
+        """Unicode as it is; a server's custom emoji by its name (`:party_parrot:`)."""
+        name = emoji.strip(":")
+        guild = getattr(channel, "guild", None)
+        if guild is not None and emoji.startswith(":"):
+            found: discord.Emoji | None = discord.utils.get(guild.emojis, name=name)
+            if found is not None:
+                return found
+        return emoji
+
+    async def count_members(self, conversation: ConversationRef) -> int | None:
+        if conversation.is_direct:
+            return 1
+        channel = await self._channel(conversation)
+        if isinstance(channel, discord.Thread):
+            members = await channel.fetch_members()
+            humans = [m for m in members if m.id != (self.client.user.id if self.client.user else 0)]
+            return len(humans)
+        guild = getattr(channel, "guild", None)
+        if guild is None:
+            recipients = getattr(channel, "recipients", [])
+            return len([user for user in recipients if not user.bot])
+        if not guild.chunked:
+            await guild.chunk()
+        return len([member for member in channel.members if not member.bot])
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordFacts:
+    user: str
+    invite_url: str
+    missing_intents: tuple[str, ...]
+
+
+async def discord_facts(config: DiscordConfig) -> DiscordFacts:
+    """Who the token belongs to, the invite URL with exactly Parley's permissions, and which
+    privileged intents the developer portal has not turned on (for `parley check`)."""
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        await client.login(config.token)
+    except discord.LoginFailure:
+        await client.close()
+        raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
+    try:
+        app = await client.application_info()
+    finally:
+        await client.close()
+    flags = app.flags
+    missing = []
+    if not (flags.gateway_message_content or flags.gateway_message_content_limited):
+        missing.append("MESSAGE CONTENT")
+    if not (flags.gateway_guild_members or flags.gateway_guild_members_limited):
+        missing.append("SERVER MEMBERS")
+    invite = discord.utils.oauth_url(
+        app.id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+    return DiscordFacts(str(client.user or app.name), invite, tuple(missing))
