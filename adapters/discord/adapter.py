@@ -123,13 +123,25 @@ class DiscordAdapter:
         logger.info("Discord: %s in %d server(s)", self.client.user, len(self.client.guilds))
 
     async def _connect(self) -> None:
-        try:
-            await self.client.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            raise DiscordStartError(
-                "Discord refused the intents Parley needs: in the developer portal, under Bot, turn on "
-                "MESSAGE CONTENT INTENT and SERVER MEMBERS INTENT (docs/discord.md)"
-            ) from None
+        """Stay connected. discord.py's own parsers do not guard against a malformed dispatch:
+        one ends `connect()` with an exception, so the connection is opened again (a new
+        session, so the bad dispatch is not replayed) instead of leaving the bot deaf."""
+        failures = 0
+        while not self.client.is_closed():
+            try:
+                await self.client.connect(reconnect=True)
+                return
+            except discord.PrivilegedIntentsRequired:
+                raise DiscordStartError(
+                    "Discord refused the intents Parley needs: in the developer portal, under Bot, turn on "
+                    "MESSAGE CONTENT INTENT and SERVER MEMBERS INTENT (docs/discord.md)"
+                ) from None
+            except discord.LoginFailure:
+                raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
+            except Exception as exc:
+                failures += 1
+                logger.warning("the Discord connection broke (%s); connecting again", type(exc).__name__)
+                await asyncio.sleep(min(2 ** (failures - 1), 30))
 
     async def stop(self) -> None:
         await self.client.close()

@@ -72,6 +72,8 @@ def translate(kind_of_event: str, data: Json, me: DiscordIdentity, channel: Chan
 
 
 def _translate(kind: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
+    if str((data.get("author") or {}).get("id")) == me.user_id:
+        return []  # its own messages and edits come back on the gateway; the core knows them already
     if kind == "MESSAGE_CREATE":
         return _message(data, me, channel)
     where = conversation_of(data["channel_id"], channel) if "channel_id" in data else None

@@ -101,11 +101,17 @@ def test_threads_and_dms_are_conversations_of_their_own() -> None:
     assert not only(translate("MESSAGE_CREATE", dm, ME, "group_dm")).message.conversation.is_direct
 
 
-@pytest.mark.parametrize("extra", [{"author": BOT_USER}, {"webhook_id": "55"}])
+@pytest.mark.parametrize("extra", [{"author": {**BOT_USER, "id": "901"}}, {"webhook_id": "55"}])
 def test_bots_and_webhooks_are_marked_so_they_never_drive_it(extra: dict[str, Any]) -> None:
     assert only(
         translate("MESSAGE_CREATE", create("<@900> hi", mentions=[BOT_USER], **extra), ME, "guild")
     ).message.author.is_bot
+
+
+def test_its_own_messages_and_edits_coming_back_are_skipped() -> None:
+    assert translate("MESSAGE_CREATE", create("my answer", author=BOT_USER), ME, "guild") == []
+    own_edit = {"id": "5001", "channel_id": "300", "content": "growing", "author": BOT_USER}
+    assert translate("MESSAGE_UPDATE", own_edit, ME, "guild") == []
 
 
 def test_system_messages_are_not_talk() -> None:

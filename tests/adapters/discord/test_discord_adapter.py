@@ -1,0 +1,229 @@
+"""The Discord adapter end to end: the real discord.py client against the loopback fake of
+Discord's REST API and gateway, with the real core, store and model client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter, DiscordConfig, DiscordStartError
+from facilitator.core import Facilitator
+from facilitator.model import ConversationRef, React
+from tests.fakes.discord_api import FakeDiscord, Intent, pointed_at
+from tests.fakes.openai_server import FakeOpenAI, Reply
+
+GUILD, GENERAL = 1_410_000_000_000_000_001, 1_410_000_000_000_000_011
+ANN, BOB = 1_420_000_000_000_000_001, 1_420_000_000_000_000_002
+
+
+def build(fake: FakeDiscord, extra_members: int = 0) -> FakeDiscord:
+    ann = fake.user(ANN, "ann", "Ann Lee")
+    bob = fake.user(BOB, "bob")
+    guild = fake.guild(GUILD, "Trip", owner_id=ann)
+    fake.text_channel(guild, GENERAL, "general")
+    fake.member(guild, ann, nick="Annie", admin=True)
+    fake.member(guild, bob)
+    for n in range(extra_members):
+        fake.member(guild, fake.user(1_430_000_000_000_000_000 + n, f"member{n}"))
+    fake.emoji(guild, 1_440_000_000_000_000_001, "party")
+    return fake
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = await build(FakeDiscord()).start()
+    with pointed_at(server):
+        yield server
+    await server.stop()
+
+
+def adapter_for(core: Facilitator, fake: FakeDiscord, **options: Any) -> DiscordAdapter:
+    config = DiscordConfig(
+        token=fake.token, edit_seconds=0.3, guild_ready_timeout=0.1, ready_timeout=10, **options
+    )
+    adapter = DiscordAdapter(core, config)
+
+    async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py waits 5 s before a second IDENTIFY; tests need not
+
+    adapter.client.before_identify_hook = no_wait  # type: ignore[method-assign]
+    return adapter
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, facilitator: Facilitator) -> AsyncIterator[DiscordAdapter]:
+    adapter = adapter_for(facilitator, fake)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+def answers(fake: FakeDiscord, channel: int = GENERAL) -> list[str]:
+    return list(fake.channel_messages(channel))
+
+
+async def test_a_mention_is_answered_as_a_reply_streamed_by_edits(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    reply = "word " * 60
+    fake_model.script(Reply(text=reply, chunk_size=10, chunk_delay=0.03))
+    ann = fake.users[ANN]
+    await fake.dispatch_message(GENERAL, fake.users[BOB], "The train leaves at 9:40.")
+    asked = await fake.dispatch_message(
+        GENERAL, ann, f"<@{fake.bot_id}> when do we leave?", mentions=[fake.bot_user]
+    )
+    await fake.until(lambda: [text.strip() for text in answers(fake)] == [reply.strip()])
+    await facilitator.idle()
+    sent = fake.calls_of("POST", "/channels/{id}/messages")[0]
+    assert str(sent["json"]["message_reference"]["message_id"]) == str(asked["id"])
+    assert fake.calls_of("PATCH", "/channels/{id}/messages/{id}")  # grew by edits
+    assert fake.typing
+    assert "9:40" in fake_model.received[0].text and "Annie" in fake_model.received[0].text
+
+
+async def test_everyone_bots_and_webhooks_never_trigger_it(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    other = fake.user(1_450_000_000_000_000_001, "helper", bot=True)
+    await fake.dispatch_message(GENERAL, fake.users[ANN], "@everyone dinner at 8", mention_everyone=True)
+    await fake.dispatch_message(GENERAL, other, f"<@{fake.bot_id}> bot to bot", mentions=[fake.bot_user])
+    await fake.dispatch_message(
+        GENERAL, fake.users[BOB], f"<@{fake.bot_id}> hook", mentions=[fake.bot_user], webhook_id="77"
+    )
+    await asyncio.sleep(0.3)
+    await facilitator.idle()
+    assert fake_model.received == [] and answers(fake) == []
+
+
+async def test_a_dm_and_a_thread_are_conversations_of_their_own(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    ann = fake.users[ANN]
+    dm = fake.dm_channel(ann)
+    await fake.dispatch_message(dm, ann, "hi in private")
+    await fake.until(lambda: answers(fake, int(dm["id"])))
+    thread = fake.thread(GENERAL, "plans", owner=ann)
+    await fake.dispatch_thread_create(thread)
+    await fake.dispatch_message(GENERAL, ann, "said in the channel only")
+    await fake.dispatch_message(thread, ann, f"<@{fake.bot_id}> and here?", mentions=[fake.bot_user])
+    await fake.until(lambda: answers(fake, int(thread["id"])))
+    await facilitator.idle()
+    assert "said in the channel only" not in fake_model.received[1].text
+
+
+async def test_a_long_answer_is_split_below_2000_characters(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    fake_model.script(Reply(text="A sentence of the long answer. " * 200, chunk_size=1000))
+    await fake.dispatch_message(
+        GENERAL, fake.users[ANN], f"<@{fake.bot_id}> everything", mentions=[fake.bot_user]
+    )
+    await fake.until(lambda: len(answers(fake)) >= 3)
+    await facilitator.idle()
+    assert all(len(text) <= 2000 for text in answers(fake))
+    assert "".join(answers(fake)).replace(" ", "") == ("A sentence of the long answer. " * 200).replace(
+        " ", ""
+    )
+
+
+async def test_reactions_take_unicode_or_a_servers_emoji_by_name(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    said = await fake.dispatch_message(GENERAL, fake.users[ANN], "we won!")
+    where = ConversationRef("discord", str(GENERAL))
+    await bot.perform(React(where, said["id"], "🎉"))
+    await bot.perform(React(where, said["id"], ":party:"))
+    await fake.until(lambda: len(fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me")) == 2)
+    emojis = [call["path"] for call in fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me")]
+    assert "party" in emojis[1] and "1440000000000000001" in emojis[1]
+
+
+async def test_over_the_size_limit_it_offers_a_thread_or_starts_one(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    server = await build(FakeDiscord(), extra_members=25).start()
+    try:
+        with pointed_at(server):
+            adapter = adapter_for(facilitator, server, size_limit_thread="create")
+            await adapter.start()
+            try:
+                await server.dispatch_message(
+                    GENERAL, server.users[ANN], f"<@{server.bot_id}> hi", mentions=[server.bot_user]
+                )
+                await server.until(lambda: answers(server))
+                await facilitator.idle()
+                await server.until(lambda: server.calls_of("POST", "/channels/{id}/messages/{id}/threads"))
+            finally:
+                await adapter.stop()
+    finally:
+        await server.stop()
+    assert fake_model.received == []
+    assert "thread" in answers(server)[0]
+
+
+async def test_the_parley_command_answers_through_its_interaction_and_admins_decide(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    await fake.dispatch_interaction(
+        GUILD, GENERAL, fake.users[BOB], subcommand="mode", options={"text": "off"}
+    )
+    await fake.until(lambda: len(fake.interaction_responses) == 1)
+    await fake.dispatch_interaction(
+        GUILD, GENERAL, fake.users[ANN], subcommand="mode", options={"text": "off"}
+    )
+    await fake.until(lambda: len(fake.interaction_responses) == 2)
+    await fake.dispatch_interaction(GUILD, GENERAL, fake.users[BOB], subcommand="usage")
+    await fake.until(lambda: len(fake.interaction_responses) == 3)
+    texts = [str(r) for r in fake.interaction_responses]
+    assert "admin" in texts[0].lower() and "admin" not in texts[1].lower()
+    assert "64" in texts[2]  # the usage answer is ephemeral (flag 64)
+    await fake.dispatch_message(
+        GENERAL, fake.users[BOB], f"<@{fake.bot_id}> hello?", mentions=[fake.bot_user]
+    )
+    await asyncio.sleep(0.3)
+    await facilitator.idle()
+    assert fake_model.received == []  # mode off
+
+
+async def test_a_replayed_message_after_a_resume_is_not_answered_twice(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    asked = await fake.dispatch_message(
+        GENERAL, fake.users[ANN], f"<@{fake.bot_id}> once", mentions=[fake.bot_user]
+    )
+    await fake.until(lambda: answers(fake))
+    await facilitator.idle()
+    await fake.gateway_reconnect(resume=True, replay_after=fake.seq_of(asked) - 1)
+    await fake.until(lambda: len(fake.gateway.resumes) == 1)
+    await asyncio.sleep(0.3)
+    await facilitator.idle()
+    assert len(fake_model.received) == 1 and len(answers(fake)) == 1
+
+
+async def test_a_malformed_dispatch_is_survived(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator
+) -> None:
+    await fake.dispatch_raw({"op": 0, "t": "MESSAGE_CREATE", "d": {"id": "1", "channel_id": str(GENERAL)}})
+    # discord.py's parser does not survive it: the adapter connects again, with a new session.
+    await fake.until(lambda: len(fake.gateway.identifies) >= 2, within=10)
+    await asyncio.sleep(0.5)
+    await fake.dispatch_message(
+        GENERAL, fake.users[ANN], f"<@{fake.bot_id}> still there?", mentions=[fake.bot_user]
+    )
+    await fake.until(lambda: answers(fake), within=15)
+    await facilitator.idle()
+
+
+async def test_a_missing_intent_is_reported_clearly(facilitator: Facilitator) -> None:
+    server = await build(FakeDiscord(privileged_intents=Intent.GUILD_MEMBERS)).start()
+    try:
+        with pointed_at(server):
+            adapter = adapter_for(facilitator, server)
+            with pytest.raises(DiscordStartError, match="MESSAGE CONTENT INTENT"):
+                await adapter.start()
+            await adapter.stop()
+    finally:
+        await server.stop()
