@@ -120,6 +120,8 @@ class DiscordSettings(_Section):
     admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, roles that may change settings
     size_limit_thread: Literal["offer", "create"] = "offer"  # over the size limit: offer or start a thread
     edit_seconds: float = Field(1.0, ge=0.5, le=60.0)
+    api_base_url: str = Field("https://discord.com/api/v10", pattern=r"^https?://")  # a proxy, if any
+    gateway_url: str | None = Field(None, pattern=r"^wss?://")  # a gateway proxy, if any
 
 
 class TelegramSettings(_Section):

@@ -14,6 +14,7 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module
     "pydantic_settings": {"bot/settings.py"},
     "aiohttp": {"bot/http.py"},
     "discord": {"adapters/discord/adapter.py"},
+    "yarl": {"adapters/discord/adapter.py"},
     "slack_bolt": {"adapters/slack/adapter.py"},
     "slack_sdk": {"adapters/slack/adapter.py", "adapters/slack/sending.py"},
     "telegram": {  # python-telegram-bot: its adapter package only

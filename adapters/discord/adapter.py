@@ -18,6 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
+import discord.gateway
+import discord.http
+import yarl
 from discord import app_commands
 
 from adapters.discord.events import ChannelKind, DiscordIdentity, translate, translate_interaction
@@ -44,6 +47,7 @@ MESSAGE_EVENTS = {
     "MESSAGE_REACTION_ADD",
 }
 NO_MENTIONS = discord.AllowedMentions.none()
+DISCORD_API = "https://discord.com/api/v10"
 # Send, read history, add reactions, create and write in threads, use application commands.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -72,6 +76,16 @@ class DiscordConfig:
     size_limit_thread: str = "offer"
     ready_timeout: float = 60.0
     guild_ready_timeout: float = 2.0
+    api_base_url: str = DISCORD_API
+    gateway_url: str | None = None
+
+
+def _point_at(config: DiscordConfig) -> None:
+    """discord.py keeps its REST base and gateway as class attributes: one bot per process."""
+    if config.api_base_url != DISCORD_API:
+        discord.http.Route.BASE = config.api_base_url.rstrip("/")
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
 class DiscordAdapter:
@@ -80,6 +94,7 @@ class DiscordAdapter:
     def __init__(self, core: EventSink, config: DiscordConfig) -> None:
         self._core = core
         self.config = config
+        _point_at(config)
         intents = discord.Intents.default()
         intents.message_content = True
         intents.members = True
@@ -412,6 +427,7 @@ class DiscordFacts:
 async def discord_facts(config: DiscordConfig) -> DiscordFacts:
     """Who the token belongs to, the invite URL with exactly Parley's permissions, and which
     privileged intents the developer portal has not turned on (for `parley check`)."""
+    _point_at(config)
     client = discord.Client(intents=discord.Intents.none())
     try:
         await client.login(config.token)

@@ -18,6 +18,7 @@ import pytest
 
 from bot.platforms import TELEGRAM_SECRET_HEADER
 from tests.bot.test_cli import endpoint, environment, parley
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
@@ -233,3 +234,53 @@ async def test_slack_without_a_way_to_receive_events_is_a_configuration_error(
     code, _, err = await parley("run", env=env, cwd=tmp_path)
     assert code == 2
     assert "SLACK_SIGNING_SECRET" in err and "SLACK_APP_TOKEN" in err
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    ann = fake.user(1_520_000_000_000_000_001, "ann", "Ann Lee")
+    guild = fake.guild(1_510_000_000_000_000_001, "Trip", owner_id=ann)
+    fake.text_channel(guild, 1_510_000_000_000_000_011, "general")
+    fake.member(guild, ann, admin=True)
+    server = await fake.start()
+    yield server
+    await server.stop()
+
+
+def discord_env(fake: FakeDiscord, model: FakeOpenAI) -> dict[str, str]:
+    return {
+        **endpoint(model),
+        "DISCORD_TOKEN": fake.token,
+        "PARLEY_DISCORD__API_BASE_URL": fake.rest_base,
+        "PARLEY_DISCORD__GATEWAY_URL": fake.gateway_url,
+    }
+
+
+async def test_check_prints_the_discord_invite_url_and_names_missing_intents(
+    discord_fake: FakeDiscord, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    code, out, _ = await parley("check", env=discord_env(discord_fake, fake_model), cwd=tmp_path)
+    assert code == 0, out
+    assert "discord: OK" in out and "https://discord.com/oauth2/authorize?client_id=" in out
+    assert "scope=bot+applications.commands" in out and "permissions=" in out
+    discord_fake.privileged_intents = 0
+    code, out, _ = await parley("check", env=discord_env(discord_fake, fake_model), cwd=tmp_path)
+    assert code == 1 and "MESSAGE CONTENT" in out and "SERVER MEMBERS" in out
+
+
+async def test_run_with_discord_answers_on_the_gateway(
+    discord_fake: FakeDiscord, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    channel = 1_510_000_000_000_000_011
+    async with running(discord_env(discord_fake, fake_model), tmp_path):
+        await until(lambda: discord_fake.gateway.identifies)
+        await until(lambda: discord_fake.calls_of("PUT", "/applications/{id}/commands"))
+        await discord_fake.dispatch_message(
+            channel,
+            discord_fake.users[1_520_000_000_000_000_001],
+            f"<@{discord_fake.bot_id}> hi",
+            mentions=[discord_fake.bot_user],
+        )
+        await until(lambda: discord_fake.channel_messages(channel))
+    assert [text.strip() for text in discord_fake.channel_messages(channel)] == ["Hello from the fake model."]

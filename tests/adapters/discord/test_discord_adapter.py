@@ -227,3 +227,30 @@ async def test_a_missing_intent_is_reported_clearly(facilitator: Facilitator) ->
             await adapter.stop()
     finally:
         await server.stop()
+
+
+async def test_a_rate_limited_send_is_waited_out(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator
+) -> None:
+    fake.fail_next("POST /channels/{channel_id}/messages", retry_after=0.5)
+    await fake.dispatch_message(GENERAL, fake.users[ANN], f"<@{fake.bot_id}> hi", mentions=[fake.bot_user])
+    await fake.until(lambda: answers(fake))
+    await facilitator.idle()
+    assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
+    assert len(fake.calls_of("POST", "/channels/{id}/messages")) == 2  # refused once, then sent
+
+
+async def test_edits_and_deletions_reach_what_the_model_reads(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    typo = await fake.dispatch_message(GENERAL, fake.users[BOB], "We leave at 7.")
+    secret = await fake.dispatch_message(GENERAL, fake.users[BOB], "my door code is 4451")
+    await asyncio.sleep(0.2)
+    await fake.dispatch_message_update(typo, "We leave at 8, not 7.")
+    await fake.dispatch_message_delete(secret)
+    await asyncio.sleep(0.2)
+    await fake.dispatch_message(GENERAL, fake.users[ANN], f"<@{fake.bot_id}> when?", mentions=[fake.bot_user])
+    await fake.until(lambda: answers(fake))
+    await facilitator.idle()
+    seen = fake_model.received[0].text
+    assert "We leave at 8, not 7." in seen and "4451" not in seen
