@@ -259,7 +259,10 @@ class DiscordAdapter:
         if command is None:
             return
         command = replace(
-            command, text=text, author=replace(command.author, is_admin=self._is_admin(interaction.user))
+            command,
+            text=text,
+            author=replace(command.author, is_admin=self._is_admin(interaction.user)),
+            message_id=command.event_id,  # the core answers "in reply to" it: the interaction
         )
         self._interactions[command.event_id] = interaction
         await self._core.handle(command, self)
@@ -314,18 +317,14 @@ class DiscordAdapter:
         return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
 
     async def _answer_interaction(self, action: SendMessage) -> bool:
-        """A command's answer goes back through its interaction (privately when it should)."""
-        for event_id, interaction in list(self._interactions.items()):
-            if (
-                str(interaction.channel_id) == action.conversation.chat_id
-                and not interaction.response.is_done()
-            ):
-                del self._interactions[event_id]
-                await interaction.response.send_message(
-                    split_discord(safe_text(action.text))[0], ephemeral=action.private_to is not None
-                )
-                return True
-        return False
+        """A command's answer goes back through its own interaction (privately when it should)."""
+        interaction = self._interactions.pop(action.reply_to or "", None)
+        if interaction is None or interaction.response.is_done():
+            return False
+        await interaction.response.send_message(
+            split_discord(safe_text(action.text))[0], ephemeral=action.private_to is not None
+        )
+        return True
 
     async def _channel(self, conversation: ConversationRef) -> Any:
         channel = self.client.get_channel(int(conversation.chat_id))
