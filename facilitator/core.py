@@ -35,6 +35,7 @@ from facilitator.model import (
     MessageReceived,
     Mode,
     Profile,
+    ProfileChanged,
     ReactionAdded,
     SendMessage,
     ShowTyping,
@@ -128,6 +129,8 @@ class Facilitator:
             logger.debug("reaction %s on %s", event.emoji, event.message_id)
         elif isinstance(event, ConversationMoved):
             await self._move(event.old, event.new)
+        elif isinstance(event, ProfileChanged):
+            await self._store.update_member(event.member)
 
     async def _on_message(self, message: Message, adapter: Adapter) -> None:
         conversation = message.conversation

@@ -140,6 +140,14 @@ class ReactionAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileChanged:
+    """A member changed their name or picture on the platform (wherever they are)."""
+
+    member: Member
+    event_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationMoved:
     """The platform gave a conversation a new id (a Telegram group that became a supergroup):
     its history, settings and members follow it."""
@@ -169,6 +177,7 @@ Event = (
     | ReactionAdded
     | CommandReceived
     | ConversationMoved
+    | ProfileChanged
 )
 
 

@@ -106,6 +106,10 @@ class Store(Protocol):
 
     async def forget_membership(self, conversation: ConversationRef, member: Member) -> None: ...
 
+    async def update_member(self, member: Member) -> None:
+        """The platform's current name, handle and picture for a member (their own overrides stay)."""
+        ...
+
     async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
         """Humans known in the conversation, most recently active first."""
         ...

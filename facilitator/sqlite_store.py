@@ -416,6 +416,10 @@ class SqliteStore:
         self._note_presence(row.id, member.user_id, _iso(utcnow()), always=True)
         await self._writes.commit()
 
+    async def update_member(self, member: Member) -> None:
+        self._note_member(member)
+        await self._writes.commit()
+
     async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
         row = await self._conversation(conversation)
         self._presence.pop((row.id, member.user_id), None)

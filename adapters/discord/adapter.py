@@ -39,12 +39,13 @@ from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_EVENTS = {
+DISPATCHES = {  # the raw dispatches the core hears about
     "MESSAGE_CREATE",
     "MESSAGE_UPDATE",
     "MESSAGE_DELETE",
     "MESSAGE_DELETE_BULK",
     "MESSAGE_REACTION_ADD",
+    "GUILD_MEMBER_UPDATE",
 }
 NO_MENTIONS = discord.AllowedMentions.none()
 DISCORD_API = "https://discord.com/api/v10"
@@ -176,7 +177,7 @@ class DiscordAdapter:
         if kind == "READY":
             self._ready.set()
             return
-        if kind not in MESSAGE_EVENTS or not isinstance(data, dict) or self.identity is None:
+        if kind not in DISPATCHES or not isinstance(data, dict) or self.identity is None:
             return
         for event in translate(kind, data, self.identity, self._kind(data)):
             try:

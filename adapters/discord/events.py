@@ -25,6 +25,7 @@ from facilitator.model import (
     MessageDeleted,
     MessageEdited,
     MessageReceived,
+    ProfileChanged,
     ReactionAdded,
 )
 
@@ -76,6 +77,8 @@ def _translate(kind: str, data: Json, me: DiscordIdentity, channel: ChannelKind)
         return []  # its own messages and edits come back on the gateway; the core knows them already
     if kind == "MESSAGE_CREATE":
         return _message(data, me, channel)
+    if kind == "GUILD_MEMBER_UPDATE":  # a new nickname, name or picture: known before they speak
+        return [ProfileChanged(member_of(data["user"], data))]
     where = conversation_of(data["channel_id"], channel) if "channel_id" in data else None
     if kind == "MESSAGE_UPDATE" and where is not None and isinstance(data.get("content"), str):
         return [MessageEdited(where, str(data["id"]), data["content"])]

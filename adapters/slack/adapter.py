@@ -39,6 +39,7 @@ from facilitator.model import (
     MemberLeft,
     Message,
     MessageReceived,
+    ProfileChanged,
     React,
     ReactionAdded,
     SendMessage,
@@ -254,6 +255,8 @@ class SlackAdapter:
         user = (body.get("event") or {}).get("user") or {}
         if user.get("id"):
             self._profiles[str(user["id"])] = user
+            member = await self._member(Member(PLATFORM, str(user["id"]), str(user["id"])))
+            await self._core.handle(ProfileChanged(member), self)
 
     async def _with_profile(self, event: Event) -> Event:
         if isinstance(event, MessageReceived):

@@ -254,3 +254,17 @@ async def test_edits_and_deletions_reach_what_the_model_reads(
     await facilitator.idle()
     seen = fake_model.received[0].text
     assert "We leave at 8, not 7." in seen and "4451" not in seen
+
+
+async def test_a_new_nickname_is_known_before_the_member_speaks_again(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, store: Any
+) -> None:
+    await fake.dispatch_message(GENERAL, fake.users[BOB], "hello all")
+    await asyncio.sleep(0.2)
+    await fake.dispatch_member_update(GUILD, fake.users[BOB], nick="Captain Bob")
+    where = ConversationRef("discord", str(GENERAL))
+    for _ in range(100):
+        if [m.name for m in await store.members(where, 10)] == ["Captain Bob"]:
+            break
+        await asyncio.sleep(0.02)
+    assert [m.name for m in await store.members(where, 10)] == ["Captain Bob"]

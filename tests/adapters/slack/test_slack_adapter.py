@@ -324,3 +324,18 @@ async def test_a_very_long_answer_goes_on_in_messages_of_its_own(
     assert len(parts) >= 2 and all(len(part) <= 12_500 for part in parts)
     assert "".join(parts).replace(" ", "") == (sentence * 400).replace(" ", "")
     assert room.fake.calls_of("chat.stopStream")
+
+
+async def test_a_changed_profile_is_known_before_the_member_speaks_again(
+    room: SlackRoom, facilitator: Facilitator, store: Any
+) -> None:
+    setup_channel(room.fake)
+    await room.deliver(room.fake.event_message("C1", "U2", "hello all"))
+    await asyncio.sleep(0.2)
+    await room.deliver(room.fake.event_user_change("U2", display_name="captain.bob"))
+    where = ConversationRef("slack", "C1")
+    for _ in range(100):
+        if [m.name for m in await store.members(where, 10)] == ["captain.bob"]:
+            break
+        await asyncio.sleep(0.02)
+    assert [m.name for m in await store.members(where, 10)] == ["captain.bob"]
