@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
+
+from adapters.breaks import CUTS
 
 __all__ = ["DISCORD_LIMIT", "growing_preview", "safe_text", "split_discord"]
 
@@ -44,7 +45,6 @@ _ZWSP, _JOINER = "\u200b", "\u200d"
 _CLOSE = "\n```"
 _WIDEST_GLYPH = 16  # longer clusters are stacked accents, cut if need be
 _MIN_LIMIT = 48  # a reopened fence with its language, its closing and a glyph between them
-_SENTENCE_ENDS = frozenset(".!?…。！？")
 
 
 def safe_text(text: str) -> str:
@@ -180,7 +180,7 @@ class _Layout:
             return not self.barred[i] and self.size(start, i) <= limit
 
         for floor in (total[start] + limit // 2, total[start] + 1):
-            for good in _CUTS:
+            for good in CUTS:
                 for i in range(far, start, -1):
                     if total[i] < floor:
                         break
@@ -233,27 +233,3 @@ def _extends(char: str) -> bool:
         or "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
         or "\U000e0020" <= char <= "\U000e007f"  # the tags of a subdivision flag
     )
-
-
-def _after_blank_line(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1].endswith("\n") and i >= 2 and atoms[i - 2].endswith("\n")
-
-
-def _after_newline(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1].endswith("\n")
-
-
-def _after_sentence(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] == " " and i >= 2 and atoms[i - 2] in _SENTENCE_ENDS
-
-
-def _after_space(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] in (" ", "\t")
-
-
-_CUTS: tuple[Callable[[list[str], int], bool], ...] = (
-    _after_blank_line,
-    _after_newline,
-    _after_sentence,
-    _after_space,
-)

@@ -16,6 +16,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
+from adapters.breaks import CUTS
+
 __all__ = ["SLACK_PART_LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
 
 SLACK_PART_LIMIT = 3000
@@ -245,37 +247,13 @@ def _states(atoms: list[str]) -> tuple[list[bool], list[bool]]:
     return in_code, in_quote
 
 
-def _after_blank_line(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] == "\n" and i >= 2 and atoms[i - 2] == "\n"
-
-
-def _after_newline(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] == "\n"
-
-
-def _after_sentence(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] == " " and i >= 2 and atoms[i - 2] in ".!?…"
-
-
-def _after_space(atoms: list[str], i: int) -> bool:
-    return atoms[i - 1] in (" ", "\t")
-
-
-_CUTS: tuple[Callable[[list[str], int], bool], ...] = (
-    _after_blank_line,
-    _after_newline,
-    _after_sentence,
-    _after_space,
-)
-
-
 def _best_cut(
     atoms: list[str], total: list[int], start: int, end: int, room: int, fits: Callable[[int], bool]
 ) -> int:
     """A paragraph end, then a line end, a sentence end, a space; first in the part's second half
     (no tiny parts), then anywhere; a hard cut only when the part has none of them."""
     for floor in (total[start] + room // 2, total[start] + 1):
-        for good in _CUTS:
+        for good in CUTS:
             for i in range(end, start, -1):
                 if total[i] < floor:
                     break
