@@ -126,9 +126,6 @@ class Platforms:
 
             self._discord = DiscordAdapter(core, discord_config(settings.discord))
             self.names.append("discord")
-        for name in settings.configured_platforms():
-            if name not in self.names:
-                logger.warning("%s is configured, but its adapter is not part of this version yet", name)
 
     async def _slack_http(
         self, body: str, headers: dict[str, str], query: str
