@@ -215,6 +215,7 @@ async def test_a_malformed_dispatch_is_survived(
     )
     await fake.until(lambda: answers(fake), within=15)
     await facilitator.idle()
+    assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
 
 
 async def test_a_missing_intent_is_reported_clearly(facilitator: Facilitator) -> None:
