@@ -17,30 +17,22 @@ from collections.abc import Callable
 from itertools import accumulate
 
 from adapters.breaks import CUTS
+from adapters.markdown_patterns import BULLET as _BULLET
+from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
+from adapters.markdown_patterns import HEADING as _HEADING
+from adapters.markdown_patterns import SLOT as _SLOT
 
 __all__ = ["SLACK_PART_LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
 
 SLACK_PART_LIMIT = 3000
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})[^`]*$")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>\S.*?)(?:\s+#+)?\s*$")
-_BULLET = re.compile(r"^(?P<indent>\s*)[-*]\s+(?P<text>.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(?P<text>.*)$")
 
 _CODE = re.compile(r"(?<!`)(`+)(?!`)(?P<code>.+?)(?<!`)\1(?!`)")
 _URL = r"(?:https?://(?:[^\s()<>\x00]|\([^\s()<>\x00]*\))+|mailto:[^\s()<>\x00]+)"
 _LINK = re.compile(r"\[(?P<label>[^\[\]\n]+)\]\(\s*(?P<url>" + _URL + r")\s*\)", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?:https?://|mailto:)[^\s<>*~`\x00]+", re.IGNORECASE)
-_SLOT = re.compile(r"\x00(\d+)\x00")
-# Markers count only at word edges, so snake_case_names and 2*3*4 stay as they are; a lone word
-# between double underscores is Python's __init__, not bold.
-_EMPHASIS = re.compile(
-    r"(?<![\w*])\*\*(?=\S)(?P<b>.+?)(?<=\S)\*\*(?![\w*])"
-    r"|(?<![\w_])__(?!\w+__(?!\w))(?=\S)(?P<b_>.+?)(?<=\S)__(?![\w_])"
-    r"|(?<![\w~])~~(?=\S)(?P<s>.+?)(?<=\S)~~(?![\w~])"
-    r"|(?<![\w*])\*(?=[^\s*])(?P<i>.+?)(?<=[^\s*])\*(?![\w*])"
-    r"|(?<![\w_])_(?=[^\s_])(?P<i_>.+?)(?<=[^\s_])_(?![\w_])"
-)
 _MARKS = {"b": "*", "i": "_", "s": "~"}
 _EVERY_STYLE = frozenset(_MARKS)
 _BROADCAST = re.compile(r"(?<![\w@])@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)

@@ -17,6 +17,10 @@ from html import unescape
 from itertools import accumulate
 
 from adapters.breaks import CUTS
+from adapters.markdown_patterns import BULLET as _BULLET
+from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
+from adapters.markdown_patterns import HEADING as _HEADING
+from adapters.markdown_patterns import SLOT as _SLOT
 
 __all__ = ["TELEGRAM_LIMIT", "split_html", "to_html", "utf16_len", "visible_text"]
 
@@ -24,25 +28,13 @@ TELEGRAM_LIMIT = 4096
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
 _LANGUAGE = re.compile(r"[\w+#.-]+")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>\S.*?)(?:\s+#+)?\s*$")
 _WHOLLY_BOLD = re.compile(r"^(\*\*|__)(?P<text>.+)\1$")
-_BULLET = re.compile(r"^(?P<indent>\s*)[-*]\s+(?P<text>.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>(?:\s(?P<text>.*))?$")
 
 _CODE = re.compile(r"(`+)(?!`)(?P<code>.+?)(?<!`)\1(?!`)")
 _URL = r"(?:https?|tg)://(?:[^\s()<>\x00]|\([^\s()<>\x00]*\))+"
 _LINK = re.compile(r"\[(?P<label>[^\[\]\n]+)\]\(\s*(?P<url>" + _URL + r")\s*\)", re.IGNORECASE)
 _BARE_URL = re.compile(r"(?:https?|tg)://[^\s<>*~`\x00]+", re.IGNORECASE)
-_SLOT = re.compile(r"\x00(\d+)\x00")
-# Markers count only at word edges, so snake_case_names and 2*3*4 stay as they are; a lone word
-# between double underscores is Python's __init__, not bold.
-_EMPHASIS = re.compile(
-    r"(?<![\w*])\*\*(?=\S)(?P<b>.+?)(?<=\S)\*\*(?![\w*])"
-    r"|(?<![\w_])__(?!\w+__(?!\w))(?=\S)(?P<b_>.+?)(?<=\S)__(?![\w_])"
-    r"|(?<![\w~])~~(?=\S)(?P<s>.+?)(?<=\S)~~(?![\w~])"
-    r"|(?<![\w*])\*(?=[^\s*])(?P<i>.+?)(?<=[^\s*])\*(?![\w*])"
-    r"|(?<![\w_])_(?=[^\s_])(?P<i_>.+?)(?<=[^\s_])_(?![\w_])"
-)
 
 _ATOM = re.compile(r"<[^<>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);|.", re.DOTALL)
 _TAG = re.compile(r"<[^<>]+>")
