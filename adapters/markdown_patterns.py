@@ -1,5 +1,5 @@
-"""The Markdown a chat model writes, as the platforms' renderers read it: the patterns they
-share (each renders them its own way: Telegram HTML, Slack mrkdwn)."""
+"""The Markdown a chat model writes, as the platforms' renderers read it: the patterns and the
+fenced-block reading they share (each renders them its own way: Telegram HTML, Slack mrkdwn)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,16 @@ EMPHASIS = re.compile(
     r"|(?<![\w*])\*(?=[^\s*])(?P<i>.+?)(?<=[^\s*])\*(?![\w*])"
     r"|(?<![\w_])_(?=[^\s_])(?P<i_>.+?)(?<=[^\s_])_(?![\w_])"
 )
+
+
+def fenced_code(lines: list[str], start: int, fence: re.Match[str]) -> tuple[str, int]:
+    """The code of the block `fence` opens at `start`, dedented by the fence's indent, and the
+    index of the line after it. An unclosed fence runs to the end, as in CommonMark: a cut-off
+    answer keeps its code as code."""
+    marker, indent = fence["fence"], len(fence["indent"])
+    closing = re.compile(rf"\s*{re.escape(marker[0])}{{{len(marker)},}}\s*")
+    end = start + 1
+    while end < len(lines) and not closing.fullmatch(lines[end]):
+        end += 1
+    code = "\n".join(line[min(indent, len(line) - len(line.lstrip())) :] for line in lines[start + 1 : end])
+    return code, end + 1

@@ -114,7 +114,7 @@ async def measure(quick: bool) -> list[Figure]:
             large = await fixtures.stored_history(Path(tmp, "small.db"), 20, 200, text_chars=600)
         else:
             large = await large_database(DATA / "startup-1gb.db", GB)
-        size = large.stat().st_size
+        size = (await asyncio.to_thread(large.stat)).st_size
         await time_to_ready(large)  # the first start warms the interpreter's own files
         with_data, fresh = [], []
         for run in range(runs):

@@ -21,6 +21,7 @@ from adapters.markdown_patterns import BULLET as _BULLET
 from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
 from adapters.markdown_patterns import HEADING as _HEADING
 from adapters.markdown_patterns import SLOT as _SLOT
+from adapters.markdown_patterns import fenced_code
 
 __all__ = ["SLACK_PART_LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
 
@@ -83,17 +84,11 @@ def to_mrkdwn(text: str) -> str:
 
 
 def _code_block(lines: list[str], start: int, fence: re.Match[str], out: list[str]) -> int:
-    """An unclosed fence runs to the end, as in CommonMark: a cut-off answer keeps its code as code.
-    Code is escaped but otherwise exact: a "@channel" in it is shown, and Slack never pings on it."""
-    marker, indent = fence["fence"], len(fence["indent"])
-    closing = re.compile(rf"\s*{re.escape(marker[0])}{{{len(marker)},}}\s*")
-    end = start + 1
-    while end < len(lines) and not closing.fullmatch(lines[end]):
-        end += 1
-    code = "\n".join(line[min(indent, len(line) - len(line.lstrip())) :] for line in lines[start + 1 : end])
+    """Code is escaped but otherwise exact: a "@channel" in it is shown, and Slack never pings on it."""
+    code, after = fenced_code(lines, start, fence)
     if code.strip():
         out.append(f"{_REOPEN}{_escape(code)}{_CLOSE}")
-    return end + 1
+    return after
 
 
 def _line(line: str) -> str:

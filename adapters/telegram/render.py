@@ -21,6 +21,7 @@ from adapters.markdown_patterns import BULLET as _BULLET
 from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
 from adapters.markdown_patterns import HEADING as _HEADING
 from adapters.markdown_patterns import SLOT as _SLOT
+from adapters.markdown_patterns import fenced_code
 
 __all__ = ["TELEGRAM_LIMIT", "split_html", "to_html", "utf16_len", "visible_text"]
 
@@ -79,19 +80,14 @@ def to_html(text: str) -> str:
 
 
 def _code_block(lines: list[str], start: int, fence: re.Match[str], out: list[str]) -> int:
-    """An unclosed fence runs to the end, as in CommonMark: a cut-off answer keeps its code as code."""
-    marker, indent = fence["fence"], len(fence["indent"])
-    closing = re.compile(rf"\s*{re.escape(marker[0])}{{{len(marker)},}}\s*")
-    end = start + 1
-    while end < len(lines) and not closing.fullmatch(lines[end]):
-        end += 1
-    code = "\n".join(line[min(indent, len(line) - len(line.lstrip())) :] for line in lines[start + 1 : end])
+    """The block as <pre><code>, with its language when the fence names one."""
+    code, after = fenced_code(lines, start, fence)
     words = fence["info"].split()
     language = words[0] if words and _LANGUAGE.fullmatch(words[0]) else ""
     attribute = f' class="language-{language}"' if language else ""
     if code.strip():
         out.append(f"<pre><code{attribute}>{_escape(code)}</code></pre>")
-    return end + 1
+    return after
 
 
 def _line(line: str) -> str:
