@@ -32,11 +32,12 @@ from facilitator.model import (
     Message,
     MessageReceived,
     React,
+    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
 )
-from facilitator.ports import EventSink
+from facilitator.ports import EventSink, MediaError
 from facilitator.threads import in_daemon_thread
 
 logger = logging.getLogger(__name__)
@@ -125,10 +126,22 @@ class ShellAdapter:
             return None
         if isinstance(action, ShowTyping):
             return None
+        if isinstance(action, SendImage):
+            message_id = self.group.next_id("ai")
+            caption = f": {action.caption}" if action.caption else ""
+            self._write(f"{self.ai_name} posted an image ({len(action.data)} bytes){caption}\n")
+            self._remember_ai(message_id)
+            return Delivered(((message_id, action.caption),))
         raise TypeError(f"the shell cannot carry out {type(action).__name__}")
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         return self.group.humans
+
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        raise MediaError("the shell has no images")
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        return None  # the shell hands over every line
 
     def _post(self, text: str) -> Delivered:
         message_id = self.group.next_id("ai")

@@ -63,6 +63,13 @@ class FacilitatorConfig:
     member_count_ttl_seconds: float = 300.0
     operator_prompt: str = ""
     seen_ids: int = 10_000
+    # The model may react with an emoji instead of replying (a tool it is offered).
+    reactions: bool = True
+    # Images in the context window go to the model as image inputs (a vision model).
+    vision: bool = False
+    # The model may create an image (a tool; the model client needs an image model).
+    image_generation: bool = False
+    max_image_bytes: int = 10_000_000  # the largest download accepted before downscaling
 
     @property
     def names(self) -> tuple[str, ...]:

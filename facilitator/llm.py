@@ -29,6 +29,7 @@ class ModelConfig:
     max_retries: int = 2
     max_reply_tokens: int = 800
     temperature: float | None = None
+    image_model: str | None = None  # for `images.generate`; None: no image generation
 
 
 def _error_kind(exc: Exception) -> str:

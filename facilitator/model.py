@@ -224,7 +224,19 @@ class ShowTyping:
     conversation: ConversationRef
 
 
-Action = SendMessage | StreamMessage | EditMessage | React | ShowTyping
+@dataclass(frozen=True, slots=True)
+class SendImage:
+    """An image the AI made, posted as a file with an optional caption (plain text)."""
+
+    conversation: ConversationRef
+    data: bytes
+    name: str = "image.png"
+    mime_type: str = "image/png"
+    caption: str = ""
+    reply_to: str | None = None
+
+
+Action = SendMessage | StreamMessage | EditMessage | React | ShowTyping | SendImage
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,19 @@ class Adapter(Protocol):
         """Humans in the conversation, or None when the platform cannot tell."""
         ...
 
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        """The bytes of an image this platform referred to: an attachment's `url` or a member's
+        `avatar_url` as the adapter produced them, downloaded with the platform's own
+        authentication. Raises MediaError for a reference that is not this platform's (a link
+        a member typed is never fetched: the bot's token must not travel there), for anything
+        larger than `max_bytes`, or when the download fails."""
+        ...
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        """Why the AI cannot read every message of this conversation, in words for its members
+        with the fix (Telegram's privacy mode), or None when it sees them all."""
+        ...
+
 
 class EventSink(Protocol):
     """The core as an adapter sees it: where events go, and a way to wait for the answers."""
@@ -144,6 +157,10 @@ class Store(Protocol):
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
 
     async def close(self) -> None: ...
+
+
+class MediaError(Exception):
+    """An image could not be had: not this platform's, too large, or the download failed."""
 
 
 class ModelError(Exception):

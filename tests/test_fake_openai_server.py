@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import openai
@@ -33,12 +34,22 @@ async def test_tool_calls_plain_and_streamed(fake_model: FakeOpenAI) -> None:
     stream = await api.chat.completions.create(
         model="m", messages=[{"role": "user", "content": "thanks!"}], stream=True
     )
-    names = [
-        delta_call.function.name
+    pieces = [
+        delta_call.function
         async for chunk in stream
         for choice in chunk.choices
         for delta_call in (choice.delta.tool_calls or [])
         if delta_call.function is not None
     ]
-    assert names == ["react"]
+    assert [piece.name for piece in pieces if piece.name] == ["react"]
+    assert len(pieces) > 2, "the arguments should arrive in pieces, as OpenAI streams them"
+    assert json.loads("".join(piece.arguments or "" for piece in pieces)) == {"emoji": "👍"}
+    await api.close()
+
+
+async def test_images_generate_answers_a_png(fake_model: FakeOpenAI) -> None:
+    api = client(fake_model)
+    result = await api.images.generate(model="img", prompt="a cat", response_format="b64_json")
+    assert result.data and base64.b64decode(result.data[0].b64_json or "").startswith(b"\x89PNG")
+    assert fake_model.image_requests[0]["prompt"] == "a cat"
     await api.close()

@@ -1,7 +1,8 @@
 """A loopback OpenAI-compatible server for tests: the real `openai` client talks to it over HTTP.
 
-It speaks Chat Completions, streamed (server-sent events) or not, with tool calls, and can be
-scripted reply by reply: a text, an HTTP error (429 with Retry-After, 500), a delay before the
+It speaks Chat Completions, streamed (server-sent events) or not, with tool calls (their
+arguments streamed in pieces, as OpenAI does), and Images (`images.generate`, answered with a
+small PNG). Chat replies can be scripted one by one: a text, an HTTP error (429 with Retry-After, 500), a delay before the
 answer (for timeouts), a delay between chunks, or a connection dropped mid-stream.
 
 `python -m tests.fakes.openai_server --delay 1` runs it as a process of its own (the
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import itertools
 import json
 import sys
@@ -53,8 +56,39 @@ class Received:
 
     @property
     def text(self) -> str:
-        """Everything the model was shown, for assertions about the context."""
-        return "\n".join(str(m.get("content", "")) for m in self.messages)
+        """Everything the model was shown in words, for assertions about the context."""
+        return "\n".join(_words(m.get("content")) for m in self.messages)
+
+    @property
+    def images(self) -> list[str]:
+        """The image inputs the model was shown (their URLs, data: URLs for uploaded bytes)."""
+        return [
+            str(part["image_url"]["url"])
+            for m in self.messages
+            if isinstance(m.get("content"), list)
+            for part in m["content"]
+            if isinstance(part, dict) and part.get("type") == "image_url"
+        ]
+
+    @property
+    def tools(self) -> list[str]:
+        """The names of the tools the model was offered."""
+        return [str(tool["function"]["name"]) for tool in self.body.get("tools") or []]
+
+
+def _words(content: object) -> str:
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return str(content or "")
+
+
+def png(width: int = 64, height: int = 64, color: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+    """A small PNG of one colour, as an image endpoint or a platform would serve it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass
@@ -67,6 +101,8 @@ class FakeOpenAI:
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     in_flight: int = 0
+    image_requests: list[dict[str, Any]] = field(default_factory=list)
+    image_status: int = 200  # what `images.generate` answers (a 400 for a refused prompt)
     max_in_flight: int = 0  # the most requests answered at the same time
 
     @property
@@ -82,6 +118,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/images/generations", self._images)
         app.router.add_get("/_received", self._received)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -98,6 +135,14 @@ class FakeOpenAI:
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    async def _images(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.image_requests.append(body)
+        if self.image_status != 200:
+            return _error(self.image_status, "scripted image refusal", "invalid_request_error")
+        data = base64.b64encode(png(256, 256)).decode()
+        return web.json_response({"created": int(time.time()), "data": [{"b64_json": data}]})
 
     async def _received(self, request: web.Request) -> web.Response:
         return web.json_response([{"at": r.at, "first_token_at": r.first_token_at} for r in self.received])
@@ -191,7 +236,13 @@ class FakeOpenAI:
                 received.first_token_at = time.perf_counter()
             await send({"content": piece})
         for index, call in enumerate(reply.tool_calls or []):
-            await send({"tool_calls": [{**_tool_call(index, call), "index": index}]})
+            whole = _tool_call(index, call)
+            arguments = whole["function"]["arguments"]
+            opening = {**whole, "index": index, "function": {"name": call["name"], "arguments": ""}}
+            await send({"tool_calls": [opening]})
+            for start in range(0, len(arguments), 7):  # arguments arrive in pieces
+                piece = {"index": index, "function": {"arguments": arguments[start : start + 7]}}
+                await send({"tool_calls": [piece]})
         await send({}, "tool_calls" if reply.tool_calls else "stop")
         if reply.report_usage and (body.get("stream_options") or {}).get("include_usage"):
             usage = {
@@ -212,8 +263,13 @@ def _tool_call(index: int, call: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": f"call_{index}",
         "type": "function",
-        "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}))},
+        "function": {"name": call["name"], "arguments": _arguments(call.get("arguments", {}))},
     }
+
+
+def _arguments(value: object) -> str:
+    """A tool call's arguments as JSON text; a string is sent as it is (malformed on purpose)."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _usage(body: dict[str, Any], text: str) -> dict[str, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from facilitator.model import Action, ConversationRef, Delivered, SendMessage, StreamMessage
+from facilitator.model import Action, ConversationRef, Delivered, SendImage, SendMessage, StreamMessage
+from facilitator.ports import MediaError
 
 
 @dataclass
@@ -14,16 +15,21 @@ class RecordingAdapter:
     fail_sends: bool = False
     actions: list[Action] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # what members saw, in order
+    images: dict[str, bytes] = field(default_factory=dict)  # what `fetch_image` can serve
+    fetched: list[str] = field(default_factory=list)
+    blind_spot: str | None = None  # what `partial_view` answers
     _ids: int = 0
 
     async def perform(self, action: Action) -> Delivered | None:
         self.actions.append(action)
-        if isinstance(action, (SendMessage, StreamMessage)) and self.fail_sends:
+        if isinstance(action, (SendMessage, StreamMessage, SendImage)) and self.fail_sends:
             raise ConnectionError("the platform is down")
         if isinstance(action, SendMessage):
             return self._posted(action.text)
         if isinstance(action, StreamMessage):
             return self._posted("".join([chunk async for chunk in action.chunks]))
+        if isinstance(action, SendImage):
+            return self._posted(action.caption)
         return None
 
     def _posted(self, text: str) -> Delivered:
@@ -33,3 +39,15 @@ class RecordingAdapter:
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         return self.members
+
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        self.fetched.append(ref)
+        data = self.images.get(ref)
+        if data is None:
+            raise MediaError(f"no image at {ref}")
+        if len(data) > max_bytes:
+            raise MediaError("too large")
+        return data
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        return self.blind_spot
