@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 class CommandOutcome:
     text: str
     private: bool = False  # meant for the member who asked, where the platform allows it
+    mode: Mode | None = None  # the group's new mode, when the command changed it
 
 
 class CommandHandler:
@@ -66,9 +67,11 @@ class CommandHandler:
         return CommandOutcome(
             {
                 Mode.MENTION: "OK: I'll answer here only when someone addresses me.",
-                Mode.AUTO: "OK: I'll answer when addressed and join in when I can clearly help.",
+                Mode.AUTO: "OK: I'll answer when addressed and join in when I can clearly help "
+                "(tell me to stop chiming in and I'll go back to answering only when addressed).",
                 Mode.OFF: "OK: I'll stay silent here and answer only commands.",
-            }[mode]
+            }[mode],
+            mode=mode,
         )
 
     async def _instructions(self, event: CommandReceived, command: Command) -> CommandOutcome:

@@ -16,8 +16,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from facilitator import texts
+from facilitator import texts, tools
 from facilitator.addressing import addresses_by_name
+from facilitator.auto import AutoMode
 from facilitator.command_handler import CommandHandler
 from facilitator.context import ContextSpec, build_context
 from facilitator.model import (
@@ -36,14 +37,18 @@ from facilitator.model import (
     Mode,
     Profile,
     ProfileChanged,
+    React,
     ReactionAdded,
+    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
 )
-from facilitator.policy import Decision, Facts, decide
-from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
+from facilitator.policy import Decision, Facts, decide, over_size_limit
+from facilitator.ports import Adapter, ChatImage, ChatTurn, ModelClient, ModelError, Store, Tool, ToolCall
 from facilitator.replying import ModelReply
+from facilitator.room import AutoLimits
+from facilitator.seeing import Seeing, asks_about_photos
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,7 @@ class FacilitatorConfig:
     # The model may create an image (a tool; the model client needs an image model).
     image_generation: bool = False
     max_image_bytes: int = 10_000_000  # the largest download accepted before downscaling
+    auto: AutoLimits = field(default_factory=AutoLimits)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -103,7 +109,13 @@ class Facilitator:
         self._member_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         self._commands = CommandHandler(store, config.ai_name, config.default_mode)
+        self._seeing = Seeing(config.max_image_bytes)
+        self._tools: tuple[Tool, ...] = (
+            *((tools.REACT,) if config.reactions else ()),
+            *((tools.CREATE_IMAGE,) if config.image_generation else ()),
+        )
         self._tasks: set[asyncio.Task[None]] = set()
+        self._auto = AutoMode(self, store, model, self._slots, config.auto, config.names)
 
     # --- events in --------------------------------------------------------------------------
 
@@ -148,12 +160,21 @@ class Facilitator:
             if addressed:
                 message = _with_reply_flag(message)
         if not addressed or message.author.is_bot:
-            await self._store.add_message(message)
+            if message.author.is_bot or conversation.is_direct:
+                await self._store.add_message(message)
+            elif (
+                await self._store.add_message_once(message) and await self.mode_of(conversation) is Mode.AUTO
+            ):
+                await self._auto.heard(message, adapter, addressed=False)
             return
         # Persisted before any answer is attempted; a redelivery is stored once and answered once.
         if self._already_seen(conversation, message.id) or not await self._store.add_message_once(message):
             logger.info("duplicate message %s in %s: not answered again", message.id, conversation.chat_id)
             return
+        if not conversation.is_direct and await self.mode_of(conversation) is Mode.AUTO:
+            if await self._auto.hold_back(message, adapter):
+                return
+            await self._auto.heard(message, adapter, addressed=True)
         await self._consider(message, named, adapter)
 
     async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
@@ -205,9 +226,17 @@ class Facilitator:
         if state.responder is None or state.responder.done():
             self._release(conversation, state)
         private_to = event.author if outcome.private else None
+        text = outcome.text
+        if outcome.mode is Mode.AUTO:
+            try:  # auto mode must see the whole conversation: say so if the platform hides some
+                caveat = await adapter.partial_view(conversation)
+            except Exception:
+                logger.warning("could not tell what %s hides in %s", adapter.platform, conversation.chat_id)
+                caveat = None
+            if caveat:
+                text = f"{text}\n\n{caveat}"
         await self._perform(
-            adapter,
-            SendMessage(conversation, outcome.text, reply_to=event.message_id, private_to=private_to),
+            adapter, SendMessage(conversation, text, reply_to=event.message_id, private_to=private_to)
         )
 
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
@@ -225,7 +254,7 @@ class Facilitator:
         state.pending.append(message)
         state.arrived.set()
         if state.responder is None or state.responder.done():
-            state.responder = self._spawn(self._respond(message.conversation, state, adapter))
+            state.responder = self.spawn(self._respond(message.conversation, state, adapter))
 
     async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
         async with state.lock:
@@ -242,13 +271,14 @@ class Facilitator:
     async def _answer_pending(
         self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
     ) -> None:
-        self._spawn(self._perform(adapter, ShowTyping(conversation)))
+        self.spawn(self._perform(adapter, ShowTyping(conversation)))
         burst_started = time.monotonic()
         while True:
             state.arrived.clear()
             taken = len(state.pending)  # the messages this attempt's context can see
             target = state.pending[-1]
-            reply = ModelReply(self._model, await self.context(conversation), self._slots)
+            turns = await self.context(conversation, adapter, asking=target)
+            reply = ModelReply(self._model, turns, self._slots, self._tools)
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
             try:
@@ -279,17 +309,74 @@ class Facilitator:
             logger.exception("model call crashed for %s", target.id)
             await self._say_failed(adapter, conversation, "unavailable", target.id)
             return
-        try:
-            delivered = await self._perform(
-                adapter,
-                StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
-            )
-        finally:
-            await reply.close()  # the adapter may have stopped reading early, or we were stopped
-        await self._remember_reply(conversation, target, answered, delivered, reply)
+        delivered = None
+        if reply.first:
+            try:
+                delivered = await self._perform(
+                    adapter,
+                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
+                )
+            finally:
+                await reply.close()  # the adapter may have stopped reading early, or we were stopped
+        made = await self._use_tools(conversation, target, reply.stats.tool_calls, adapter)
+        if not reply.first and not made:
+            await self._say_failed(adapter, conversation, "rejected", target.id)
+            return
+        await self._remember_reply(conversation, target, answered, delivered, reply, made)
 
-    async def context(self, conversation: ConversationRef) -> list[ChatTurn]:
-        """What the model would read now in this conversation (its recent window, never more)."""
+    async def _use_tools(
+        self, conversation: ConversationRef, target: Message, calls: list[ToolCall], adapter: Adapter
+    ) -> list[Delivered | None]:
+        """Carry out what the model asked for through its tools; returns what was done."""
+        done: list[Delivered | None] = []
+        for call in calls[:3]:  # a model looping over tools gets three
+            emoji = tools.reaction(call) if self.config.reactions else None
+            if emoji is not None:
+                logger.info("reacting to %s in %s", target.id, conversation.chat_id)
+                await self._perform(adapter, React(conversation, target.id, emoji))
+                done.append(None)
+                continue
+            prompt = tools.image_prompt(call) if self.config.image_generation else None
+            if prompt is not None:
+                done.append(await self._create_image(conversation, target, prompt, adapter))
+                continue
+            logger.info("ignored a %r tool call in %s", call.name[:40], conversation.chat_id)
+        return done
+
+    async def _create_image(
+        self, conversation: ConversationRef, target: Message, prompt: str, adapter: Adapter
+    ) -> Delivered | None:
+        logger.info("creating an image for %s in %s", target.id, conversation.chat_id)
+        logger.debug("image prompt: %r", prompt)
+        try:
+            async with self._slots:
+                data = await self._model.generate_image(prompt)
+        except ModelError as exc:
+            logger.warning("image generation failed in %s: %s", conversation.chat_id, exc)
+            await self._perform(adapter, SendMessage(conversation, texts.IMAGE_FAILED, reply_to=target.id))
+            return None
+        mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
+        image = SendImage(
+            conversation,
+            data,
+            name="parley.jpg" if mime == "image/jpeg" else "parley.png",
+            mime_type=mime,
+            caption=texts.image_caption(prompt),
+            reply_to=target.id,
+        )
+        return await self._perform(adapter, image)
+
+    async def context(
+        self,
+        conversation: ConversationRef,
+        adapter: Adapter | None = None,
+        asking: Message | None = None,
+        unprompted: str = "",
+    ) -> list[ChatTurn]:
+        """What the model would read now in this conversation (its recent window, never more).
+
+        With a vision model and the adapter to fetch them, the window's images are shown, and
+        members' photos when `asking` asks about them."""
         settings = await self._store.group_settings(conversation)
         history_read = self._store.history(conversation, self.config.history_window)
         members: list[Profile]
@@ -306,8 +393,19 @@ class Facilitator:
             group_instructions=settings.instructions,
             budget_tokens=self.config.context_tokens,
             operator_prompt=self.config.operator_prompt,
+            unprompted=unprompted,
         )
-        return build_context(spec, members, history, self.counter)
+        images: dict[str, tuple[ChatImage, ...]] = {}
+        photos: tuple[ChatImage, ...] = ()
+        if self.config.vision and adapter is not None:
+            wants_photos = (
+                asking is not None and not conversation.is_direct and asks_about_photos(asking.text)
+            )
+            images, photos = await asyncio.gather(
+                self._seeing.in_history(adapter, history),
+                self._seeing.photos(adapter, members) if wants_photos else _nothing(),
+            )
+        return build_context(spec, members, history, self.counter, images, photos)
 
     async def _remember_reply(
         self,
@@ -316,22 +414,27 @@ class Facilitator:
         answered: list[Message],
         delivered: Delivered | None,
         reply: ModelReply,
+        made: list[Delivered | None],
     ) -> None:
-        if delivered is None:
-            return
-        for message_id, text in delivered.parts:
+        posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
+        for message_id, text in posted:
             await self._store.add_ai_message(conversation, message_id, text, target.id)
+        await self._auto.ai_spoke(conversation)
         # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
         prompt = reply.stats.prompt_tokens or sum(
             self.counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
         )
-        completion = reply.stats.completion_tokens or self.counter.count(delivered.text)
-        await self._store.record_usage(target.author.platform, target.author.user_id, prompt, completion)
+        completion = reply.stats.completion_tokens or self.counter.count(delivered.text if delivered else "")
+        images = sum(1 for each in made if each is not None)
+        await self._store.record_usage(
+            target.author.platform, target.author.user_id, prompt, completion, images
+        )
         logger.info(
-            "answered %d message(s) in %s with %d part(s)",
+            "answered %d message(s) in %s with %d part(s), %d tool call(s)",
             len(answered),
             conversation.chat_id,
-            len(delivered.parts),
+            len(posted),
+            len(made),
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -379,6 +482,18 @@ class Facilitator:
             state = self._conversations[key] = _Conversation()
         return state
 
+    async def mode_of(self, conversation: ConversationRef) -> Mode:
+        if conversation.is_direct:
+            return Mode.MENTION
+        return (await self._store.group_settings(conversation)).mode or self.config.default_mode
+
+    async def within_size(self, conversation: ConversationRef, adapter: Adapter) -> bool:
+        count = await self._member_count(conversation, adapter)
+        return not over_size_limit(count, self.config.size_limit)
+
+    async def perform(self, adapter: Adapter, action: Action) -> Delivered | None:
+        return await self._perform(adapter, action)
+
     async def _perform(self, adapter: Adapter, action: Action) -> Delivered | None:
         try:
             return await adapter.perform(action)
@@ -386,7 +501,7 @@ class Facilitator:
             logger.exception("%s failed on %s", type(action).__name__, adapter.platform)
             return None
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -399,6 +514,7 @@ class Facilitator:
 
     async def close(self, grace_seconds: float = 10.0) -> None:
         """Let answers under way finish, for a while; then stop them (a PaaS stops us soon)."""
+        self._auto.close()
         try:
             await asyncio.wait_for(self.idle(), timeout=grace_seconds)
         except TimeoutError:
@@ -406,6 +522,10 @@ class Facilitator:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _nothing() -> tuple[ChatImage, ...]:
+    return ()
 
 
 def _delivery_key(event: CommandReceived) -> str | None:

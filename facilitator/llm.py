@@ -7,6 +7,7 @@ kind the core can turn into a friendly sentence.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 import openai
 from openai import AsyncStream
 
-from facilitator.ports import ChatTurn, ModelError, StreamStats
+from facilitator.ports import ChatTurn, ModelError, StreamStats, Tool, ToolCall
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +62,27 @@ class OpenAIChatModel:
             http_client=openai.DefaultAioHttpClient(timeout=config.timeout_seconds),
         )
 
-    async def stream(self, turns: Sequence[ChatTurn], stats: StreamStats | None = None) -> AsyncIterator[str]:
+    async def stream(
+        self,
+        turns: Sequence[ChatTurn],
+        stats: StreamStats | None = None,
+        tools: Sequence[Tool] = (),
+        force_tool: str | None = None,
+    ) -> AsyncIterator[str]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": turn.role, "content": turn.content} for turn in turns],
+            "messages": [_message(turn) for turn in turns],
             "stream": True,
             "stream_options": {"include_usage": True},
             "max_tokens": self.config.max_reply_tokens,
         }
         if self.config.temperature is not None:
             body["temperature"] = self.config.temperature
+        if tools:
+            body["tools"] = [_tool(tool) for tool in tools]
+            if force_tool is not None:
+                body["tool_choice"] = {"type": "function", "function": {"name": force_tool}}
+        calls = _ToolCalls()
         try:
             # The client's own request path (auth, retries, timeouts, errors, server-sent
             # events), with the chunks kept as the JSON they arrive as: `create()` builds
@@ -83,7 +95,7 @@ class OpenAIChatModel:
             raise ModelError(_error_kind(exc), _describe(exc)) from exc
         try:
             async for chunk in response:
-                for text in _read_chunk(chunk, stats):
+                for text in _read_chunk(chunk, stats, calls):
                     yield text
         except openai.OpenAIError as exc:
             raise ModelError(_error_kind(exc), _describe(exc)) from exc
@@ -91,6 +103,28 @@ class OpenAIChatModel:
             raise ModelError("unavailable", type(exc).__name__) from exc
         finally:
             await response.close()
+        if stats is not None:
+            stats.tool_calls = calls.finished()
+
+    async def generate_image(self, prompt: str) -> bytes:
+        if not self.config.image_model:
+            raise ModelError("rejected", "no image model is configured")
+        extra: dict[str, Any] = {}
+        if self.config.image_model.startswith("dall-e"):
+            extra["response_format"] = "b64_json"  # newer image models always answer with data
+        try:
+            result = await self._client.images.generate(
+                model=self.config.image_model, prompt=prompt, n=1, **extra
+            )
+        except openai.OpenAIError as exc:
+            raise ModelError(_error_kind(exc), _describe(exc)) from exc
+        encoded = result.data[0].b64_json if result.data else None
+        if not encoded:
+            raise ModelError("rejected", "the image endpoint returned no image data")
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise ModelError("rejected", "the image endpoint returned unreadable data") from exc
 
     async def check(self) -> str:
         """One tiny request, for `parley check`; returns what the model said."""
@@ -115,8 +149,50 @@ def _refused(exc: BaseException) -> bool:
     return False
 
 
-def _read_chunk(chunk: object, stats: StreamStats | None) -> list[str]:
-    """The text in one streamed chunk, and its usage report if it carries one."""
+def _message(turn: ChatTurn) -> dict[str, Any]:
+    if not turn.images:
+        return {"role": turn.role, "content": turn.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": turn.content}]
+    for image in turn.images:
+        if image.label:
+            parts.append({"type": "text", "text": image.label})
+        parts.append({"type": "image_url", "image_url": {"url": image.url}})
+    return {"role": turn.role, "content": parts}
+
+
+def _tool(tool: Tool) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+    }
+
+
+class _ToolCalls:
+    """Tool calls put back together: a stream sends each one's arguments in pieces."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, tuple[str, list[str]]] = {}
+
+    def add(self, delta: object) -> None:
+        if not isinstance(delta, dict):
+            return
+        index = delta.get("index")
+        function = delta.get("function")
+        if not isinstance(index, int) or not isinstance(function, dict):
+            return
+        name, pieces = self._parts.get(index, ("", []))
+        if isinstance(function.get("name"), str) and function["name"]:
+            name = function["name"]
+        if isinstance(function.get("arguments"), str):
+            pieces.append(function["arguments"])
+        self._parts[index] = (name, pieces)
+
+    def finished(self) -> list[ToolCall]:
+        return [ToolCall(name, "".join(pieces)) for _, (name, pieces) in sorted(self._parts.items()) if name]
+
+
+def _read_chunk(chunk: object, stats: StreamStats | None, calls: _ToolCalls | None = None) -> list[str]:
+    """The text in one streamed chunk, its usage report and tool-call pieces if it carries them."""
     if not isinstance(chunk, dict):
         raise ValueError("a streamed chunk that is not a JSON object")
     usage = chunk.get("usage")
@@ -129,6 +205,9 @@ def _read_chunk(chunk: object, stats: StreamStats | None) -> list[str]:
         content = delta.get("content") if isinstance(delta, dict) else None
         if isinstance(content, str) and content:
             texts.append(content)
+        if calls is not None and isinstance(delta, dict):
+            for call in delta.get("tool_calls") or ():
+                calls.add(call)
     return texts
 
 

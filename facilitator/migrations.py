@@ -84,6 +84,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        3,
+        """
+        -- What the AI did unprompted in `auto` mode (decision calls, replies, reactions), so
+        -- that its caps hold across restarts. Rows older than a day are of no use and pruned.
+        CREATE TABLE room_events (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            thread_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL
+        );
+        CREATE INDEX room_events_by_conversation ON room_events (platform, chat_id, thread_id, at);
+        -- Images the AI created count against the member who asked.
+        ALTER TABLE usage ADD COLUMN images INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

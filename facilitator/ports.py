@@ -6,8 +6,8 @@ adapter and the test fakes fill them without inheriting from anything here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -70,6 +70,9 @@ class HistoryItem:
     from_ai: bool
     reply_to: str | None = None  # the platform id of the message it answers
     attachments: tuple[str, ...] = ()  # short descriptions: "image cat.jpg"
+    images: tuple[str, ...] = ()  # the platform's references of its image attachments
+    author_id: str = ""
+    sent_at: str = ""  # ISO 8601, as stored (parsed only by those who need the time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class Usage:
     replies: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    images: int = 0
 
 
 class Store(Protocol):
@@ -151,10 +155,18 @@ class Store(Protocol):
         ...
 
     async def record_usage(
-        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
+        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int, images: int = 0
     ) -> None: ...
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
+
+    async def note_room_event(self, conversation: ConversationRef, kind: str, at: float) -> None:
+        """Note what the AI did unprompted (`decision`, `intervention`) at `at` (epoch seconds)."""
+        ...
+
+    async def room_events(self, conversation: ConversationRef, since: float) -> list[tuple[str, float]]:
+        """The events noted since `since`, oldest first, as (kind, at)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -173,22 +185,59 @@ class ModelError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ChatImage:
+    """An image the model is shown: a data: URL of a downscaled JPEG, and whose or what it is."""
+
+    url: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ChatTurn:
     role: str  # "system", "user", "assistant"
     content: str
+    images: tuple[ChatImage, ...] = ()  # shown after the text, each after its label
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A function the model may call instead of (or besides) writing text."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, object]  # JSON Schema of the arguments
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    name: str
+    arguments: str  # JSON text as the model wrote it: validated by whoever acts on it
 
 
 @dataclass
 class StreamStats:
-    """Filled in by the model client as a reply streams, for usage accounting."""
+    """Filled in by the model client as a reply streams: usage, and the tools the model called."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 class ModelClient(Protocol):
     model: str
 
-    def stream(self, turns: Sequence[ChatTurn], stats: StreamStats | None = None) -> AsyncIterator[str]:
-        """Yield the reply's text as it arrives; raise ModelError when the model fails."""
+    def stream(
+        self,
+        turns: Sequence[ChatTurn],
+        stats: StreamStats | None = None,
+        tools: Sequence[Tool] = (),
+        force_tool: str | None = None,
+    ) -> AsyncIterator[str]:
+        """Yield the reply's text as it arrives; the calls of `tools` the model makes are in
+        `stats.tool_calls` once the stream ends (`force_tool` makes one of them mandatory).
+        Raises ModelError when the model fails."""
+        ...
+
+    async def generate_image(self, prompt: str) -> bytes:
+        """A new image (PNG or JPEG bytes) from a description; ModelError when it cannot."""
         ...

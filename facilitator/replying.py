@@ -11,16 +11,23 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from facilitator import texts
-from facilitator.ports import ChatTurn, ModelClient, ModelError, StreamStats
+from facilitator.ports import ChatTurn, ModelClient, ModelError, StreamStats, Tool
 
 logger = logging.getLogger(__name__)
 
 
 class ModelReply:
-    def __init__(self, model: ModelClient, turns: Sequence[ChatTurn], slots: asyncio.Semaphore):
+    def __init__(
+        self,
+        model: ModelClient,
+        turns: Sequence[ChatTurn],
+        slots: asyncio.Semaphore,
+        tools: Sequence[Tool] = (),
+    ):
         self._model = model
         self.turns = turns
         self._slots = slots
+        self._tools = tools
         self._stream: AsyncIterator[str] | None = None
         self._held = False
         self.stats = StreamStats()
@@ -29,17 +36,22 @@ class ModelReply:
     async def start(self) -> None:
         """Wait for a model slot, send the request and wait for the first words.
 
-        Raises ModelError when the model fails before saying anything. Cancelling it (a new
-        message of the same burst arrived) releases the slot and closes the request.
+        A model that only calls a tool (a reaction) ends its stream without words: then
+        `first` stays empty and the calls are in `stats.tool_calls`. Raises ModelError when
+        the model fails or says nothing at all. Cancelling it (a new message of the same burst
+        arrived) releases the slot and closes the request.
         """
         await self._slots.acquire()
         self._held = True
         try:
-            self._stream = self._model.stream(self.turns, self.stats)
+            self._stream = self._model.stream(self.turns, self.stats, self._tools)
             async for chunk in self._stream:
                 if chunk:
                     self.first = chunk
                     return
+            if self.stats.tool_calls:
+                await self.close()
+                return
             raise ModelError("rejected", "the model returned an empty answer")
         except BaseException:
             await self.close()
@@ -48,6 +60,8 @@ class ModelReply:
     async def chunks(self) -> AsyncIterator[str]:
         """The whole reply, first words included; a failure mid-way ends it with a note."""
         try:
+            if not self.first:
+                return
             yield self.first
             assert self._stream is not None
             try:

@@ -69,19 +69,23 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
     return text
 
 
-def _describe(attachments: str | None) -> tuple[str, ...]:
-    """Stored attachments as the model is told of them: kind and name, never the URL."""
+def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Stored attachments as the model is told of them (kind and name, never the URL), and the
+    references of the images among them, for a vision model."""
     if not attachments:
-        return ()
+        return (), ()
     try:
-        items = json.loads(attachments)
-    except ValueError:
-        return ()
-    return tuple(
+        items = [item for item in json.loads(attachments) if isinstance(item, dict)]
+    except (ValueError, TypeError):
+        return (), ()
+    described = tuple(
         " ".join(part for part in (item.get("kind") or "file", item.get("name") or "") if part)
         for item in items
-        if isinstance(item, dict)
     )
+    images = tuple(
+        str(item["url"]) for item in items if item.get("kind") == "image" and isinstance(item.get("url"), str)
+    )
+    return described, images
 
 
 def _iso(moment: datetime) -> str:
@@ -394,7 +398,7 @@ class SqliteStore:
         rows = await self._all(
             "SELECT m.seq, m.message_id, m.from_ai, m.text,"
             " COALESCE(p.own_name, p.display_name, m.author_id), COALESCE(p.own_handle, p.handle),"
-            " m.reply_to, m.attachments"
+            " m.reply_to, m.attachments, m.author_id, m.sent_at"
             " FROM messages AS m LEFT JOIN members AS p"
             "  ON p.platform = ? AND p.user_id = m.author_id"
             " WHERE m.conversation_id = ? AND m.seq > ? AND m.deleted = 0"
@@ -403,9 +407,29 @@ class SqliteStore:
         )
         return [
             HistoryItem(
-                seq, message_id, speaker, handle, text, bool(from_ai), reply_to, _describe(attachments)
+                seq,
+                message_id,
+                speaker,
+                handle,
+                text,
+                bool(from_ai),
+                reply_to,
+                *_describe(attachments),
+                author_id=author_id,
+                sent_at=sent_at,
             )
-            for seq, message_id, from_ai, text, speaker, handle, reply_to, attachments in reversed(rows)
+            for (
+                seq,
+                message_id,
+                from_ai,
+                text,
+                speaker,
+                handle,
+                reply_to,
+                attachments,
+                author_id,
+                sent_at,
+            ) in reversed(rows)
         ]
 
     # --- members and profiles ---------------------------------------------------------------
@@ -489,23 +513,45 @@ class SqliteStore:
     # --- usage ------------------------------------------------------------------------------
 
     async def record_usage(
-        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int
+        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int, images: int = 0
     ) -> None:
         self._writes.add(
-            "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens)"
-            " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
+            "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"
+            " VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
             " replies = replies + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-            " completion_tokens = completion_tokens + excluded.completion_tokens",
-            (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens),
+            " completion_tokens = completion_tokens + excluded.completion_tokens,"
+            " images = images + excluded.images",
+            (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens, images),
         )
         await self._writes.commit()
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage:
         found = await self._one(
-            "SELECT replies, prompt_tokens, completion_tokens FROM usage"
+            "SELECT replies, prompt_tokens, completion_tokens, images FROM usage"
             " WHERE platform = ? AND user_id = ? AND day = ?",
             (platform, user_id, day.isoformat()),
         )
         if found is None:
             return Usage(day)
-        return Usage(day, int(found[0]), int(found[1]), int(found[2]))
+        return Usage(day, int(found[0]), int(found[1]), int(found[2]), int(found[3]))
+
+    # --- auto mode --------------------------------------------------------------------------
+
+    async def note_room_event(self, conversation: ConversationRef, kind: str, at: float) -> None:
+        self._writes.add(
+            "INSERT INTO room_events (platform, chat_id, thread_id, at, kind) VALUES (?, ?, ?, ?, ?)",
+            (*conversation.key(), at, kind),
+        )
+        self._writes.add(  # a day is as far back as any cap looks
+            "DELETE FROM room_events WHERE platform = ? AND chat_id = ? AND thread_id = ? AND at < ?",
+            (*conversation.key(), at - 86400.0),
+        )
+        await self._writes.commit()
+
+    async def room_events(self, conversation: ConversationRef, since: float) -> list[tuple[str, float]]:
+        rows = await self._all(
+            "SELECT kind, at FROM room_events WHERE platform = ? AND chat_id = ? AND thread_id = ?"
+            " AND at >= ? ORDER BY at",
+            (*conversation.key(), since),
+        )
+        return [(str(kind), float(at)) for kind, at in rows]

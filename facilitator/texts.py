@@ -13,6 +13,15 @@ MODEL_FAILED = {
     "rejected": "Sorry, my model couldn't answer that one.",
 }
 CUT_OFF = " … (my answer was cut off, sorry)"
+HELD_BACK = (
+    "OK, I'll stop chiming in: from now on I answer here only when someone addresses me. "
+    "An admin can switch me back with `mode auto`."
+)
+IMAGE_FAILED = "Sorry, I couldn't make that image."
+
+
+def image_caption(prompt: str) -> str:
+    return "🎨 " + (prompt if len(prompt) <= 200 else prompt[:199] + "…")
 
 
 def model_failed(kind: str) -> str:

@@ -2,8 +2,9 @@
 
 It speaks Chat Completions, streamed (server-sent events) or not, with tool calls (their
 arguments streamed in pieces, as OpenAI does), and Images (`images.generate`, answered with a
-small PNG). Chat replies can be scripted one by one: a text, an HTTP error (429 with Retry-After, 500), a delay before the
-answer (for timeouts), a delay between chunks, or a connection dropped mid-stream.
+small PNG). Chat replies can be scripted one by one: a text, an HTTP error (429 with
+Retry-After, 500), a delay before the answer (for timeouts), a delay between chunks, or a
+connection dropped mid-stream.
 
 `python -m tests.fakes.openai_server --delay 1` runs it as a process of its own (the
 benchmarks do, so that the model's side does not share the bot's event loop); it prints its
