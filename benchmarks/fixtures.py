@@ -30,6 +30,7 @@ from facilitator.model import (
     SendMessage,
     StreamMessage,
 )
+from facilitator.ports import MediaError
 from facilitator.sqlite_store import SqliteStore
 
 PLATFORM = "bench"
@@ -237,6 +238,12 @@ class TimingAdapter:
     async def count_members(self, conversation: ConversationRef) -> int | None:
         return self.members
 
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        raise MediaError("the benchmarks share no images")
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        return None
+
 
 @asynccontextmanager
 async def running_core(
@@ -259,7 +266,12 @@ class NoModel:
 
     model = "none"
 
-    def stream(self, turns: Any, stats: Any = None) -> AsyncIterator[str]:
+    def stream(
+        self, turns: Any, stats: Any = None, tools: Any = (), force_tool: Any = None
+    ) -> AsyncIterator[str]:
+        raise AssertionError("this figure must not call the model")
+
+    async def generate_image(self, prompt: str) -> bytes:
         raise AssertionError("this figure must not call the model")
 
 

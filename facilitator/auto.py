@@ -12,11 +12,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from facilitator import gate, texts, tools
+from facilitator.context import human_line
 from facilitator.gate import Heard, Kind
 from facilitator.model import ConversationRef, Delivered, Message, Mode, React, SendMessage, StreamMessage
 from facilitator.ports import Adapter, ChatTurn, HistoryItem, ModelClient, ModelError, Store, StreamStats
@@ -69,7 +70,7 @@ class AutoMode:
         slots: asyncio.Semaphore,
         limits: AutoLimits,
         ai_names: Sequence[str],
-        clock: Any = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._host = host
         self._store = store
@@ -77,10 +78,15 @@ class AutoMode:
         self._slots = slots
         self.limits = limits
         self._ai_names = tuple(ai_names)
-        self._clock = clock
+        # A replay (the cost benchmark) brings its own clock and says when time has passed
+        # (`run_due`); the running bot follows the wall clock with the event loop's timers.
+        self._timers_on = clock is None
+        self._clock = clock or time.time
         self._rooms: OrderedDict[tuple[str, str, str], Room] = OrderedDict()
-        self._candidates: dict[tuple[str, str, str], Message] = {}
+        self._candidates: dict[tuple[str, str, str], dict[str, Message]] = {}
         self._timers: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
+        self._adapters: dict[tuple[str, str, str], Adapter] = {}
+        self._refs: dict[tuple[str, str, str], ConversationRef] = {}
 
     # --- what is said -----------------------------------------------------------------------
 
@@ -103,7 +109,11 @@ class AutoMode:
         room.heard(this, message.id, kind)
         if kind is not None:
             logger.info("candidate %s in %s: %s", message.id, conversation.chat_id, kind.value)
-            self._candidates[conversation.key()] = message
+            waiting = self._candidates.setdefault(conversation.key(), {})
+            waiting[message.id] = message
+            for stale in [mid for mid in waiting if mid not in {c.message_id for c in room.waiting}]:
+                del waiting[stale]
+            self._refs[conversation.key()] = conversation
         self._schedule(conversation, room, adapter)
 
     async def ai_spoke(self, conversation: ConversationRef) -> None:
@@ -119,7 +129,7 @@ class AutoMode:
         await self._store.set_mode(conversation, Mode.MENTION)
         room = self._rooms.get(conversation.key())
         if room is not None:
-            room.pending = None
+            room.clear()
         logger.info("asked to hold back in %s by %s", conversation.chat_id, message.author.user_id)
         await self._host.perform(adapter, SendMessage(conversation, texts.HELD_BACK, reply_to=message.id))
         return True
@@ -128,11 +138,12 @@ class AutoMode:
 
     def _schedule(self, conversation: ConversationRef, room: Room, adapter: Adapter) -> None:
         key = conversation.key()
+        self._adapters[key] = adapter
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
         due = room.next_due()
-        if due is None:
+        if due is None or not self._timers_on:
             return
         delay = max(0.0, due - self._clock())
         loop = asyncio.get_running_loop()
@@ -147,35 +158,42 @@ class AutoMode:
         if room is None:
             return
         room.refused = None
-        candidate = room.due(self._clock())
-        message = self._candidates.get(key)
-        if candidate is None or message is None or message.id != candidate.message_id:
+        moment = room.due(self._clock())
+        waiting = self._candidates.get(key, {})
+        found = [(c, waiting.pop(c.message_id)) for c in moment if c.message_id in waiting]
+        for stale in [mid for mid in waiting if mid not in {c.message_id for c in room.waiting}]:
+            del waiting[stale]
+        if not found:
             if room.refused is not None:
                 logger.info("candidate in %s not taken up: %s", conversation.chat_id, room.refused)
             self._schedule(conversation, room, adapter)  # postponed while the room is busy
             return
-        del self._candidates[key]
         if await self._host.mode_of(conversation) is not Mode.AUTO:
             return
         if not await self._host.within_size(conversation, adapter):
             return
-        await self._decide(conversation, room, candidate, message, adapter)
+        await self._decide(conversation, room, found, adapter)
+        self._schedule(conversation, room, adapter)  # a later candidate may still be waiting
 
     async def _decide(
         self,
         conversation: ConversationRef,
         room: Room,
-        candidate: Candidate,
-        message: Message,
+        found: list[tuple[Candidate, Message]],
         adapter: Adapter,
     ) -> None:
         now = self._clock()
         room.decided(now)
         await self._store.note_room_event(conversation, "decision", now)
+        message = found[0][1]  # a reply answers the moment's first message
+        moment = "You may join in unprompted: the conversation holds\n" + "\n".join(
+            f"- {WHY[candidate.kind]}: "
+            + human_line(HistoryItem(0, m.id, m.author.display_name, None, m.text, False))
+            for candidate, m in found
+        )
         note = (
-            f"You may join in unprompted: the latest messages hold {WHY[candidate.kind]}. "
-            "First decide, with the decide tool, whether joining in clearly helps the group; "
-            "if you reply, put your reply in `message`"
+            f"{moment}\nFirst decide, with the decide tool, whether joining in clearly helps "
+            "the group; if you reply, put your reply in `message`"
         )
         turns = await self._host.context(conversation, adapter, unprompted=note)
         stats = StreamStats()
@@ -206,15 +224,13 @@ class AutoMode:
             )
             await self._remember(conversation, message, sent)
         else:
-            await self._reply(conversation, message, note, adapter)
+            await self._reply(conversation, message, f"{moment}\nYou decided to reply", adapter)
 
     async def _reply(
         self, conversation: ConversationRef, message: Message, note: str, adapter: Adapter
     ) -> None:
         """The model chose to reply but wrote nothing yet: one streamed answer, unprompted."""
-        turns = await self._host.context(
-            conversation, adapter, unprompted=note.split(". First")[0] + ". Reply"
-        )
+        turns = await self._host.context(conversation, adapter, unprompted=note)
         reply = ModelReply(self._model, turns, self._slots)
         try:
             await reply.start()
@@ -260,6 +276,8 @@ class AutoMode:
         if len(self._rooms) > ROOMS:
             old, _ = self._rooms.popitem(last=False)
             self._candidates.pop(old, None)
+            self._adapters.pop(old, None)
+            self._refs.pop(old, None)
             timer = self._timers.pop(old, None)
             if timer is not None:
                 timer.cancel()
@@ -267,6 +285,19 @@ class AutoMode:
 
     def room(self, conversation: ConversationRef) -> Room | None:
         return self._rooms.get(conversation.key())
+
+    def next_due(self) -> float | None:
+        """When the earliest waiting candidate is due (for a replay that keeps its own time)."""
+        dues = [due for room in self._rooms.values() if (due := room.next_due()) is not None]
+        return min(dues, default=None)
+
+    async def run_due(self) -> None:
+        """Decide every candidate due by the clock now (a replay calls this; timers do live)."""
+        now = self._clock()
+        for key, room in list(self._rooms.items()):
+            due = room.next_due()
+            if due is not None and due <= now and key in self._refs:
+                await self.decide_due(self._refs[key], self._adapters[key])
 
     def close(self) -> None:
         for timer in self._timers.values():

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -99,7 +99,10 @@ class Facilitator:
         store: Store,
         model: ModelClient,
         counter: TokenCounter | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock`: seconds since the epoch, for a replay that keeps its own time; it then
+        calls `auto.run_due()` itself as its time passes (the live bot uses timers)."""
         self.config = config
         self._store = store
         self._model = model
@@ -115,7 +118,7 @@ class Facilitator:
             *((tools.CREATE_IMAGE,) if config.image_generation else ()),
         )
         self._tasks: set[asyncio.Task[None]] = set()
-        self._auto = AutoMode(self, store, model, self._slots, config.auto, config.names)
+        self.auto = AutoMode(self, store, model, self._slots, config.auto, config.names, clock)
 
     # --- events in --------------------------------------------------------------------------
 
@@ -165,16 +168,16 @@ class Facilitator:
             elif (
                 await self._store.add_message_once(message) and await self.mode_of(conversation) is Mode.AUTO
             ):
-                await self._auto.heard(message, adapter, addressed=False)
+                await self.auto.heard(message, adapter, addressed=False)
             return
         # Persisted before any answer is attempted; a redelivery is stored once and answered once.
         if self._already_seen(conversation, message.id) or not await self._store.add_message_once(message):
             logger.info("duplicate message %s in %s: not answered again", message.id, conversation.chat_id)
             return
         if not conversation.is_direct and await self.mode_of(conversation) is Mode.AUTO:
-            if await self._auto.hold_back(message, adapter):
+            if await self.auto.hold_back(message, adapter):
                 return
-            await self._auto.heard(message, adapter, addressed=True)
+            await self.auto.heard(message, adapter, addressed=True)
         await self._consider(message, named, adapter)
 
     async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
@@ -419,7 +422,7 @@ class Facilitator:
         posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
         for message_id, text in posted:
             await self._store.add_ai_message(conversation, message_id, text, target.id)
-        await self._auto.ai_spoke(conversation)
+        await self.auto.ai_spoke(conversation)
         # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
         prompt = reply.stats.prompt_tokens or sum(
             self.counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
@@ -514,7 +517,7 @@ class Facilitator:
 
     async def close(self, grace_seconds: float = 10.0) -> None:
         """Let answers under way finish, for a while; then stop them (a PaaS stops us soon)."""
-        self._auto.close()
+        self.auto.close()
         try:
             await asyncio.wait_for(self.idle(), timeout=grace_seconds)
         except TimeoutError:

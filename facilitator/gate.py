@@ -49,7 +49,9 @@ _SUMMARY = re.compile(
     \bsum(?:s|med)?\s+(?:it\s+|this\s+|that\s+|everything\s+|things\s+)?up\b | \bsummar(?:y|i[sz]e)
     | \brecap\b | \btl;?\s?dr\b | what\s+(?:did|have)\s+i\s+miss | catch\s+me\s+up | fill\s+me\s+in
     | where\s+(?:are|did)\s+we\s+(?:at|land|end\s+up) | what\s+(?:did|have)\s+we\s+(?:decided?|agreed?)
-    | what\s+was\s+(?:decided|agreed) | what(?:'s|\s+is)\s+the\s+(?:plan|verdict|conclusion)\s+(?:then|now)
+    | what\s+was\s+(?:decided|agreed)
+    | \bwhat(?:['’]?s|\s+is)\s+the\s+(?:final\s+)?(?:plan|verdict|conclusion)\b
+    | \bshort\s+version\b | \bthe\s+gist\b | \bbring\s+me\s+up\s+to\s+speed
     | \bresum(?:en|e|ir|o)\b | qu[ée]\s+me\s+perd[íi] | zusammenfass | was\s+hab(?:e)?\s+ich\s+verpasst
     | \br[ée]sum[ée]\b | \br[ée]cap\b | qu['’]est-ce\s+que\s+j['’]ai\s+rat[ée] | o\s+que\s+(?:eu\s+)?perdi
     """,
@@ -60,6 +62,10 @@ _OPTIONS = re.compile(
     r"""
     \b(?:any|some|got|need)\s+(?:good\s+)?(?:ideas?|suggestions?|recommendations?|recs|tips|options|advice)
     | \bideas\s*\? | \bsuggestions\s*\? | \brecommend | \brecs\b
+    | \bneed\s+(?:some\s+)?(?:\w+\s+)?(?:ideas|suggestions|recommendations|advice)\b
+    | \bwhich\s+\w+\s+(?:do|should|shall|will)\s+we\b | \bdecide\s+for\s+(?:us|me)\b
+    | \b(?:some|any)(?:one|body)\s+(?:just\s+)?(?:decide|pick|choose)\b | \w+,\s*\w+,?\s+or\s+\w+\s*\?
+    | \bwe\s+(?:gotta|have\s+to|need\s+to|must)\s+decide
     | \bwhich\s+(?:one|of\s+(?:these|those|them|the)|should|would|do\s+we|is\s+better)
     | \bwhat\s+should\s+(?:we|i)\b | \bwhere\s+should\s+(?:we|i)\b | \bwhen\s+should\s+we\b
     | \bshould\s+we\s+(?:go|get|do|pick|choose|order|book|watch|try|take|stay|rent|meet)
@@ -89,45 +95,92 @@ _DISPUTE_STRONG = re.compile(
     | \beso\s+no\s+es\s+(?:verdad|cierto|as[íi]) | \bte\s+equivocas | \bestoy\s+(?:seguro|segura)\s+de\s+que
     | \bdas\s+stimmt\s+(?:nicht|so\s+nicht) | \bfalsch\b | \bquatsch\b | \bdu\s+irrst
     | \bc['’]est\s+(?:faux|pas\s+vrai) | \btu\s+te\s+trompes | \bje\s+suis\s+s[ûu]r(?:e)?\s+que
+    | \b(?:botanically|technically|scientifically|strictly\s+speaking)\b | \bdebunked\b
+    | \b\d+(?:\.\d+)?\s*,?\s+not\s+\d+ | \btho(?:ugh)?\s*[.!]*\s*$
+    | ^\W*(?:it|they|he|she|that)\s+(?:literally|actually|definitely|totally)
+      \s+(?:does|do|is|are|was|did|can|has)\b
     | \bisso\s+n[ãa]o\s+[ée]\s+verdade | \bn[ãa]o\s+[ée]\s+bem\s+assim | \bvoc[êe]\s+est[áa]\s+errad
     """,
     _FLAGS,
 )
 # "No, ..." is a disagreement about a fact when a fact follows: a number or a claim.
 _DISPUTE_WEAK = re.compile(r"^\W*(?:no+|nope|nah|wrong|not\s+really)\b[\s,.!]", re.IGNORECASE)
-_CLAIM = re.compile(r"\d|\b(?:is|was|are|were|has|had|than|invented|discovered|wrote|built)\b", re.IGNORECASE)
+_DISPUTE_WEAK_EXTRA = re.compile(r"^\W*(?:no\s+way|nee|nein|n[ãa]o|no\s+creo|non|nah\s+man)\b", re.IGNORECASE)
+# Contradicting what someone just said about the same thing: a sure word and a shared subject,
+# or a plain negation and two shared words.
+_SURE = re.compile(
+    r"\bactually\b|\bdefinitely\b|\bliterally\b|\btho(?:ugh)?\b|\bdoch\b|\bcerteza\b|\bno\s+creo\b",
+    re.IGNORECASE,
+)
+_DONT_KNOW = re.compile(
+    r"\b(?:no\s+idea|no\s+clue|not\s+sure|dunno|idk|no\s+se|keine\s+ahnung|aucune\s+id[ée]e|sei\s+l[áa]"
+    r"|google\s+it|scroll\s+up)\b",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(
+    r"""
+    \bnot\b | n['’]t\b | \b(?:aren|isn|wasn|weren|don|doesn|didn|can|won)t\b
+    | \bnever\b | \bonly\b | \bnicht\b | \bkein | \bpas\b | \bn[ãa]o\b
+    """,
+    _FLAGS,
+)
+_CLAIM = re.compile(
+    r"\d|\b(?:is|was|are|were|than|invented|discovered|wrote|built|wins?|won|better|worse|bigger"
+    r"|smaller|taller|higher|lower|more|less|most|least|best|worst)\b",
+    re.IGNORECASE,
+)
 
 _QUESTION_WORDS = re.compile(
     r"""
-    ^\W*(?:who|what|where|when|why|how|which|whose|is|are|was|were|do|does|did|can|could|would|should
+    ^\W*(?:(?:wait|ok|okay|so|and|but|hmm+|um+|also|oh|quick\s+question)\W+)*
+    (?:who|what|where|when|why|how|which|whose|whats|what['’]s|hows|how['’]s|wheres|where['’]s|who['’]s|is|are|was|were|do|does|did|can|could|would|should
     | will|has|have|any(?:one|body)|some(?:one|body)|does\s+any(?:one|body)|qu[ée]|qui[ée]n|d[óo]nde
     | cu[áa]ndo|c[óo]mo|cu[áa]l|por\s+qu[ée]|alguien|wer|was|wo|wann|wie|warum|welche[snmr]?|wei[ßs]\s+jemand
     | kennt\s+jemand|hat\s+jemand|qui|quoi|o[ùu]|quand|comment|pourquoi|quel(?:le)?s?|est-ce\s+que
-    | quelqu['’]un|quem|onde|quando|por\s+que|algu[ée]m)\b
+    | quelqu['’]un|quem|onde|quando|por\s+que|algu[ée]m)\b(?!['’])  # not "should've"
     """,
     _FLAGS,
 )
 # A question mark at the end, perhaps followed by emoji, closing brackets or quotes.
+_INNER_QUESTION = re.compile(r"\w[^.!?]{10,}\?(?:\s|$)")
 _ENDS_ASKING = re.compile(r"[?？¿][^\w?？]*$")
+_WANTING = re.compile(r"\b(?:need|want|looking\s+for|recommend)", re.IGNORECASE)
 _ASKING_AROUND = re.compile(
     r"\b(?:any(?:one|body)|some(?:one|body)|does\s+any|who\s+knows|alguien|jemand|quelqu['’]un|algu[ée]m)\b",
     re.IGNORECASE,
 )
 _RHETORICAL = re.compile(
     r"""
+    \bwho['’]?s\s+(?:still\s+)?(?:awake|up|around|here|in|online|on)\b
+    | \bcan['’]?t\s+believe\b | \bhow\s+is\s+it\s+(?:already|only|still)\b | \bwhat\s+was\s+i\s+thinking
+    | ^\W*who\s+(?!knows|has|wants|needs|is|else|here|can|could|would|will)\w+s\b
+    | \bhow\s+(?:are|is|can)\s+(?:they|he|she|it|people|you)\s+(?:this|that|so)\s+\w+
+    | \bsowas\b | 🙄 | \bwhy\s+(?:do|does|is|are|would)\b.*\beven\b | \bget\s+any\s+(?:worse|better)\b
+    | \bhow(?:['’]s|\s+is|\s+are)\s+(?:every(?:one|body)|you\s+all|y['’]?all|things|it\s+going|life)\b
+    |
     \bwho\s+(?:even|cares|does\s+that|asked)\b | \bwhy\s+(?:is|are|does|do)\s+\w+(?:\s+\w+)?\s+always\b
     | \bhow\s+(?:hard|difficult)\s+(?:is|can)\s+it\s+be | \bwhy\s+would\s+any(?:one|body)
     | \bwhat\s+(?:is|['’]s)\s+wrong\s+with\s+(?:people|them|him|her|this|me)\b | \bwhy\s+not\s*\?
     | \b(?:right|isn['’]?t\s+it|ain['’]?t\s+it|you\s+know|amirite|innit|no)\s*\?+\W*$
-    | \b(?:are\s+you\s+kidding|seriously|really|wtf|wth|what\s+the\s+(?:hell|heck|fuck))\b
+    | \b(?:are\s+you\s+kidding|wtf|wth|what\s+the\s+(?:hell|heck|fuck))\b | \b(?:seriously|really)\s*\?
+    | \b(?:sounds|looks|seems)\s+(?:good|great|fun|nice|bad|amazing)\b
+    | \b(?:isn|aren|wasn|doesn|didn)['’]?t\s+(?:he|she|it|they|there)\s*[.?!]*\s*$
     | ^\W*(?:how|what\s+a)\s+(?:cute|nice|great|funny|sad|lovely|cool|awesome)\b
     | \bcan\s+you\s+believe\b | \bguess\s+what\b | \bwho\s+would['’]?ve\s+thought
     | \bwhy\s+(?:me|us)\s*\? | \bwhat\s+(?:could|can)\s+(?:possibly\s+)?go\s+wrong
     """,
     _FLAGS,
 )
+# "How do you boil an egg": the general "you" of a how-to question, asked of no one in particular.
+_GENERIC_YOU = re.compile(
+    r"\bhow\s+(?:long\s+|much\s+|often\s+)?(?:do|does|can|should|would)\s+(?:you|one)\b"
+    r"|\bdo\s+you\s+(?:have\s+to|need)\b|\bis\s+it\s+(?:true|ok|okay|bad|normal|safe|possible)\b",
+    re.IGNORECASE,
+)
+_WE = re.compile(r"\b(?:we|us|our|nosotros|wir|uns|nous|n[óo]s)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(
-    r"\b(?:you|your|you['’]re|u|ur|yours|du|dich|dir|dein\w*|tu|toi|ton|ta|tes|t[úu]|te|voc[êe]|vous)\b",
+    r"\b(?:you|your|you['’]re|u|ur|yours|du|dich|dir|dein\w*|tu|toi|ton|ta|tes|t[úu]|te|voc[êe]|vous"
+    r"|puedes|podr[íi]as|sabes|kannst|k[öo]nntest|wei[ßs]t|peux|pourrais|sais|pode|podia)\b",
     re.IGNORECASE,
 )
 _TO_EVERYONE = re.compile(
@@ -163,7 +216,10 @@ def is_question(text: str) -> bool:
     body = text.strip()
     if not body:
         return False
-    return _ENDS_ASKING.search(body) is not None or _QUESTION_WORDS.search(body) is not None
+    if _ENDS_ASKING.search(body) or _QUESTION_WORDS.search(body):
+        return True
+    # A longer message with a question inside: "Quick question: does it ...? I'm seeing ..."
+    return _INNER_QUESTION.search(body) is not None
 
 
 def _words(text: str) -> int:
@@ -196,18 +252,116 @@ def rapid_exchange(message: Heard, before: Sequence[Heard]) -> bool:
     return len(authors) == 2 and switches >= 2
 
 
+_STOPWORDS = frozenset(
+    """
+    the a an and or but if so to of in on at for by with from is are was were be been it its it's
+    this that these those there here what whats what's when where who whom which why how does do did
+    done can could would should will just like really very much many some any anyone anybody someone
+    i me my we us our you your he him his she her they them their not no yes ok okay lol haha
+    about again still already also too then than now get got need want go going
+    really thing things one out came come make take said say see fine good have has had know think
+    el la los las de del que en un una es por para con le les des du et est c'est quoi une der die
+    das den dem und ist nicht ein eine o os as um uma é não com
+    """.split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_INFO = re.compile(r"\d|https?://", re.IGNORECASE)
+
+
+def _content(text: str) -> set[str]:
+    words = set()
+    for word in _WORD.findall(text.casefold()):
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        words.add(_stem(word))
+    return words
+
+
+def _stem(word: str) -> str:
+    """Crude, and enough to see that "ordering" and "order" are the same subject."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _others_lately(message: Heard, before: Sequence[Heard], seconds: float) -> list[Heard]:
+    return [
+        heard
+        for heard in before[-8:]
+        if not heard.from_ai and heard.author_id != message.author_id and message.at - heard.at <= seconds
+    ]
+
+
 def _disputes(message: Heard, before: Sequence[Heard]) -> bool:
     text = message.text
-    strong = _DISPUTE_STRONG.search(text) is not None
-    if not strong and not (_DISPUTE_WEAK.search(text) and _CLAIM.search(text)):
+    others = _others_lately(message, before, DISPUTE_SECONDS)  # someone to disagree with, lately
+    if not others:
         return False
-    # A disagreement needs someone to disagree with, lately.
-    return any(
-        not heard.from_ai
-        and heard.author_id != message.author_id
-        and message.at - heard.at <= DISPUTE_SECONDS
-        for heard in before[-6:]
-    )
+    if is_question(text) or _DONT_KNOW.search(text) or _RHETORICAL.search(text):
+        return False
+    if _DISPUTE_STRONG.search(text):
+        return True
+    mine = _content(text)
+    claims = [heard for heard in others[-3:] if not is_question(heard.text)]  # what is disputed
+    shared = max((len(mine & _content(heard.text)) for heard in claims), default=0)
+    if _DISPUTE_WEAK.search(text) or _DISPUTE_WEAK_EXTRA.search(text):
+        return shared > 0 or _CLAIM.search(text) is not None
+    if _SURE.search(text):
+        return shared > 0
+    return shared > 1 and _CONTRAST.search(text) is not None and _CLAIM.search(text) is not None
+
+
+_REACTION = re.compile(
+    r"^\W*(?:oh+|o+h\s+no|uh+\s*oh|omg|lol|lmao+|haha\w*|wow|yay|aww+|rip|same|nice|damn|yikes|ooh+|ugh)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|sure|def(?:initely)?|works|s[íi]|ja|oui|sim|non?)\b",
+    re.IGNORECASE,
+)
+
+
+_ASKS_FOR_A_NUMBER = re.compile(
+    r"\bhow\s+(?:long|many|much|often|old|far|big)\b|\bwhat\s+time\b|\bwhen\b", re.IGNORECASE
+)
+
+
+def answers(question: str, reply: str) -> bool:
+    """Whether `reply`, by someone else, takes up `question`: on its subject, or a plain yes, no,
+    number or name, and neither a question of its own, an "oh no" nor an "I don't know"."""
+    if is_question(reply) or _DONT_KNOW.search(reply) or _REACTION.search(reply):
+        return False
+    if _content(question) & _content(reply):
+        return True
+    if _INFO.search(reply) and (_words(reply) <= 4 or _ASKS_FOR_A_NUMBER.search(question)):
+        return True  # "8pm", "14 elm street", "6 and a half minutes"
+    either_or = re.search(r"\bor\b", question, re.IGNORECASE) is not None
+    return not either_or and _YES_NO.search(reply) is not None  # "yes" answers no "A or B?"
+
+
+def already_answered(message: Heard, before: Sequence[Heard]) -> bool:
+    """A question the conversation has just answered: the facts are up there already."""
+    asked = _content(message.text)
+    if not asked:
+        return False
+    recent = [heard for heard in before[-10:] if message.at - heard.at <= 900 and not heard.from_ai]
+    for index, heard in enumerate(recent):
+        if heard.author_id == message.author_id:
+            continue
+        theirs = _content(heard.text)
+        shared = asked & theirs
+        if not shared or len(shared) < min(len(asked), len(theirs)) / 2:
+            continue  # the same subject, not a word in passing
+        if not is_question(heard.text):
+            if len(shared) >= 2:
+                return True  # someone said it: "standup moved to 10:30 today"
+        elif any(
+            later.author_id != heard.author_id and not is_question(later.text)
+            for later in recent[index + 1 :]
+        ):
+            return True  # the same question was asked and someone answered it
+    return False
 
 
 def candidate(
@@ -218,12 +372,18 @@ def candidate(
     `before` is the conversation's recent past, oldest first; `names` are the members' names.
     """
     text = message.text
-    if message.from_ai or _words(text) < 2 or len(text) > 2000:
-        return None
-    if addressed_to_someone(message, names, ai_names) or rapid_exchange(message, before):
+    if message.from_ai or not text.strip() or len(text) > 2000 or text.lstrip().startswith(("/", "!")):
+        return None  # a bot command is for another bot
+    if addressed_to_someone(message, names, ai_names):
         return None
     if _SUMMARY.search(text):
         return Kind.SUMMARY
+    if _words(text) < 2:
+        return None
+    if _disputes(message, before):
+        return Kind.DISPUTE  # a factual disagreement, even between two people talking fast
+    if rapid_exchange(message, before) and not (_WE.search(text) or _TO_EVERYONE.search(text)):
+        return None  # two people talking; "do we need ...?" turns to the whole group
     last = before[-1] if before else None
     question = is_question(text)
     if (
@@ -231,15 +391,16 @@ def candidate(
         and last is not None
         and last.from_ai
         and message.at - last.at <= FOLLOW_UP_SECONDS
+        and _SECOND_PERSON.search(text)  # "can you also ...?", "why do you say that?"
         and not _RHETORICAL.search(text)
     ):
         return Kind.FOLLOW_UP
-    if _OPTIONS.search(text) and (question or _ASKING_AROUND.search(text) or "recommend" in text.lower()):
+    if _OPTIONS.search(text) and (question or _ASKING_AROUND.search(text) or _WANTING.search(text)):
         return Kind.OPTIONS
-    if _disputes(message, before):
-        return Kind.DISPUTE
-    if not question or _RHETORICAL.search(text) or _words(text) < 3:
+    if not question or _RHETORICAL.search(text) or _words(text) < 4:
         return None
-    if _SECOND_PERSON.search(text) and not _TO_EVERYONE.search(text):
+    if _SECOND_PERSON.search(text) and not _TO_EVERYONE.search(text) and not _GENERIC_YOU.search(text):
         return None  # "are you coming?": to the person they are talking with
+    if already_answered(message, before):
+        return None
     return Kind.OPEN_QUESTION

@@ -10,23 +10,28 @@ cool-down after each, none while the room is busy, and a daily cap on decision c
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from facilitator.gate import Heard, Kind
+from facilitator.gate import Heard, Kind, answers
 
+COOLING_DOWN = "cooling down"
+MAX_WAITING = 8
+MAX_POSTPONED = 3
 HOUR = 3600.0
 DAY = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
 class AutoLimits:
-    interventions_per_hour: int = 3
-    cooldown_seconds: float = 600.0
+    interventions_per_hour: int = 6
+    cooldown_seconds: float = 120.0
     decisions_per_day: int = 40
     question_wait_seconds: float = 90.0  # how long a question is left to the group
     settle_seconds: float = 20.0  # other candidates: let the moment settle first
     busy_messages: int = 6  # this many human messages ...
     busy_seconds: float = 60.0  # ... this recently: a lively exchange, not the AI's moment
+    recheck_seconds: float = 60.0  # after a decision, the next one waits at least this long
+    fresh_seconds: float = 300.0  # a candidate older than this has had its moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +41,13 @@ class Candidate:
     author_id: str
     at: float  # when it was said
     due: float  # when it is decided about
+    text: str = ""  # what was asked, to tell whether someone answers it
 
 
 @dataclass
 class Room:
     limits: AutoLimits = field(default_factory=AutoLimits)
-    pending: Candidate | None = None
+    waiting: list[Candidate] = field(default_factory=list)  # oldest first
     interventions: deque[float] = field(default_factory=deque)  # when the AI spoke unprompted
     decisions: deque[float] = field(default_factory=deque)  # when a decision call was made
     recent: deque[float] = field(default_factory=deque)  # when humans spoke lately
@@ -49,47 +55,66 @@ class Room:
     refused: str | None = None  # why the last due candidate was not taken up
 
     def heard(self, heard: Heard, message_id: str, kind: Kind | None) -> None:
-        """Something was said: it may answer a pending question, or be a candidate itself."""
+        """Something was said: it may answer a waiting question, or be a candidate itself."""
         if heard.from_ai:
-            self.pending = None  # the AI has spoken since: nothing is left unanswered
+            self.waiting.clear()  # the AI has spoken since: the moment is taken
             return
         self.recent.append(heard.at)
         while self.recent and heard.at - self.recent[0] > self.limits.busy_seconds:
             self.recent.popleft()
-        pending = self.pending
-        if pending is not None and heard.author_id != pending.author_id:
-            if pending.kind is Kind.OPEN_QUESTION:
-                self.pending = None  # someone else took the question
+        self.waiting = [
+            waiting
+            for waiting in self.waiting
+            if waiting.kind is not Kind.OPEN_QUESTION
+            or waiting.author_id == heard.author_id
+            or not answers(waiting.text, heard.text)  # someone else took the question
+        ]
         if kind is not None:
             wait = (
                 self.limits.question_wait_seconds
                 if kind is Kind.OPEN_QUESTION
                 else self.limits.settle_seconds
             )
-            self.pending = Candidate(kind, message_id, heard.author_id, heard.at, heard.at + wait)
-            self.postponed = 0
+            due = heard.at + wait
+            if self.decisions:  # the model has just read this conversation: not again at once
+                due = max(due, self.decisions[-1] + self.limits.recheck_seconds)
+            self.waiting.append(Candidate(kind, message_id, heard.author_id, heard.at, due, heard.text))
+            del self.waiting[:-MAX_WAITING]
 
-    def due(self, now: float) -> Candidate | None:
-        """The candidate whose time has come and that the caps allow, taken off the room."""
-        pending = self.pending
-        if pending is None or pending.due > now:
-            return None
-        if self.busy(now) and self.postponed < 3:
+    def due(self, now: float) -> list[Candidate]:
+        """The candidates to decide about now, oldest first: none until one's time has come
+        and the caps allow; then all that are waiting, since one decision covers the moment."""
+        ready = [waiting for waiting in self.waiting if waiting.due <= now]
+        if not ready:
+            return []
+        if self.busy(now) and self.postponed < MAX_POSTPONED:
             self.postponed += 1
-            self.pending = Candidate(
-                pending.kind,
-                pending.message_id,
-                pending.author_id,
-                pending.at,
-                now + self.limits.settle_seconds,
-            )
-            return None
-        self.pending = None
+            self.waiting = [
+                replace(w, due=now + self.limits.settle_seconds) if w in ready else w for w in self.waiting
+            ]
+            return []
+        self.postponed = 0
         self.refused = self.refusal(now)
-        return pending if self.refused is None else None
+        if self.refused is None:
+            moment, self.waiting = sorted(self.waiting, key=lambda waiting: waiting.at), []
+            return moment
+        # Cooling down: the moments still fresh when it ends wait for it; the rest pass.
+        until = self._cooled_at() if self.refused == COOLING_DOWN else None
+        self.waiting = [
+            replace(w, due=until) if w in ready and until is not None else w
+            for w in self.waiting
+            if w not in ready or (until is not None and until - w.at <= self.limits.fresh_seconds)
+        ]
+        return []
+
+    def _cooled_at(self) -> float:
+        return self.interventions[-1] + self.limits.cooldown_seconds
+
+    def clear(self) -> None:
+        self.waiting.clear()
 
     def next_due(self) -> float | None:
-        return self.pending.due if self.pending is not None else None
+        return min((waiting.due for waiting in self.waiting), default=None)
 
     def busy(self, now: float) -> bool:
         lively = [at for at in self.recent if now - at <= self.limits.busy_seconds]
@@ -104,7 +129,7 @@ class Room:
         if len(recent) >= self.limits.interventions_per_hour:
             return "hourly cap on interventions"
         if recent and now - recent[-1] < self.limits.cooldown_seconds:
-            return "cooling down"
+            return COOLING_DOWN
         return None
 
     def decided(self, now: float) -> None:
@@ -112,7 +137,7 @@ class Room:
 
     def intervened(self, now: float) -> None:
         self.interventions.append(now)
-        self.pending = None
+        self.waiting.clear()
 
     def _expire(self, now: float) -> None:
         while self.decisions and now - self.decisions[0] >= DAY:

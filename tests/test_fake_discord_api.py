@@ -5,6 +5,7 @@ against Discord — adapter tests built on the fake mean something."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 import aiohttp
 import discord
 import pytest
+import yarl
 from discord import app_commands
 
 from tests.fakes.discord_api import FakeDiscord, Intent, Perm, pointed_at
+from tests.fakes.openai_server import png
 
 GUILD, GENERAL, QUIET = 1_310_000_000_000_000_001, 1_310_000_000_000_000_011, 1_310_000_000_000_000_012
 ANN, BOB = 1_320_000_000_000_000_001, 1_320_000_000_000_000_002
@@ -407,6 +410,96 @@ async def test_an_auto_sharded_client_asks_for_the_gateway(fake: FakeDiscord) ->
         assert fake.calls_of("GET", "/gateway/bot")
         assert fake.gateway.identifies[0]["shard"] == [0, 1]
         assert bot.get_guild(GUILD) is not None
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 5)
+
+
+async def test_files_go_up_as_multipart_and_come_back_from_the_cdn(
+    fake: FakeDiscord, client: Recorder
+) -> None:
+    channel = client.get_channel(GENERAL)
+    assert isinstance(channel, discord.TextChannel)
+    question = await fake.dispatch_message(GENERAL, ANN, "a map?")
+    picture = png(40, 30)
+    sent = await channel.send(
+        "the map",
+        file=discord.File(io.BytesIO(picture), filename="map.png", description="a map"),
+        reference=discord.MessageReference(message_id=int(question["id"]), channel_id=GENERAL),
+    )
+    [upload] = fake.uploads
+    assert upload["field"] == "files[0]" and upload["filename"] == "map.png" and upload["data"] == picture
+    assert upload["content"] == "the map" and upload["message_reference"]["message_id"] == int(question["id"])
+    [attachment] = sent.attachments
+    assert attachment.filename == "map.png" and attachment.size == len(picture)
+    assert attachment.content_type == "image/png" and (attachment.width, attachment.height) == (40, 30)
+    assert attachment.description == "a map"
+    assert await attachment.read() == picture  # discord.py's own CDN download
+    assert "Authorization" not in fake.cdn.requests[-1]["headers"]
+    with pytest.raises(discord.HTTPException) as too_long:
+        await channel.send("x" * 2001, file=discord.File(io.BytesIO(picture), filename="map.png"))
+    assert too_long.value.status == 400 and too_long.value.code == 50035
+    with pytest.raises(discord.HTTPException) as too_big:
+        await channel.send(file=discord.File(io.BytesIO(bytes(10 * 1024 * 1024 + 1)), filename="big.bin"))
+    assert too_big.value.status == 413 and too_big.value.code == 40005
+    assert len(fake.uploads) == 1
+
+
+async def test_files_need_the_attach_files_permission(fake: FakeDiscord) -> None:
+    everyone = fake.guilds[GUILD]["roles"][0]
+    bot_role = next(role for role in fake.guilds[GUILD]["roles"] if role["managed"])
+    deny = Perm.ATTACH_FILES
+    fake.channels[GENERAL]["permission_overwrites"] = [
+        fake.overwrite(everyone, deny=deny),
+        fake.overwrite(bot_role, deny=deny),
+    ]
+    bot = Recorder()
+    task = await running(bot, fake)
+    try:
+        channel = bot.get_channel(GENERAL)
+        assert isinstance(channel, discord.TextChannel)
+        with pytest.raises(discord.Forbidden) as forbidden:
+            await channel.send(file=discord.File(io.BytesIO(png()), filename="x.png"))
+        assert forbidden.value.code == 50013
+        await channel.send("words are fine")
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 5)
+    assert fake.uploads == [] and fake.channel_messages(GENERAL) == ["words are fine"]
+
+
+async def test_a_members_attachment_is_signed_and_their_avatar_served(
+    fake: FakeDiscord, client: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = png(64, 48)
+    await fake.dispatch_message(
+        GENERAL, ANN, "look", attachments=[fake.attachment(GENERAL, "dog.png", photo, "image/png")]
+    )
+    [message] = await client.until(lambda: client.of("message"))
+    [attachment] = message.attachments
+    assert attachment.url.startswith(f"{fake.cdn_base}/attachments/{GENERAL}/{attachment.id}/dog.png?ex=")
+    assert {"ex", "is", "hm"} <= set(yarl.URL(attachment.url).query)
+    assert await attachment.read() == photo
+    async with aiohttp.ClientSession() as http:
+        async with http.get(attachment.url.split("?")[0]) as unsigned:
+            assert unsigned.status == 404 and await unsigned.text() == "This content is no longer available."
+    face = png(32, 32, (0, 0, 255))
+    avatar = fake.set_avatar(BOB, face)
+    monkeypatch.setattr(discord.Asset, "BASE", fake.cdn_base)
+    user = await client.fetch_user(BOB)
+    assert user.avatar is not None and user.avatar.key == avatar
+    assert await user.avatar.read() == face  # /avatars/<user>/<hash>.png?size=1024, as discord.py asks
+
+
+async def test_without_the_content_intent_attachments_arrive_empty_too(fake: FakeDiscord) -> None:
+    bot = Recorder(intents=discord.Intents.default())
+    task = await running(bot, fake)
+    try:
+        file = fake.attachment(GENERAL, "dog.png", png(), "image/png")
+        await fake.dispatch_message(GENERAL, ANN, "look", attachments=[file])
+        await fake.dispatch_message(GENERAL, ANN, f"<@{fake.bot_id}> look", attachments=[file])
+        messages = await bot.until(lambda: len(bot.of("message")) == 2 and bot.of("message"))
+        assert [len(m.attachments) for m in messages] == [0, 1]
     finally:
         await bot.close()
         await asyncio.wait_for(task, 5)

@@ -364,3 +364,94 @@ async def test_socket_mode_client_receives_and_acknowledges(fake: FakeSlack, peo
         assert len(fake.socket_connections) == 1 and await socket.is_connected()
     finally:
         await socket.close()
+
+
+async def test_shared_files_are_described_and_served_to_the_bot_token_only(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    import aiohttp
+
+    photo = fake.file("U0ANN", "lake.jpg", b"\xff\xd8\xff\xe0 a jpeg")
+    shared = fake.event_message("C0GENERAL", "U0ANN", "look", files=[photo])["event"]
+    assert shared["subtype"] == "file_share" and shared["files"][0]["id"] == photo["id"]
+    info = (await client.files_info(file=photo["id"]))["file"]
+    assert (info["mimetype"], info["size"], info["name"]) == ("image/jpeg", 11, "lake.jpg")
+    assert info["url_private_download"].startswith(fake.base_http + "/files-pri/T0001-")
+    assert info["shares"]["public"]["C0GENERAL"][0]["ts"] == shared["ts"]
+    gone = await error_of(client.files_info(file="F0NOTHERE"))
+    assert gone.response.data == {"ok": False, "error": "file_not_found"}
+    async with aiohttp.ClientSession() as session:
+        bearer = {"Authorization": f"Bearer {fake.bot_token}"}
+        async with session.get(info["url_private_download"], headers=bearer) as response:
+            assert (
+                response.content_type == "image/jpeg" and await response.read() == b"\xff\xd8\xff\xe0 a jpeg"
+            )
+        async with session.get(info["url_private"]) as response:  # no token: Slack's sign-in page
+            assert response.status == 200 and response.content_type == "text/html"
+            assert "Sign in" in await response.text()
+    assert [d["served"] for d in fake.downloads] == [True, False]
+    fake.channel("C0ELSE", "elsewhere", members=["U0ANN"], bot_member=False)
+    unseen = fake.file("U0ANN", "secret.png", b"\x89PNG")
+    fake.event_message("C0ELSE", "U0ANN", "not for bots", files=[unseen])
+    assert (await error_of(client.files_info(file=unseen["id"]))).response["error"] == "file_not_found"
+    fake.scopes.remove("files:read")
+    missing = await error_of(client.files_info(file=photo["id"]))
+    assert (missing.response["error"], missing.response["needed"]) == ("missing_scope", "files:read")
+
+
+async def test_files_upload_v2_shares_the_bytes_in_a_thread(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    parent = fake.event_message("C0GENERAL", "U0ANN", "draw a cat")["event"]["ts"]
+    done = await client.files_upload_v2(
+        channel="C0GENERAL",
+        file=b"\x89PNG cat",
+        filename="cat.png",
+        initial_comment="A cat",
+        thread_ts=parent,
+    )
+    file = done["file"]
+    share = file["shares"]["public"]["C0GENERAL"][0]
+    assert share["thread_ts"] == parent
+    assert fake.posted("C0GENERAL", thread_ts=parent) == ["A cat"]
+    assert fake.message("C0GENERAL", share["ts"])["files"][0]["id"] == file["id"]
+    [upload] = fake.uploads
+    assert (upload["channel"], upload["thread_ts"], upload["initial_comment"]) == (
+        "C0GENERAL",
+        parent,
+        "A cat",
+    )
+    assert [m for m, _ in fake.calls if m.startswith("files.")] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+    assert (
+        upload["data"] == b"\x89PNG cat" and (await client.files_info(file=file["id"]))["file"]["size"] == 8
+    )
+    assert fake.calls_of("files.getUploadURLExternal")[0]["length"] in (8, "8")
+
+
+async def test_the_upload_url_takes_multipart_and_completion_checks_what_slack_checks(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    import aiohttp
+
+    url = await client.files_getUploadURLExternal(filename="notes.txt", length=5)
+    form = aiohttp.FormData()
+    form.add_field("filename", b"hello", filename="notes.txt")
+    async with aiohttp.ClientSession() as session, session.post(url["upload_url"], data=form) as response:
+        assert response.content_type == "text/plain" and (await response.text()).startswith("OK")
+    fake.channel("C0QUIET", "quiet", members=["U0ANN"], bot_member=False)
+    files = [{"id": url["file_id"], "title": "Notes"}]
+    outside = await error_of(client.files_completeUploadExternal(files=files, channel_id="C0QUIET"))
+    assert outside.response["error"] == "not_in_channel"
+    await client.files_completeUploadExternal(files=files, channel_id="C0GENERAL")
+    assert fake.uploads[0]["data"] == b"hello" and fake.uploads[0]["title"] == "Notes"
+    again = await error_of(client.files_completeUploadExternal(files=files, channel_id="C0GENERAL"))
+    assert again.response["error"] == "file_not_found"
+    never = await client.files_getUploadURLExternal(filename="empty.txt", length=3)
+    unsent = await error_of(client.files_completeUploadExternal(files=[{"id": never["file_id"]}]))
+    assert unsent.response["error"] == "file_not_found"
+    fake.scopes.remove("files:write")
+    refused = await error_of(client.files_getUploadURLExternal(filename="x.txt", length=1))
+    assert refused.response["needed"] == "files:write"

@@ -11,12 +11,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from telegram import Bot, ReactionTypeEmoji, ReplyParameters, Update
+from telegram import Bot, InputFile, ReactionTypeEmoji, ReplyParameters, Update
 from telegram.constants import ReactionEmoji
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from tests.fakes.telegram_api import REACTION_EMOJI, FakeTelegram
+from tests.fakes.openai_server import png
+from tests.fakes.telegram_api import REACTION_EMOJI, FakeTelegram, jpeg
 from tests.fakes.telegram_html import EntityParseError, parse_html
 
 GROUP = -1001234567890
@@ -473,3 +474,79 @@ async def test_an_application_polls_and_answers(fake: FakeTelegram) -> None:
     assert reply["reply_to_message"]["message_id"] == update["message"]["message_id"]
     assert fake.pending_updates() == []  # the updater's last getUpdates acknowledged it
     assert fake.calls_of("deleteWebhook")
+
+
+async def test_files_are_served_as_the_bot_api_serves_them(fake: FakeTelegram, bot: Bot) -> None:
+    picture = jpeg(30, 20)
+    sized = fake.add_file(picture, file_path="photos/file_7.jpg")
+    unsized = fake.add_file(b"x" * 300, report_size=False)
+    found = await bot.get_file(sized["file_id"])
+    assert found.file_size == len(picture) and found.file_unique_id == sized["file_unique_id"]
+    assert await found.download_as_bytearray() == bytearray(picture)
+    assert (await bot.get_file(unsized["file_id"])).file_size is None  # optional in File
+    assert fake.downloads == ["photos/file_7.jpg"]
+
+    fake.max_download_bytes = 100  # Telegram's cloud refuses bots files over 20 MB
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await bot.get_file(unsized["file_id"])
+    fake.max_download_bytes = 20 * 1024 * 1024
+
+    fake.fail_next_download(404)
+    with pytest.raises(InvalidToken, match=r"(?i)Not Found"):  # PTB's reading of a 404
+        await found.download_as_bytearray()
+    async with aiohttp.ClientSession() as session:
+        wrong = f"{fake.base_file_url}999:wrong/photos/file_7.jpg"
+        async with session.get(wrong) as response:
+            assert response.status == 401
+        async with session.get(f"{fake.base_file_url}{fake.token}/photos/nothing.jpg") as response:
+            assert response.status == 404
+            assert (await response.json())["description"] == "Not Found"
+
+
+async def test_send_photo_uploads_a_picture_in_a_topic_as_a_reply(
+    fake: FakeTelegram, bot: Bot, people: dict[str, Any]
+) -> None:
+    forum = fake.group(-100777, "Club", forum=True)
+    asked = fake.push_message(forum, people["ann"], "draw us something", thread_id=5)["message"]
+    picture = png(400, 200)
+    sent = await bot.send_photo(
+        forum["id"],
+        InputFile(picture, filename="fox.png"),
+        caption="A fox <in> the snow & sun",
+        message_thread_id=5,
+        reply_parameters=ReplyParameters(asked["message_id"]),
+    )
+    assert sent.caption == "A fox <in> the snow & sun" and sent.message_thread_id == 5
+    assert sent.reply_to_message is not None and sent.reply_to_message.message_id == asked["message_id"]
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (400, 200)
+    assert [size.width for size in sent.photo] == [90, 320, 400]
+    back = await (await bot.get_file(sent.photo[-1].file_id)).download_as_bytearray()
+    assert back == bytearray(picture)  # what was posted can be fetched again
+    [posted] = fake.photos
+    assert posted["data"] == picture and posted["filename"] == "fox.png"
+    assert posted["chat_id"] == forum["id"] and posted["message_thread_id"] == 5
+    assert posted["reply_to_message_id"] == asked["message_id"]
+
+    html = await bot.send_photo(GROUP, picture, caption="<b>bold</b> fox", parse_mode="HTML")
+    assert html.caption == "bold fox" and html.caption_entities[0].type == "bold"
+    gone = ReplyParameters(9999, allow_sending_without_reply=True)
+    assert (await bot.send_photo(GROUP, picture, reply_parameters=gone)).reply_to_message is None
+
+
+async def test_send_photo_refuses_what_telegram_refuses(bot: Bot, people: dict[str, Any]) -> None:
+    picture = png(64, 64)
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(GROUP, picture, caption="x" * 1025)
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(GROUP, picture, caption="😀" * 513)  # UTF-16 units are counted
+    assert (await bot.send_photo(GROUP, picture, caption="x" * 1024)).caption == "x" * 1024
+    with pytest.raises(BadRequest, match=r"(?i)IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(GROUP, b"not a picture at all")
+    with pytest.raises(BadRequest, match=r"(?i)PHOTO_INVALID_DIMENSIONS"):
+        await bot.send_photo(GROUP, png(2000, 40))
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_photo(GROUP, picture, reply_parameters=ReplyParameters(9999))
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+        await bot.send_photo(GROUP, "https://example.invalid/cat.jpg")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_photo(GROUP, picture, caption="<b>open", parse_mode="HTML")

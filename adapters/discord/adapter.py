@@ -3,8 +3,9 @@
 Messages are read from the gateway's raw dispatches (the same JSON the pure translation is
 tested on); discord.py keeps the cache (channels, threads, members, permissions) and does the
 REST calls with its own rate-limit handling. Answers stream by editing one message, paced per
-channel; the `/parley` application command carries the shared commands, answered privately
-(ephemeral) where the command asks for it.
+channel; the `/parley` application command (commands.py) carries the shared commands, answered
+privately (ephemeral) where the command asks for it. Images come from Discord's CDN and go out
+as attachments (media.py); what Parley cannot see in a channel is told by access.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -23,7 +24,16 @@ import discord.http
 import yarl
 from discord import app_commands
 
-from adapters.discord.events import ChannelKind, DiscordIdentity, translate, translate_interaction
+from adapters.discord.access import (
+    INVITE_PERMISSIONS,
+    MESSAGE_CONTENT,
+    SERVER_MEMBERS,
+    blind_spots,
+    missing_intents,
+)
+from adapters.discord.commands import channel_kind, command_of, parley_group
+from adapters.discord.events import ChannelKind, DiscordIdentity, translate
+from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_file
 from adapters.discord.render import growing_preview, safe_text, split_discord
 from facilitator.model import (
     Action,
@@ -31,6 +41,7 @@ from facilitator.model import (
     Delivered,
     EditMessage,
     React,
+    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
@@ -49,18 +60,7 @@ DISPATCHES = {  # the raw dispatches the core hears about
 }
 NO_MENTIONS = discord.AllowedMentions.none()
 DISCORD_API = "https://discord.com/api/v10"
-# Send, read history, add reactions, create and write in threads, use application commands.
-INVITE_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    create_public_threads=True,
-    read_message_history=True,
-    add_reactions=True,
-    embed_links=True,
-    attach_files=True,
-    use_application_commands=True,
-)
+__all__ = ["INVITE_PERMISSIONS", "DiscordAdapter", "DiscordConfig", "DiscordStartError", "discord_facts"]
 
 
 class DiscordStartError(RuntimeError):
@@ -79,6 +79,7 @@ class DiscordConfig:
     guild_ready_timeout: float = 2.0
     api_base_url: str = DISCORD_API
     gateway_url: str | None = None
+    cdn_base_url: str = DISCORD_CDN  # where attachments and avatars are downloaded from
 
 
 def _point_at(config: DiscordConfig) -> None:
@@ -96,20 +97,24 @@ class DiscordAdapter:
         self._core = core
         self.config = config
         _point_at(config)
-        intents = discord.Intents.default()
-        intents.message_content = True
-        intents.members = True
+        # Kept: discord.py identifies with this very object, so start() can drop an intent the
+        # developer portal has not granted before connecting.
+        self._intents = discord.Intents.default()
+        self._intents.message_content = True
+        self._intents.members = True
         self.client = discord.Client(
-            intents=intents,
+            intents=self._intents,
             enable_debug_events=True,  # the raw dispatches: see _on_raw
             chunk_guilds_at_startup=False,
             guild_ready_timeout=config.guild_ready_timeout,
             allowed_mentions=NO_MENTIONS,
         )
         self.tree = app_commands.CommandTree(self.client)
-        self._register_commands()
+        self.tree.add_command(parley_group(self._on_command))
         self.client.event(self.on_socket_raw_receive)
+        self.images = CdnImages(config.cdn_base_url)
         self.identity: DiscordIdentity | None = None
+        self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted
         self._ready = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._last_edit: dict[str, float] = {}
@@ -124,6 +129,13 @@ class DiscordAdapter:
             raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
         assert self.client.user is not None
         self.identity = DiscordIdentity(str(self.client.user.id), self.config.mention_role_ids)
+        self._missing = missing_intents(self.client.application_flags)
+        if MESSAGE_CONTENT in self._missing:
+            self._intents.message_content = False  # else Discord refuses the connection (4014)
+            logger.warning(
+                "Discord: MESSAGE CONTENT INTENT is off in the developer portal (Bot page), so Parley "
+                "reads only messages that mention it, and DMs; turn it on and restart to read them all"
+            )
         self._runner = asyncio.ensure_future(self._connect())
         ready = asyncio.ensure_future(self._ready.wait())
         done, _ = await asyncio.wait(
@@ -148,9 +160,12 @@ class DiscordAdapter:
                 await self.client.connect(reconnect=True)
                 return
             except discord.PrivilegedIntentsRequired:
+                wanted = [SERVER_MEMBERS] + ([MESSAGE_CONTENT] if self._intents.message_content else [])
+                named = [intent for intent in wanted if intent in self._missing] or wanted
                 raise DiscordStartError(
                     "Discord refused the intents Parley needs: in the developer portal, under Bot, turn on "
-                    "MESSAGE CONTENT INTENT and SERVER MEMBERS INTENT (docs/discord.md)"
+                    + " and ".join(f"{intent} INTENT" for intent in named)
+                    + " (docs/discord.md)"
                 ) from None
             except discord.LoginFailure:
                 raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
@@ -160,6 +175,7 @@ class DiscordAdapter:
                 await asyncio.sleep(min(2 ** (failures - 1), 30))
 
     async def stop(self) -> None:
+        await self.images.close()
         await self.client.close()
         if self._runner is not None:
             await asyncio.gather(self._runner, return_exceptions=True)
@@ -191,13 +207,9 @@ class DiscordAdapter:
             if str(data.get("channel_id", "")).isdigit()
             else None
         )
-        if isinstance(channel, discord.Thread):
-            return "thread"
-        if isinstance(channel, discord.GroupChannel):
-            return "group_dm"
-        if isinstance(channel, discord.DMChannel) or (channel is None and "guild_id" not in data):
-            return "dm"
-        return "guild"
+        if channel is None:
+            return "guild" if "guild_id" in data else "dm"
+        return channel_kind(channel)
 
     def _is_admin(self, member: discord.abc.User | None) -> bool:
         if not isinstance(member, discord.Member):
@@ -206,65 +218,10 @@ class DiscordAdapter:
             return True
         return any(str(role.id) in self.config.admin_role_ids for role in member.roles)
 
-    def _register_commands(self) -> None:
-        group = app_commands.Group(name="parley", description="Talk to Parley and change how it takes part")
-
-        def add(name: str, description: str, takes_text: bool = False) -> None:
-            if takes_text:
-
-                @group.command(name=name, description=description)
-                @app_commands.describe(text="what follows the command")
-                async def with_text(interaction: discord.Interaction, text: str = "") -> None:
-                    await self._on_command(interaction, f"{name} {text}".strip())
-
-            else:
-
-                @group.command(name=name, description=description)
-                async def plain(interaction: discord.Interaction) -> None:
-                    await self._on_command(interaction, name)
-
-        add("help", "What Parley can do here")
-        add("mode", "mention, auto or off (admins change it)", takes_text=True)
-        add("instructions", "This server's instructions for Parley (admins change them)", takes_text=True)
-        add("profile", "How Parley knows you: name, handle or photo", takes_text=True)
-        add("usage", "Your answers and tokens today")
-        add("forget", "Delete what Parley stores about you")
-        add("reset", "A fresh start for this conversation")
-        self.tree.add_command(group)
-
     async def _on_command(self, interaction: discord.Interaction, text: str) -> None:
-        channel = interaction.channel
-        kind: ChannelKind = (
-            "thread"
-            if isinstance(channel, discord.Thread)
-            else "dm"
-            if isinstance(channel, discord.DMChannel)
-            else "group_dm"
-            if isinstance(channel, discord.GroupChannel)
-            else "guild"
-        )
-        command = translate_interaction(
-            {
-                "id": str(interaction.id),
-                "type": 2,
-                "channel_id": str(interaction.channel_id),
-                "user": {
-                    "id": str(interaction.user.id),
-                    "username": interaction.user.name,
-                    "global_name": interaction.user.global_name,
-                },
-                "data": {"name": "parley", "options": []},
-            },
-            kind,
-        )
+        command = command_of(interaction, text, self._is_admin(interaction.user))
         if command is None:
             return
-        command = replace(
-            command,
-            text=text,
-            author=replace(command.author, is_admin=self._is_admin(interaction.user)),
-            message_id=command.event_id,  # the core answers "in reply to" it: the interaction
-        )
         self._interactions[command.event_id] = interaction
         await self._core.handle(command, self)
         pending = self._interactions.pop(command.event_id, None)
@@ -284,6 +241,15 @@ class DiscordAdapter:
         if isinstance(action, StreamMessage):
             return Delivered(tuple(await self._stream(action.conversation, action.chunks, action.reply_to)))
         channel = await self._channel(action.conversation)
+        if isinstance(action, SendImage):
+            text = caption(action.caption)
+            sent = await channel.send(
+                text or None,
+                file=image_file(action),
+                reference=self._reference(channel, action.reply_to),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return Delivered(((str(sent.id), text),))
         if isinstance(action, ShowTyping):
             await channel.typing()
         elif isinstance(action, React):
@@ -400,6 +366,22 @@ class DiscordAdapter:
                 return found
         return emoji
 
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        """An attachment or avatar from Discord's CDN (never with the token; nothing elsewhere)."""
+        return await self.images.fetch(ref, max_bytes)
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        if conversation.is_direct:
+            return None
+        try:
+            channel = await self._channel(conversation)
+        except (discord.Forbidden, discord.NotFound):
+            return (
+                "I cannot see this channel. A server admin can fix that in the channel's settings, under "
+                "Permissions: give my role View Channel and Read Message History."
+            )
+        return blind_spots(channel, reads_content=self._intents.message_content)
+
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
             return 1
@@ -438,13 +420,8 @@ async def discord_facts(config: DiscordConfig) -> DiscordFacts:
         app = await client.application_info()
     finally:
         await client.close()
-    flags = app.flags
-    missing = []
-    if not (flags.gateway_message_content or flags.gateway_message_content_limited):
-        missing.append("MESSAGE CONTENT")
-    if not (flags.gateway_guild_members or flags.gateway_guild_members_limited):
-        missing.append("SERVER MEMBERS")
+    missing = missing_intents(app.flags)
     invite = discord.utils.oauth_url(
         app.id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
     )
-    return DiscordFacts(str(client.user or app.name), invite, tuple(missing))
+    return DiscordFacts(str(client.user or app.name), invite, missing)

@@ -25,7 +25,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.events import PLATFORM, SlackIdentity, translate_command, translate_event
+from adapters.slack import access
+from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
+from adapters.slack.events import (
+    PLATFORM,
+    SlackIdentity,
+    attachments_of,
+    translate_command,
+    translate_event,
+)
+from adapters.slack.files import SlackFiles
 from adapters.slack.sending import SlackSender
 from facilitator.model import (
     Action,
@@ -42,6 +51,7 @@ from facilitator.model import (
     ProfileChanged,
     React,
     ReactionAdded,
+    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
@@ -52,23 +62,6 @@ logger = logging.getLogger(__name__)
 
 COMMAND = "/parley"
 THREADS_REMEMBERED = 10_000
-# What Parley reads and writes; docs/slack-manifest.yml asks for exactly these.
-REQUIRED_SCOPES = (
-    "app_mentions:read",
-    "channels:history",
-    "channels:read",
-    "chat:write",
-    "commands",
-    "groups:history",
-    "groups:read",
-    "im:history",
-    "im:read",
-    "mpim:history",
-    "mpim:read",
-    "reactions:read",
-    "reactions:write",
-    "users:read",
-)
 
 
 class SlackStartError(RuntimeError):
@@ -129,6 +122,8 @@ class SlackAdapter:
         self.app.event("user_change")(self._on_user_change)
         self.app.command(COMMAND)(self._on_command)
         self.sender = SlackSender(self.client, update_seconds=config.update_seconds)
+        self.files = SlackFiles(self.client, config.bot_token, base, self.sender)
+        self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None
         self._profiles: dict[str, dict[str, Any]] = {}
         self._socket: Any = None
@@ -167,6 +162,7 @@ class SlackAdapter:
     async def _authorize(self) -> AuthorizeResult:
         if self._authorization is None:
             auth = await self.client.auth_test()
+            self.scopes = granted_scopes(auth.headers)
             self._authorization = AuthorizeResult(
                 enterprise_id=auth.get("enterprise_id"),
                 team_id=auth.get("team_id"),
@@ -242,7 +238,9 @@ class SlackAdapter:
                 author = await self._member(Member(PLATFORM, str(item["user"]), str(item["user"])))
             else:
                 continue
-            earlier = Message(ts, where, author, item["text"], sent_at=datetime.fromtimestamp(float(ts), UTC))
+            sent = datetime.fromtimestamp(float(ts), UTC)
+            files = attachments_of(item.get("files"))
+            earlier = Message(ts, where, author, item["text"], sent_at=sent, attachments=files)
             await self._core.handle(MessageReceived(earlier, earlier=True), self)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
@@ -312,6 +310,11 @@ class SlackAdapter:
                 await self.sender.send_ephemeral(action.conversation, action.private_to, action.text)
                 return None
             return Delivered(tuple(await self.sender.send(action.conversation, action.text, action.reply_to)))
+        if isinstance(action, SendImage):
+            thread = self.sender.thread_of(action.conversation, action.reply_to)
+            if thread:
+                _remember(self._spoken, (action.conversation.chat_id, thread))
+            return Delivered((await self.files.send_image(action),))
         if isinstance(action, ShowTyping):
             await self.sender.thinking(action.conversation, None)
         elif isinstance(action, React):
@@ -326,6 +329,20 @@ class SlackAdapter:
         info = await self.client.conversations_info(channel=conversation.chat_id, include_num_members=True)
         count = (info.get("channel") or {}).get("num_members")
         return max(0, int(count) - 1) if count is not None else None  # the app's own user is a member
+
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        """A shared file (`slack-file:F...`) or a profile photo; see files.py for whose they may be."""
+        return await self.files.fetch(ref, max_bytes)
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        if conversation.is_direct:
+            return None
+        try:
+            info = await self.client.conversations_info(channel=conversation.chat_id)
+        except SlackApiError as exc:
+            return access.refused(exc.response.get("error"), exc.response.get("needed"), self.ai_name)
+        scopes = granted_scopes(info.headers) or self.scopes  # every answer names the token's scopes
+        return access.hidden(info.get("channel") or {}, scopes, self.ai_name)
 
 
 def _web_client(token: str, base_url: str, **options: Any) -> AsyncWebClient:
@@ -359,8 +376,6 @@ async def app_facts(config: SlackConfig) -> AppFacts:
         auth = await client.auth_test()
     except SlackApiError as exc:
         raise SlackStartError(f"Slack refused the bot token ({exc.response.get('error')})") from None
-    granted = {
-        scope.strip() for scope in (auth.headers.get("x-oauth-scopes") or "").split(",") if scope.strip()
-    }
+    granted = granted_scopes(auth.headers) or set()
     missing = tuple(scope for scope in REQUIRED_SCOPES if scope not in granted)
     return AppFacts(str(auth.get("user") or ""), str(auth.get("team") or ""), missing)

@@ -114,17 +114,7 @@ def _message_events(event: Json, me: SlackIdentity, event_id: str, *, mention: b
     text = event.get("text")
     if not isinstance(text, str):
         text = ""
-    attachments = tuple(
-        Attachment(
-            kind=_kind(file.get("mimetype")),
-            name=file.get("name"),
-            mime_type=file.get("mimetype"),
-            size=file.get("size"),
-            url=f"slack-file:{file.get('id')}",
-        )
-        for file in event.get("files") or []
-        if isinstance(file, dict)
-    )
+    attachments = attachments_of(event.get("files"))
     if not text and not attachments:
         return []
     ts = str(event["ts"])
@@ -146,6 +136,21 @@ def _message_events(event: Json, me: SlackIdentity, event_id: str, *, mention: b
             event_id,
         )
     ]
+
+
+def attachments_of(files: Any) -> tuple[Attachment, ...]:
+    """A message's `files`, each referred to as `slack-file:<id>` (the adapter's fetch_image)."""
+    return tuple(
+        Attachment(
+            kind=_kind(file.get("mimetype")),
+            name=file.get("name"),
+            mime_type=file.get("mimetype"),
+            size=file.get("size"),
+            url=f"slack-file:{file.get('id')}",
+        )
+        for file in files or []
+        if isinstance(file, dict) and file.get("id")
+    )
 
 
 def _from_a_bot(message: Json, me: SlackIdentity) -> bool:

@@ -4,7 +4,8 @@ Updates arrive by long polling (the default: a worker, a laptop) or by a webhook
 own HTTP server receives and hands over (`feed`). They are handled concurrently (the store
 commits what arrives together; the core keeps each conversation in order). Admins come from
 `getChatAdministrators`, cached and dropped when a chat's members change; profile photos from
-`getUserProfilePhotos`, fetched once per member in the background.
+`getUserProfilePhotos`, fetched once per member in the background. Images are `tg-file:<file_id>`
+references, fetched through getFile and a download that never shows the token (`media`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
-from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.telegram.media import Downloads, file_id_of, privacy_note, too_large
 from adapters.telegram.sending import TelegramSender, seconds_of
 from adapters.telegram.updates import PLATFORM, BotIdentity, translate
 from facilitator.model import (
@@ -32,11 +34,12 @@ from facilitator.model import (
     Member,
     MessageReceived,
     React,
+    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
 )
-from facilitator.ports import EventSink
+from facilitator.ports import EventSink, MediaError
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ class TelegramAdapter:
             group_edit_seconds=config.group_edit_seconds,
             draft_seconds=config.draft_seconds,
         )
+        self.downloads = Downloads()
         self.identity: BotIdentity | None = None
         self.can_read_all_group_messages = False
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
@@ -178,6 +182,7 @@ class TelegramAdapter:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.downloads.close()
 
     # --- events in --------------------------------------------------------------------------
 
@@ -270,6 +275,11 @@ class TelegramAdapter:
             return Delivered(
                 tuple(await self.sender.stream(action.conversation, action.chunks, action.reply_to))
             )
+        if isinstance(action, SendImage):
+            posted = await self.sender.send_image(
+                action.conversation, action.data, action.name, action.caption, action.reply_to
+            )
+            return Delivered((posted,))
         if isinstance(action, SendMessage):
             if action.private_to is not None and not action.conversation.is_direct:
                 return await self._send_privately(action, action.private_to)
@@ -292,6 +302,40 @@ class TelegramAdapter:
         username = self.identity.username if self.identity else ""
         note = f"I can't write to you privately yet: open a chat with me (t.me/{username}), then ask again."
         return Delivered(tuple(await self.sender.send(action.conversation, note, action.reply_to)))
+
+    async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
+        """An attachment or profile photo by its `tg-file:` reference: getFile, then the download
+        (its URL holds the token, so no error or log line ever shows it)."""
+        file_id = file_id_of(ref)  # anything else is refused before any request
+        try:
+            found = await self.sender.call(self.application.bot.get_file, file_id)
+        except BadRequest as exc:
+            if "too big" in str(exc).lower():  # Telegram's cloud serves bots files up to 20 MB
+                raise MediaError("the file is too big for Telegram to hand to a bot") from None
+            raise MediaError("Telegram does not know this file (deleted, or never seen)") from None
+        except TelegramError as exc:
+            raise MediaError(f"Telegram's getFile failed ({type(exc).__name__})") from None
+        if found.file_size is not None and found.file_size > max_bytes:
+            raise too_large(found.file_size, max_bytes)
+        if not found.file_path:
+            raise MediaError("Telegram gave no path to download the file")
+        return await self.downloads.fetch(found.file_path, max_bytes)
+
+    async def partial_view(self, conversation: ConversationRef) -> str | None:
+        """Privacy mode: a bot that may not read all group messages and is no admin of the group
+        sees only what addresses it there. Private chats are seen whole."""
+        if conversation.is_direct or not conversation.chat_id.startswith("-") or self.identity is None:
+            return None  # group and supergroup ids are negative
+        try:  # asked now: the owner may have changed it in BotFather since the start
+            me = await self.sender.call(self.application.bot.get_me)
+            self.can_read_all_group_messages = bool(me.can_read_all_group_messages)
+        except TelegramError as exc:
+            logger.info("getMe failed (%s); privacy mode as read at the start", type(exc).__name__)
+        if self.can_read_all_group_messages:
+            return None
+        if self.identity.user_id in await self._admins_of(conversation.chat_id):
+            return None  # administrators receive every message, privacy mode or not
+        return privacy_note(self.identity.username)
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:

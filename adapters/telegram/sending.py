@@ -3,8 +3,8 @@
 Replies are HTML (what the model writes is Markdown), split below 4,096 characters, and sent
 as plain text when Telegram refuses the formatting. A growing reply is a draft in a private
 chat (`sendMessageDraft`, then the real message) and one message edited every few seconds in
-a group, paced per chat because Telegram's limits are per chat. A 429 is waited out, never
-dropped.
+a group, paced per chat because Telegram's limits are per chat. Images are uploaded with
+sendPhoto, their plain-text caption cut to 1,024 characters. A 429 is waited out, never dropped.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, InputFile, ReplyParameters
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram.media import fit_caption
 from adapters.telegram.reactions import accepted_reaction
 from adapters.telegram.render import split_html, to_html, visible_text
 from facilitator.model import ConversationRef
@@ -89,11 +90,7 @@ class TelegramSender:
         self, conversation: ConversationRef, html: str, reply_to: str | None, chat_id: str | None = None
     ) -> TelegramMessage:
         target = chat_id or conversation.chat_id
-        options: dict[str, Any] = {}
-        if conversation.thread_id and chat_id is None:
-            options["message_thread_id"] = int(conversation.thread_id)
-        if reply_to and reply_to.isdigit():
-            options["reply_parameters"] = ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+        options = _placement(conversation.thread_id if chat_id is None else None, reply_to)
         try:
             return await self.call(self.bot.send_message, target, html, parse_mode=ParseMode.HTML, **options)
         except BadRequest as exc:
@@ -174,6 +171,26 @@ class TelegramSender:
                 sent = await self._post(conversation, html, reply_to if number == 0 else None)
                 shown.append((str(sent.message_id), html))
 
+    # --- images -----------------------------------------------------------------------------
+
+    async def send_image(
+        self,
+        conversation: ConversationRef,
+        data: bytes,
+        name: str,
+        caption: str = "",
+        reply_to: str | None = None,
+    ) -> tuple[str, str]:
+        """Post an image (sendPhoto, uploaded) with a plain-text caption cut to Telegram's
+        limit, sent without a parse mode so nothing in it is read as markup."""
+        options = _placement(conversation.thread_id, reply_to)
+        text = fit_caption(caption)
+        if text:
+            options["caption"] = text
+        photo = InputFile(data, filename=name)
+        sent = await self.call(self.bot.send_photo, conversation.chat_id, photo, **options)
+        return str(sent.message_id), text
+
     # --- the rest ---------------------------------------------------------------------------
 
     async def typing(self, conversation: ConversationRef) -> None:
@@ -191,3 +208,14 @@ class TelegramSender:
 
     async def edit(self, conversation: ConversationRef, message_id: str, text: str) -> None:
         await self._edit(conversation.chat_id, message_id, split_html(to_html(text))[0])
+
+
+def _placement(thread_id: str | None, reply_to: str | None) -> dict[str, Any]:
+    """Where a message goes inside its chat: the forum topic, and what it replies to (posted all
+    the same if that message was deleted meanwhile)."""
+    options: dict[str, Any] = {}
+    if thread_id:
+        options["message_thread_id"] = int(thread_id)
+    if reply_to and reply_to.isdigit():
+        options["reply_parameters"] = ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+    return options

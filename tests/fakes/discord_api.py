@@ -14,8 +14,11 @@ actions come back over the gateway as Discord sends them (MESSAGE_CREATE for its
 Tests play the members with the builders of `DiscordWorld` (discord_payloads.py) and the
 `dispatch_*` methods of `DiscordEvents` (discord_events.py), and read what the bot did in `calls`
 / `calls_of`, `channel_messages` (what members now see: edits applied, deletions gone),
-`ephemeral_messages`, `reactions`, `typing`, `commands`, `interaction_responses` and `followups`;
-the gateway's own records (`identifies`, `resumes`, `connections`...) are on `fake.gateway`:
+`uploads` (the files it posted: multipart `payload_json` and `files[n]`), `ephemeral_messages`,
+`reactions`, `typing`, `commands`, `interaction_responses` and `followups`; the gateway's own
+records (`identifies`, `resumes`, `connections`...) are on `fake.gateway`. The CDN
+(discord_cdn.py) serves attachments (`attachment()`) and avatars (`set_avatar()`) at `cdn_base`,
+and keeps its requests in `fake.cdn.requests`:
 
     fake = await FakeDiscord().start()
     ann = fake.user(1001, "ann", "Ann")
@@ -42,6 +45,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -52,6 +56,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord_cdn import DiscordCdn
 from tests.fakes.discord_events import DiscordEvents
 from tests.fakes.discord_payloads import (
     BOT_DEFAULT,
@@ -78,6 +83,7 @@ from tests.fakes.discord_payloads import (
 __all__ = ["DiscordError", "FakeDiscord", "Intent", "Perm", "pointed_at"]
 
 API = "/api/v10"
+MAX_UPLOAD = 10 * 1024 * 1024  # a bot's attachment limit in a server without boosts
 Handler = Callable[[web.Request, Any], Awaitable[Any]]  # (request, JSON body) -> JSON answer or None
 
 
@@ -145,6 +151,10 @@ def _bucket(route: str) -> str:
 class FakeDiscord(DiscordEvents):
     port: int = 0
     calls: list[JSON] = field(default_factory=list)  # {"method", "path", "route", "query", "json", "files"}
+    # Files the bot posted: {"channel_id", "message_id", "field", "filename", "content_type", "data",
+    # "content", "message_reference"}, one per file.
+    uploads: list[JSON] = field(default_factory=list)
+    cdn: DiscordCdn = field(default_factory=DiscordCdn)  # attachments and avatars (discord_cdn.py)
     reactions: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # (channel, message) -> bot's
     typing: list[int] = field(default_factory=list)  # channels the bot typed in
     _runner: web.AppRunner | None = None
@@ -160,17 +170,40 @@ class FakeDiscord(DiscordEvents):
     def gateway_url(self) -> str:
         return self.gateway.url
 
+    @property
+    def cdn_base(self) -> str:
+        """Where this fake serves what cdn.discordapp.com serves: "http://127.0.0.1:PORT"."""
+        return self.cdn.base
+
+    def attachment(
+        self, channel: Ref, filename: str, data: bytes, content_type: str | None = None, **options: Any
+    ) -> JSON:
+        """A file a member attaches (pass it to `dispatch_message(attachments=[...])`): stored on
+        the CDN, described as Discord describes it, with a signed URL."""
+        return self.cdn.attachment(id_of(channel), self.snowflake(), filename, data, content_type, **options)
+
+    def set_avatar(self, user: Ref, data: bytes, content_type: str = "image/png") -> str:
+        """`user` uploads a profile picture: their `avatar` hash changes and the CDN serves it at
+        https://cdn.discordapp.com/avatars/<user id>/<hash>.png."""
+        user_json = self._user(user)
+        user_json["avatar"] = self.cdn.avatar(user_json["id"], data, content_type)
+        return str(user_json["avatar"])
+
     async def start(self) -> FakeDiscord:
-        app = web.Application()
+        # Large enough for an upload over Discord's limit to reach the fake, which refuses it as
+        # Discord does (40005).
+        app = web.Application(client_max_size=4 * MAX_UPLOAD)
         for method, route, handler, authed in self._routes():
             app.router.add_route(method, API + route, self._endpoint(route, handler, authed))
         app.router.add_route("*", API + "/{tail:.*}", self._endpoint("*", self._not_found, False))
         self.gateway.add_routes(app)
+        self.cdn.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = self.gateway.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.cdn.port = self.port
         return self
 
     async def stop(self) -> None:
@@ -449,6 +482,8 @@ class FakeDiscord(DiscordEvents):
         return copy.deepcopy(self._stored(channel, request))
 
     async def _send(self, request: web.Request, body: Any) -> JSON:
+        """POST /channels/{id}/messages: JSON, or multipart/form-data with `payload_json` and the
+        files as `files[n]` (described by the payload's `attachments`, matched by `id` n)."""
         body = body or {}
         channel = self._visible_channel(request)
         self._require(
@@ -458,6 +493,12 @@ class FakeDiscord(DiscordEvents):
         embeds, files = body.get("embeds") or [], body.get("_files") or []
         if len(embeds) > 10:
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+        if files:
+            self._require(channel, Perm.ATTACH_FILES)
+            if len(files) > 10:
+                raise form_error("files", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+            if any(len(file["data"]) > MAX_UPLOAD for file in files):
+                raise DiscordError(413, 40005, "Request entity too large")
         if not (
             content
             or embeds
@@ -469,7 +510,8 @@ class FakeDiscord(DiscordEvents):
             raise DiscordError(400, 50006, "Cannot send an empty message")
         reply_to = self._reference(channel, body.get("message_reference"))
         users, roles, everyone = self._mentions(channel, content, body.get("allowed_mentions"), reply_to)
-        attachments = [self._attachment(name) for name in files]
+        described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
+        attachments = [self._attachment(channel, file, described) for file in files]
         extra: JSON = {"tts": bool(body.get("tts"))}
         if body.get("nonce") is not None:
             extra["nonce"] = body["nonce"]
@@ -486,13 +528,34 @@ class FakeDiscord(DiscordEvents):
             attachments=attachments,
             extra=extra,
         )
+        for file in files:
+            self.uploads.append(
+                {
+                    "channel_id": int(channel["id"]),
+                    "message_id": message["id"],
+                    **file,
+                    "content": content,
+                    "message_reference": body.get("message_reference"),
+                }
+            )
         await self.gateway.dispatch("MESSAGE_CREATE", self.gateway_message(message))
         return copy.deepcopy(message)
 
-    def _attachment(self, filename: str) -> JSON:
-        attachment_id = self.snowflake()
-        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
-        return {"id": str(attachment_id), "filename": filename, "size": 0, "url": url, "proxy_url": url}
+    def _attachment(self, channel: JSON, file: JSON, described: dict[str, JSON]) -> JSON:
+        """An uploaded file as the message's attachment, served by the CDN from then on."""
+        index = file["field"].removeprefix("files[").removesuffix("]")
+        about = described.get(index, {})
+        filename = str(about.get("filename") or file["filename"])
+        content_type = file["content_type"] if file["content_type"] != "application/octet-stream" else None
+        content_type = content_type or mimetypes.guess_type(filename)[0]
+        return self.cdn.attachment(
+            channel["id"],
+            self.snowflake(),
+            filename,
+            file["data"],
+            content_type,
+            description=about.get("description"),
+        )
 
     def _reference(self, channel: JSON, reference: Any) -> JSON | None:
         """The message a reply points at; an unknown one is 50035 unless fail_if_not_exists is false."""
@@ -678,8 +741,9 @@ class FakeDiscord(DiscordEvents):
         return None
 
 
-async def _read_body(request: web.Request) -> tuple[Any, list[str] | None]:
-    """A JSON body, or multipart with `payload_json` and files (their names are returned)."""
+async def _read_body(request: web.Request) -> tuple[Any, list[JSON] | None]:
+    """A JSON body, or multipart with `payload_json` and files: each file as {"field",
+    "filename", "content_type", "data"}."""
     if not request.body_exists:
         return None, None
     if request.content_type == "application/json":
@@ -689,11 +753,18 @@ async def _read_body(request: web.Request) -> tuple[Any, list[str] | None]:
             raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
     if request.content_type.startswith("multipart/"):
         body: Any = {}
-        files: list[str] = []
+        files: list[JSON] = []
         for name, value in (await request.post()).items():
             if name == "payload_json":
                 body = json.loads(value.file.read() if isinstance(value, web.FileField) else value)
             elif isinstance(value, web.FileField):
-                files.append(value.filename)
+                files.append(
+                    {
+                        "field": name,
+                        "filename": value.filename,
+                        "content_type": value.content_type,
+                        "data": value.file.read(),
+                    }
+                )
         return body, files
     return None, None

@@ -114,12 +114,14 @@ class DiscordEvents(DiscordWorld):
         reply_mention: bool = True,
         webhook_id: int | None = None,
         thread: Ref | None = None,
+        attachments: Iterable[JSON] = (),
         within: float = 5.0,
     ) -> JSON:
         """`author` writes `content` in `channel` (or in `thread`); returns the MESSAGE_CREATE
         payload. Mentions default to what the content mentions (<@id>, <@&id>, @everyone when the
         author may); a reply (`message_reference`: a message or its id) pings its author unless
-        `reply_mention` is False. With `webhook_id` the author is that webhook, named as `author`."""
+        `reply_mention` is False. With `webhook_id` the author is that webhook, named as `author`.
+        `attachments` are files built by `FakeDiscord.attachment()` (on its CDN)."""
         await self.connected(within)
         target = self._channel(thread if thread is not None else channel)
         user = self._user(author)
@@ -153,6 +155,7 @@ class DiscordEvents(DiscordWorld):
             mention_everyone=mention_everyone,
             reply_to=reply_to,
             webhook_id=webhook_id,
+            attachments=[copy.deepcopy(attachment) for attachment in attachments],
         )
         payload = self.gateway_message(message)
         await self.gateway.dispatch("MESSAGE_CREATE", payload, source=payload)

@@ -24,7 +24,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -43,6 +43,9 @@ class Reply:
     report_usage: bool = True  # llama.cpp's server, for one, never reports usage when streaming
     garbage: bool = False  # a stream of bytes that are not server-sent JSON events
     raw_events: list[Any] | None = None  # streamed as JSON events as they are, in place of `text`
+    # What a request that forces a tool call (`tool_choice`) gets instead: a model that follows
+    # the instruction, for replays where decisions and answers interleave.
+    forced: list[dict[str, Any]] | Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
 
 
 @dataclass
@@ -173,6 +176,9 @@ class FakeOpenAI:
             kind = "rate_limit_exceeded" if reply.status == 429 else "server_error"
             return _error(reply.status, f"scripted {reply.status}", kind, headers)
         text = reply.text(body) if callable(reply.text) else reply.text
+        if reply.forced is not None and isinstance(body.get("tool_choice"), dict):
+            forced = reply.forced(body) if callable(reply.forced) else reply.forced
+            reply, text = replace(reply, tool_calls=forced), ""
         completion_id = f"chatcmpl-{next(self._ids)}"
         if body.get("stream"):
             return await self._stream(request, received, reply, text, completion_id)
@@ -242,8 +248,13 @@ class FakeOpenAI:
             opening = {**whole, "index": index, "function": {"name": call["name"], "arguments": ""}}
             await send({"tool_calls": [opening]})
             for start in range(0, len(arguments), 7):  # arguments arrive in pieces
-                piece = {"index": index, "function": {"arguments": arguments[start : start + 7]}}
-                await send({"tool_calls": [piece]})
+                await send(
+                    {
+                        "tool_calls": [
+                            {"index": index, "function": {"arguments": arguments[start : start + 7]}}
+                        ]
+                    }
+                )
         await send({}, "tool_calls" if reply.tool_calls else "stop")
         if reply.report_usage and (body.get("stream_options") or {}).get("include_usage"):
             usage = {

@@ -10,7 +10,7 @@ slack_sdk raises the same `SlackApiError`s it would in production.
 Tests play the members with the builders of `SlackWorkspace` (slack_events.py), deliver what they
 build over HTTP (signed with `sign`) or Socket Mode (`socket_send`), and read what the bot did
 in `calls`, `posted()` (what members now see: edits and stream appends applied), `ephemeral`,
-`statuses`, `responses` and `socket_acks`.
+`statuses`, `responses`, `socket_acks`, and for files (slack_files.py) `downloads` and `uploads`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.slack_emoji import EMOJI
 from tests.fakes.slack_events import JSON, LOOPBACK_UNSTARTED, SlackWorkspace, add_reaction, encode_form, sign
+from tests.fakes.slack_files import FileMethods, SlackError
 
 __all__ = ["FakeSlack", "SlackError", "encode_form", "sign"]
 
@@ -47,25 +48,14 @@ _PNG = b"\x89PNG\r\n\x1a\n" + b"".join(
 )
 
 
-class SlackError(Exception):
-    """An `{"ok": false, "error": ...}` answer; 429s carry Retry-After, as Slack's do."""
-
-    def __init__(self, error: str, status: int = 200, retry_after: int | None = None, **extra: Any) -> None:
-        super().__init__(error)
-        self.error, self.status, self.retry_after, self.extra = error, status, retry_after, extra
-
-    def response(self) -> web.Response:
-        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
-        body = {"ok": False, "error": self.error, **self.extra}
-        return web.json_response(body, status=self.status, headers=headers)
-
-
 GRANTED_SCOPES = (  # what docs/slack-manifest.yml asks for
     "app_mentions:read",
     "channels:history",
     "channels:read",
     "chat:write",
     "commands",
+    "files:read",
+    "files:write",
     "groups:history",
     "groups:read",
     "im:history",
@@ -79,7 +69,7 @@ GRANTED_SCOPES = (  # what docs/slack-manifest.yml asks for
 
 
 @dataclass
-class FakeSlack(SlackWorkspace):
+class FakeSlack(FileMethods, SlackWorkspace):
     bot_token: str = "xoxb-fake-bot-token"
     app_token: str = "xapp-fake-app-token"
     streaming_available: bool = True  # False: the streaming methods answer `streaming_error`
@@ -93,6 +83,10 @@ class FakeSlack(SlackWorkspace):
     responses: defaultdict[str, list[JSON]] = field(default_factory=lambda: defaultdict(list))
     socket_acks: list[JSON] = field(default_factory=list)  # what the app acknowledged, in order
     socket_connections: list[JSON] = field(default_factory=list)  # {"id", "query"} of each connect
+    downloads: list[JSON] = field(default_factory=list)  # {"file", "authorization", "served"} of each
+    uploads: list[JSON] = field(default_factory=list)  # completed: file, channel, thread_ts, comment, data
+    upload_tickets: dict[str, JSON] = field(default_factory=dict)  # upload URLs issued, not completed
+    file_host_signs_in: bool = False  # True: downloads get the sign-in page whatever the token
     _runner: web.AppRunner | None = None
     _failures: dict[str, deque[SlackError]] = field(default_factory=dict)
     _tickets: set[str] = field(default_factory=set)  # websocket URLs issued and not yet used
@@ -112,15 +106,17 @@ class FakeSlack(SlackWorkspace):
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_get("/socket/{id}", self._socket)
         app.router.add_get("/avatars/{name}", self._avatar)
+        self.file_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        for user in self.users.values():  # people added before the port was known
-            for key, value in user["profile"].items():
+        # People and files added before the port was known
+        for holder in [user["profile"] for user in self.users.values()] + list(self.files.values()):
+            for key, value in holder.items():
                 if isinstance(value, str) and value.startswith(LOOPBACK_UNSTARTED):
-                    user["profile"][key] = f"{self.base_http}/{value.removeprefix(LOOPBACK_UNSTARTED)}"
+                    holder[key] = f"{self.base_http}/{value.removeprefix(LOOPBACK_UNSTARTED)}"
         return self
 
     async def stop(self) -> None:
@@ -218,6 +214,7 @@ class FakeSlack(SlackWorkspace):
             "conversations.open": self._conversations_open,
             "assistant.threads.setStatus": self._set_status,
             "apps.connections.open": self._connections_open,
+            **self.file_handlers(),
         }
 
     # ------------------------------------------------------------ who, where

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.fakes.slack_files import file_object, mimetype_of, share_file
+
 JSON = dict[str, Any]
 
 TS_EPOCH = 1_764_072_000  # the fake's clock starts here: the first ts is "1764072000.000100"
@@ -117,6 +119,8 @@ class SlackWorkspace:
     members: dict[str, list[str]] = field(default_factory=dict)  # channel id -> user ids
     messages: dict[str, dict[str, JSON]] = field(default_factory=dict)  # channel -> ts -> message
     response_urls: dict[str, JSON] = field(default_factory=dict)  # id -> the command it answers
+    files: dict[str, JSON] = field(default_factory=dict)  # file id -> the file as files.info gives it
+    file_data: dict[str, bytes] = field(default_factory=dict)  # file id -> its bytes
     _clock: int = TS_EPOCH * 1_000_000
     _serial: int = 0
 
@@ -295,6 +299,34 @@ class SlackWorkspace:
         """A message as it is now (edits applied), or None."""
         return self.messages.get(_id(channel), {}).get(ts)
 
+    def file(
+        self,
+        user: str | JSON,
+        name: str,
+        data: bytes,
+        mimetype: str | None = None,
+        *,
+        title: str | None = None,
+        file_id: str | None = None,
+    ) -> JSON:
+        """A file `user` uploaded, served by the fake to the bot token; share it by passing it to
+        `event_message(files=[...])` or `event_app_mention(files=[...])`."""
+        self._serial += 1
+        file = file_object(
+            file_id or f"F0{self._serial:07d}",
+            user=_id(user),
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            name=name,
+            mimetype=mimetype or mimetype_of(name),
+            size=len(data),
+            base_http=self.base_http,  # before start() the fake's address is filled in by it
+            created=self._clock // 1_000_000,
+            title=title,
+        )
+        self.files[file["id"]], self.file_data[file["id"]] = file, data
+        return file
+
     # ------------------------------------------------------------- messages
 
     def _next_ts(self) -> str:
@@ -354,8 +386,11 @@ class SlackWorkspace:
         ts: str | None,
         subtype: str | None,
         bot_id: str | None,
+        files: list[JSON] | None = None,
     ) -> JSON:
         user_id = _id(user) if user is not None else None
+        if files and subtype is None:
+            subtype = "file_share"  # what a member's upload with a message is
         if bot_id is None and user_id is not None:
             bot_id = self.users.get(user_id, {}).get("profile", {}).get("bot_id")
         message: JSON = {"type": "message"}
@@ -367,14 +402,19 @@ class SlackWorkspace:
         if bot_id:
             message.update({"bot_id": bot_id, "app_id": self._bot_profile(bot_id)["app_id"]})
             message["bot_profile"] = self._bot_profile(bot_id)
-        elif subtype is None:  # typed in a Slack client
+        elif subtype in {None, "file_share"}:  # typed in a Slack client
             message["client_msg_id"] = (
                 f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-4fa1-9c1d-{self._serial:012x}"
             )
             message["blocks"] = rich_text(text)
         if thread_ts:
             message["thread_ts"] = thread_ts
-        return self._store(channel_id, message)
+        stored = self._store(channel_id, message)
+        if files:
+            for file in files:
+                share_file(self.files[file["id"]], self.channels[channel_id], stored, self.team_id)
+            stored.update({"files": [copy.deepcopy(self.files[f["id"]]) for f in files], "upload": True})
+        return stored
 
     # ------------------------------------------------------------- deliveries
 
@@ -414,12 +454,14 @@ class SlackWorkspace:
         ts: str | None = None,
         subtype: str | None = None,
         bot_id: str | None = None,
+        files: list[JSON] | None = None,
     ) -> JSON:
         """Someone posts (a bot when its user is a bot or `bot_id` is given; subtype
-        "bot_message" with user None is an integration). Stored for later calls."""
+        "bot_message" with user None is an integration), with `files` made by `file()` shared
+        (subtype "file_share"). Stored for later calls."""
         channel_id = self._conversation(channel)
         message = self._person_message(
-            channel_id, user, text, thread_ts=thread_ts, ts=ts, subtype=subtype, bot_id=bot_id
+            channel_id, user, text, thread_ts=thread_ts, ts=ts, subtype=subtype, bot_id=bot_id, files=files
         )
         event = {
             **copy.deepcopy(message),
@@ -437,18 +479,23 @@ class SlackWorkspace:
         *,
         thread_ts: str | None = None,
         ts: str | None = None,
+        files: list[JSON] | None = None,
     ) -> JSON:
         """The app_mention Slack sends besides the message event when the text mentions the bot:
-        pass the message event's ts to describe the same message."""
+        pass the message event's ts to describe the same message (or `files` for a new one that
+        shares them)."""
         if f"<@{self.bot_user_id}>" not in text:
             raise ValueError(f"an app_mention's text contains <@{self.bot_user_id}>")
         channel_id = self._conversation(channel)
         message = self.message(channel_id, ts) if ts else None
         if message is None:
             message = self._person_message(
-                channel_id, user, text, thread_ts=thread_ts, ts=ts, subtype=None, bot_id=None
+                channel_id, user, text, thread_ts=thread_ts, ts=ts, subtype=None, bot_id=None, files=files
             )
-        event = {key: value for key, value in copy.deepcopy(message).items() if key != "type"}
+        # An app_mention has no subtype, a file share's neither; it carries the files.
+        event = {
+            key: value for key, value in copy.deepcopy(message).items() if key not in {"type", "subtype"}
+        }
         event = {"type": "app_mention", **event, "channel": channel_id, "event_ts": message["ts"]}
         return self._envelope(event)
 

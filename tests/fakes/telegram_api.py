@@ -7,8 +7,11 @@ validation (HTML entities, the 4096-character limit, the fixed reaction set, dra
 private chats) — so the SDK raises the same exceptions it would in production.
 
 Tests play the members: `user`, `group`, `private_chat` build the documented objects, and the
-`push_*` methods queue updates for `getUpdates` (or `pending_updates()` for webhook tests). What
-the bot did is in `calls`, `sent()` and `messages` (the text members see now, edits applied).
+`push_*` methods queue updates for `getUpdates` (or `pending_updates()` for webhook tests);
+`add_file` serves bytes through getFile and `/file/bot<token>/<file_path>`. What the bot did is in
+`calls`, `sent()` and `messages` (the text members see now, edits applied), `photos` (sendPhoto's
+uploads) and `downloads` (the file paths it fetched). Photos must be real images (Pillow reads
+them, or 400 IMAGE_PROCESS_FAILED) and captions fit 1,024 characters, as on Telegram.
 Telegram's delivery rules are kept where tests would otherwise pass falsely: offsets acknowledge
 updates for good, privacy mode hides ordinary group messages when `can_read_all_group_messages`
 is off, reactions reach only a bot that asked for them and is an admin, and a group that became
@@ -18,6 +21,7 @@ a supergroup answers 400 with `migrate_to_chat_id`.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import time
@@ -29,8 +33,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from PIL import Image, UnidentifiedImageError
 
-from tests.fakes.telegram_html import COMMAND, MENTION, TextRejected, auto_entities, stored_text
+from tests.fakes.telegram_html import (
+    COMMAND,
+    MENTION,
+    TextRejected,
+    auto_entities,
+    stored_text,
+)
 
 JSON = dict[str, Any]
 
@@ -63,7 +74,24 @@ NOT_MODIFIED = (
     "as a current content and reply markup of the message"
 )
 TELEGRAM_SERVICE_USER = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
-_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01fake photo\xff\xd9"
+MAX_CAPTION_UTF16 = 1024  # a caption after entity parsing
+PHOTO_SIDES = (90, 320, 800, 1280, 2560)  # the sizes Telegram keeps of an uploaded photo
+
+
+def jpeg(width: int = 48, height: int = 32, color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
+    """A small real JPEG, as a member's phone would upload it."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file posted as multipart/form-data, as the fake received it."""
+
+    data: bytes
+    filename: str
+    content_type: str
 
 
 class ApiError(Exception):
@@ -90,6 +118,7 @@ class FakeTelegram:
     username: str = "parley_test_bot"
     can_read_all_group_messages: bool = True  # False is privacy mode, BotFather's default
     can_join_groups: bool = True
+    max_download_bytes: int = 20 * 1024 * 1024  # getFile refuses bigger files (the cloud Bot API)
     port: int = 0
     users: dict[int, JSON] = field(default_factory=dict)
     chats: dict[int, JSON] = field(default_factory=dict)
@@ -97,6 +126,8 @@ class FakeTelegram:
     admins: dict[int, list[JSON]] = field(default_factory=dict)  # chat id -> ChatMember objects
     profile_photos: dict[int, list[list[JSON]]] = field(default_factory=dict)  # newest first
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> (file_path, bytes)
+    downloads: list[str] = field(default_factory=list)  # file paths requested from /file/bot...
+    photos: list[JSON] = field(default_factory=list)  # what sendPhoto posted: bytes, caption, where
     calls: list[tuple[str, JSON]] = field(default_factory=list)
     messages: dict[int, dict[int, str]] = field(default_factory=dict)  # chat -> message id -> text
     drafts: dict[int, list[JSON]] = field(default_factory=dict)  # chat -> sendMessageDraft params
@@ -118,6 +149,8 @@ class FakeTelegram:
     _poller: object | None = None  # the getUpdates request allowed to wait
     _closing: bool = False
     _file_counter: int = 0
+    _unsized: set[str] = field(default_factory=set)  # file ids whose getFile omits file_size
+    _download_failures: deque[int] = field(default_factory=deque)  # statuses of the next downloads
 
     # ----------------------------------------------------------------- server
 
@@ -202,8 +235,12 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:
+        self.downloads.append(request.match_info["path"])
         if request.match_info["token"] != self.token:
             return ApiError(401, "Unauthorized").response()
+        if self._download_failures:
+            status = self._download_failures.popleft()
+            return ApiError(status, HTTPStatus(status).phrase).response()
         for path, data in self.files.values():
             if path == request.match_info["path"]:
                 return web.Response(body=data, content_type="application/octet-stream")
@@ -217,6 +254,7 @@ class FakeTelegram:
             "setwebhook": self._set_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
+            "sendphoto": self._send_photo,
             "editmessagetext": self._edit_message_text,
             "sendmessagedraft": self._send_message_draft,
             "setmessagereaction": self._set_message_reaction,
@@ -352,6 +390,54 @@ class FakeTelegram:
             **({"entities": entities} if entities else {}),
         )
         self._record_sent(message)
+        return message
+
+    async def _send_photo(self, params: JSON) -> JSON:
+        chat = self._target_chat(params)
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo.removeprefix("attach://"))
+        if isinstance(photo, str):  # a file_id the bot has seen (the fake fetches no URLs)
+            if photo not in self.files:
+                raise bad_request("wrong file identifier/HTTP URL specified")
+            photo = Upload(self.files[photo][1], "", "")
+        if not isinstance(photo, Upload):
+            raise bad_request("there is no photo in the request")
+        width, height = _dimensions(photo.data)
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        try:
+            caption, entities = stored_text(
+                params.get("caption"),
+                params.get("parse_mode"),
+                params.get("caption_entities"),
+                allow_empty=True,
+                limit=MAX_CAPTION_UTF16,
+                too_long="message caption is too long",
+            )
+        except TextRejected as error:
+            raise bad_request(str(error)) from None
+        thread_id = _opt_int(params, "message_thread_id")
+        content: JSON = {"photo": self._photo_sizes(photo.data, width, height)}
+        content.update({"caption": caption} if caption else {})
+        content.update({"caption_entities": entities} if entities else {})
+        message = self._new_message(
+            chat, self.me, thread_id=thread_id, reply_to=self._reply_target(chat, params), **content
+        )
+        self.photos.append(
+            {
+                "chat_id": chat["id"],
+                "message_id": message["message_id"],
+                "data": photo.data,
+                "filename": photo.filename,
+                "content_type": photo.content_type,
+                "caption": caption,
+                "parse_mode": params.get("parse_mode"),
+                "message_thread_id": thread_id,
+                "reply_to_message_id": (message.get("reply_to_message") or {}).get("message_id"),
+                "reply_parameters": params.get("reply_parameters"),
+            }
+        )
         return message
 
     async def _edit_message_text(self, params: JSON) -> JSON:
@@ -511,12 +597,12 @@ class FakeTelegram:
         if file_id not in self.files:
             raise bad_request("invalid file_id")
         path, data = self.files[file_id]
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_size": len(data),
-            "file_path": path,
-        }
+        if len(data) > self.max_download_bytes:
+            raise bad_request("file is too big")
+        found: JSON = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_path": path}
+        if file_id not in self._unsized:  # file_size is optional in the Bot API's File
+            found["file_size"] = len(data)
+        return found
 
     async def _set_my_commands(self, params: JSON) -> bool:
         commands = params.get("commands")
@@ -537,23 +623,48 @@ class FakeTelegram:
         self.commands.pop(_commands_key(params), None)
         return True
 
-    def add_file(self, data: bytes, *, file_path: str | None = None, file_id: str | None = None) -> JSON:
-        """Store a file the bot can fetch with getFile and download; returns its File object."""
+    def add_file(
+        self,
+        data: bytes,
+        *,
+        file_path: str | None = None,
+        file_id: str | None = None,
+        report_size: bool = True,
+    ) -> JSON:
+        """Store a file the bot can fetch with getFile and download; returns its File object.
+        `report_size=False`: getFile leaves out file_size, as the Bot API may."""
         self._file_counter += 1
         file_id = file_id or f"AgACAgFAKE{self._file_counter:04d}"
         self.files[file_id] = (file_path or f"documents/file_{self._file_counter}.bin", data)
+        if not report_size:
+            self._unsized.add(file_id)
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data)}
 
-    def _photo_sizes(self, data: bytes) -> list[JSON]:
-        sizes = []
-        for side in (90, 320, 640):
+    def remove_file(self, file_id: str) -> None:
+        """The file is gone from Telegram's servers: getFile refuses it, its path answers 404."""
+        del self.files[file_id]
+
+    def fail_next_download(self, status: int = 404, *, times: int = 1) -> None:
+        """Make the next `times` file downloads fail with `status` (an expired link answers 404;
+        Telegram keeps a getFile link valid for an hour at least)."""
+        self._download_failures.extend([status] * times)
+
+    def _photo_sizes(self, data: bytes, width: int = 640, height: int = 640) -> list[JSON]:
+        """The PhotoSizes Telegram keeps of a photo (the fake serves the same bytes for each)."""
+        sizes, longest = [], max(width, height, 1)
+        top = min(longest, PHOTO_SIDES[-1])
+        sides = [side for side in PHOTO_SIDES if side < top] + [top]
+        for side in sides:
             file = self.add_file(data, file_path=f"photos/file_{self._file_counter + 1}.jpg")
-            sizes.append({**file, "width": side, "height": side})
+            scale = side / longest
+            sizes.append(
+                {**file, "width": max(1, round(width * scale)), "height": max(1, round(height * scale))}
+            )
         return sizes
 
-    def add_profile_photo(self, user: JSON, data: bytes = _JPEG) -> list[JSON]:
-        """Give `user` a new profile photo (three PhotoSizes, each a downloadable file)."""
-        sizes = self._photo_sizes(data)
+    def add_profile_photo(self, user: JSON, data: bytes | None = None) -> list[JSON]:
+        """Give `user` a new profile photo (PhotoSizes, each a downloadable file)."""
+        sizes = self._photo_sizes(data if data is not None else jpeg())
         self.profile_photos.setdefault(user["id"], []).insert(0, sizes)
         return sizes
 
@@ -628,14 +739,16 @@ class FakeTelegram:
         reply_to: JSON | int | None = None,
         thread_id: int | None = None,
         entities: list[JSON] | None = None,
-        photo: bool = False,
+        photo: bool | bytes = False,
         caption: str | None = None,
     ) -> JSON:
-        """A member writes; returns the update (queued unless privacy mode hides it from the bot)."""
+        """A member writes; returns the update (queued unless privacy mode hides it from the bot).
+        `photo`: True for a small JPEG, or the image's bytes."""
         chat = self._chat(chat)
         content: JSON = {}
         if photo:
-            content["photo"] = self._photo_sizes(_JPEG)
+            data = photo if isinstance(photo, bytes) else jpeg()
+            content["photo"] = self._photo_sizes(data, *_dimensions(data))
             if caption:
                 content["caption"] = caption
                 found = auto_entities(caption) if entities is None else entities
@@ -806,8 +919,20 @@ async def _read_params(request: web.Request) -> JSON:
         params.update(body if isinstance(body, dict) else {})
     elif request.body_exists:
         for key, value in (await request.post()).items():
-            params[key] = value.file.read() if isinstance(value, web.FileField) else _decode(key, value)
+            if isinstance(value, web.FileField):
+                params[key] = Upload(value.file.read(), value.filename, value.content_type)
+            else:
+                params[key] = _decode(key, value)
     return params
+
+
+def _dimensions(data: bytes) -> tuple[int, int]:
+    """Width and height of an image, or 400 IMAGE_PROCESS_FAILED when it is none."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        raise bad_request("IMAGE_PROCESS_FAILED") from None
 
 
 def _decode(key: str, value: Any) -> Any:

@@ -247,9 +247,16 @@ def strip_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dic
 
 
 def stored_text(
-    raw: object, parse_mode: object, entities: object, allow_empty: bool = False
+    raw: object,
+    parse_mode: object,
+    entities: object,
+    allow_empty: bool = False,
+    *,
+    limit: int = MAX_TEXT_UTF16,
+    too_long: str = "message is too long",
 ) -> tuple[str, list[dict[str, Any]]]:
-    """What Telegram keeps of a submitted text (visible text, entities), or `TextRejected`."""
+    """What Telegram keeps of a submitted text or caption (visible text, entities), or
+    `TextRejected`; the limit counts UTF-16 units after entity parsing."""
     source = "" if raw is None else str(raw)
     mode = str(parse_mode or "").lower()
     if mode == "html":
@@ -264,8 +271,8 @@ def stored_text(
     text, found = strip_text(text, found)
     if not text and not allow_empty:
         raise TextRejected("message text is empty")
-    if utf16_len(text) > MAX_TEXT_UTF16:
-        raise TextRejected("message is too long")
+    if utf16_len(text) > limit:
+        raise TextRejected(too_long)
     return text, found
 
 

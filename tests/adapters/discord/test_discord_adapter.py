@@ -4,65 +4,16 @@ Discord's REST API and gateway, with the real core, store and model client."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from adapters.discord.adapter import DiscordAdapter, DiscordConfig, DiscordStartError
+from adapters.discord.adapter import DiscordAdapter, DiscordStartError
 from facilitator.core import Facilitator
 from facilitator.model import ConversationRef, React
+from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, adapter_for, answers, build
 from tests.fakes.discord_api import FakeDiscord, Intent, pointed_at
 from tests.fakes.openai_server import FakeOpenAI, Reply
-
-GUILD, GENERAL = 1_410_000_000_000_000_001, 1_410_000_000_000_000_011
-ANN, BOB = 1_420_000_000_000_000_001, 1_420_000_000_000_000_002
-
-
-def build(fake: FakeDiscord, extra_members: int = 0) -> FakeDiscord:
-    ann = fake.user(ANN, "ann", "Ann Lee")
-    bob = fake.user(BOB, "bob")
-    guild = fake.guild(GUILD, "Trip", owner_id=ann)
-    fake.text_channel(guild, GENERAL, "general")
-    fake.member(guild, ann, nick="Annie", admin=True)
-    fake.member(guild, bob)
-    for n in range(extra_members):
-        fake.member(guild, fake.user(1_430_000_000_000_000_000 + n, f"member{n}"))
-    fake.emoji(guild, 1_440_000_000_000_000_001, "party")
-    return fake
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await build(FakeDiscord()).start()
-    with pointed_at(server):
-        yield server
-    await server.stop()
-
-
-def adapter_for(core: Facilitator, fake: FakeDiscord, **options: Any) -> DiscordAdapter:
-    config = DiscordConfig(
-        token=fake.token, edit_seconds=0.3, guild_ready_timeout=0.1, ready_timeout=10, **options
-    )
-    adapter = DiscordAdapter(core, config)
-
-    async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
-        return None  # discord.py waits 5 s before a second IDENTIFY; tests need not
-
-    adapter.client.before_identify_hook = no_wait  # type: ignore[method-assign]
-    return adapter
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, facilitator: Facilitator) -> AsyncIterator[DiscordAdapter]:
-    adapter = adapter_for(facilitator, fake)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
-
-
-def answers(fake: FakeDiscord, channel: int = GENERAL) -> list[str]:
-    return list(fake.channel_messages(channel))
 
 
 async def test_a_mention_is_answered_as_a_reply_streamed_by_edits(
@@ -218,12 +169,12 @@ async def test_a_malformed_dispatch_is_survived(
     assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
 
 
-async def test_a_missing_intent_is_reported_clearly(facilitator: Facilitator) -> None:
-    server = await build(FakeDiscord(privileged_intents=Intent.GUILD_MEMBERS)).start()
+async def test_a_missing_members_intent_is_reported_clearly(facilitator: Facilitator) -> None:
+    server = await build(FakeDiscord(privileged_intents=Intent.MESSAGE_CONTENT)).start()
     try:
         with pointed_at(server):
             adapter = adapter_for(facilitator, server)
-            with pytest.raises(DiscordStartError, match="MESSAGE CONTENT INTENT"):
+            with pytest.raises(DiscordStartError, match="turn on SERVER MEMBERS INTENT \\("):
                 await adapter.start()
             await adapter.stop()
     finally:

@@ -6,61 +6,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import pytest
-
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from adapters.telegram.adapter import TelegramAdapter
 from facilitator.core import Facilitator
 from facilitator.model import ConversationRef, React
+from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram
-
-GROUP_ID = -1001234
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = await FakeTelegram().start()
-    yield fake
-    await fake.stop()
-
-
-def adapter_for(telegram: FakeTelegram, core: Facilitator, **options: Any) -> TelegramAdapter:
-    config = TelegramConfig(
-        token=telegram.token,
-        api_base_url=f"http://127.0.0.1:{telegram.port}",
-        group_edit_seconds=options.pop("group_edit_seconds", 0.5),
-        draft_seconds=0.05,
-        **options,
-    )
-    return TelegramAdapter(core, config)
-
-
-@pytest.fixture
-async def bot(telegram: FakeTelegram, facilitator: Facilitator) -> AsyncIterator[TelegramAdapter]:
-    adapter = adapter_for(telegram, facilitator)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
-
-
-async def until(condition: Callable[[], object], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the expected outcome did not happen in time")
-        await asyncio.sleep(0.01)
-
-
-def bot_texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
-    """What members of the chat now see from the bot, oldest first."""
-    return list(telegram.messages.get(chat_id, {}).values())
-
-
-def mention(telegram: FakeTelegram) -> str:
-    return f"@{telegram.username}"
 
 
 async def test_a_mention_is_answered_as_a_reply_in_the_group(

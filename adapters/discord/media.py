@@ -1,0 +1,121 @@
+"""Images on Discord: what the bot downloads from Discord's CDN, and an image it posts.
+
+Attachments and avatars are public on Discord's CDN (`cdn.discordapp.com`, and the media proxy
+`media.discordapp.net`): they are downloaded without the bot token, over a session of their own,
+so the token cannot travel with them. Any other address — a link a member set as their profile
+photo — is never fetched. A download stops at the size the core accepts, whatever the server
+declares. `cdn_base` points the CDN somewhere else (a proxy, the tests' fake): Discord's CDN
+addresses are then fetched from there, and that host is trusted as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import mimetypes
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import aiohttp
+import discord
+
+from adapters.discord.render import safe_text, split_discord
+from facilitator.model import SendImage
+from facilitator.ports import MediaError
+
+DISCORD_CDN = "https://cdn.discordapp.com"
+CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+# The first path segment of what Discord's CDN serves that Parley refers to.
+ASSETS = frozenset({"attachments", "ephemeral-attachments", "avatars", "embed", "guilds"})
+CHUNK = 64 * 1024
+
+
+def cdn_url(ref: str, cdn_base: str = DISCORD_CDN) -> str:
+    """The address to download `ref` from, or MediaError when it is not a file on Discord's CDN
+    (nothing is requested then)."""
+    try:
+        return _cdn_url(ref, cdn_base.rstrip("/"))
+    except ValueError:  # a port that is not a number, an unbalanced IPv6 bracket...
+        raise MediaError("not an address on Discord's CDN") from None
+
+
+def _cdn_url(ref: str, cdn_base: str) -> str:
+    url, base = urlsplit(ref), urlsplit(cdn_base)
+    if url.username is not None or url.password is not None:
+        raise MediaError("not an address on Discord's CDN")
+    own_base = cdn_base != DISCORD_CDN
+    if url.scheme == "https" and (url.hostname or "") in CDN_HOSTS and url.port in (None, 443):
+        path = url.path
+        if own_base:
+            url = url._replace(scheme=base.scheme, netloc=base.netloc, path=base.path + url.path)
+    elif (
+        own_base
+        and (url.scheme, url.netloc) == (base.scheme, base.netloc)
+        and url.path.startswith(base.path + "/")
+    ):
+        path = url.path[len(base.path) :]
+    else:
+        raise MediaError("not an address on Discord's CDN")
+    segments = [unquote(segment) for segment in path.lstrip("/").split("/")]
+    if segments[0] not in ASSETS or any(segment in (".", "..") for segment in segments):
+        raise MediaError("not an attachment or avatar on Discord's CDN")
+    return urlunsplit(url._replace(fragment=""))
+
+
+class CdnImages:
+    """Downloads from Discord's CDN, bounded in size and time, without credentials."""
+
+    def __init__(self, cdn_base: str = DISCORD_CDN, timeout: float = 30.0) -> None:
+        self.cdn_base = cdn_base
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def fetch(self, ref: str, max_bytes: int) -> bytes:
+        url = cdn_url(ref, self.cdn_base)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._download(url, max_bytes)
+        except MediaError:
+            raise
+        except TimeoutError:
+            raise MediaError("Discord's CDN did not answer in time") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise MediaError(f"the download from Discord's CDN failed ({type(exc).__name__})") from None
+
+    async def _download(self, url: str, max_bytes: int) -> bytes:
+        if self._session is None or self._session.closed:
+            # No default headers, no cookies, no proxy from the environment: nothing but the request.
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        async with self._session.get(url, allow_redirects=False) as response:
+            if response.status == 404:
+                raise MediaError("the file is no longer on Discord's CDN (404)")
+            if response.status != 200:
+                raise MediaError(f"Discord's CDN answered {response.status}")
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise MediaError(f"the file is larger than {max_bytes} bytes")
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(CHUNK):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise MediaError(f"the file is larger than {max_bytes} bytes")
+            return bytes(data)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def image_file(action: SendImage) -> discord.File:
+    """The image as an attachment; its name ends as its type, since Discord shows a file by its
+    name's extension."""
+    name = PurePosixPath(action.name.replace("\\", "/")).name or "image"
+    wanted = mimetypes.guess_extension(action.mime_type) or ""
+    if wanted and mimetypes.guess_type(name)[0] != action.mime_type:
+        name = f"{PurePosixPath(name).stem or 'image'}{wanted}"
+    return discord.File(io.BytesIO(action.data), filename=name)
+
+
+def caption(text: str) -> str:
+    """A caption pings nobody and fits one message."""
+    return split_discord(safe_text(text))[0] if text else ""

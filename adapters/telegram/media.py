@@ -1,0 +1,95 @@
+"""Images between Parley and Telegram, the parts that need no Bot API call of their own.
+
+Telegram refers to files by `file_id`; the adapter hands them to the core as `tg-file:<file_id>`
+and only those are ever fetched. The download URL carries the bot token, so it is never logged
+and never part of an error: a failure says what went wrong in words of its own. The download is
+streamed and stops as soon as it passes the size the caller allows, whatever Telegram declared.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from adapters.telegram.render import utf16_len
+from facilitator.ports import MediaError
+
+REF_PREFIX = "tg-file:"
+CAPTION_LIMIT = 1024  # Telegram's caption limit, in UTF-16 units after parsing
+ELLIPSIS = "…"
+DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def file_id_of(ref: str) -> str:
+    """The file_id in a reference the adapter made; MediaError for anything else (a link a
+    member set as their photo is never fetched: the token must not travel there)."""
+    if not ref.startswith(REF_PREFIX) or not ref[len(REF_PREFIX) :].strip():
+        raise MediaError("not a Telegram file")
+    return ref[len(REF_PREFIX) :].strip()
+
+
+def too_large(size: int, max_bytes: int) -> MediaError:
+    return MediaError(f"the image is larger than {max_bytes} bytes ({size} or more)")
+
+
+class Downloads:
+    """Telegram file downloads over one HTTP client, opened when first needed."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    async def fetch(self, url: str, max_bytes: int) -> bytes:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, follow_redirects=False)
+        return await download(self._client, url, max_bytes)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+async def download(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
+    """The file at `url` (a Telegram file URL, token inside), read up to `max_bytes`."""
+    try:
+        async with client.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise MediaError(f"Telegram did not serve the file (HTTP {response.status_code})")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise too_large(int(declared), max_bytes)
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    raise too_large(len(data), max_bytes)
+            return bytes(data)
+    except httpx.HTTPError as exc:  # its text may hold the URL: only the kind of failure goes on
+        raise MediaError(f"the download failed ({type(exc).__name__})") from None
+
+
+def fit_caption(text: str, limit: int = CAPTION_LIMIT) -> str:
+    """`text` cut to Telegram's caption limit, at a word where one is near, with an ellipsis."""
+    text = text.strip()
+    if utf16_len(text) <= limit:
+        return text
+    budget, width, end = limit - utf16_len(ELLIPSIS), 0, 0
+    while end < len(text) and width + utf16_len(text[end]) <= budget:
+        width += utf16_len(text[end])
+        end += 1
+    cut = text[:end]
+    space = cut.rfind(" ")
+    if space > max(len(cut) - 40, 0):
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def privacy_note(username: str) -> str:
+    """Why `auto` cannot follow a group with privacy mode on, and the two ways to fix it."""
+    bot = f"@{username}" if username else "the bot"
+    return (
+        "Note: Telegram's privacy mode is on for me, so in this group I only see messages that "
+        "mention me, reply to me or start with /parley, and `auto` cannot follow the conversation. "
+        "To fix it, a group admin can make me an admin here; or my owner can open @BotFather, "
+        f"send /setprivacy, choose {bot} and pick Disable, then remove me from this group and "
+        "add me again."
+    )

@@ -1,0 +1,237 @@
+"""Images and what the bot cannot see, on Discord: the real discord.py client and the adapter
+against the loopback fake's REST API, gateway and CDN."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.events import DiscordIdentity, member_of, translate
+from adapters.discord.media import CdnImages
+from facilitator.core import Facilitator
+from facilitator.model import ConversationRef, Delivered, SendImage
+from facilitator.ports import MediaError
+from tests.adapters.discord.helpers import (
+    ANN,
+    GENERAL,
+    GUILD,
+    adapter_for,
+    answers,
+    build,
+    mention,
+    running,
+)
+from tests.fakes.discord_api import FakeDiscord, Intent, Perm, pointed_at
+from tests.fakes.openai_server import FakeOpenAI, png
+
+HERE = ConversationRef("discord", str(GENERAL))
+
+
+def attachment_url(fake: FakeDiscord, payload: dict[str, object], bot_id: int) -> str:
+    """The attachment's address as the adapter's translation hands it to the core."""
+    [event] = translate("MESSAGE_CREATE", payload, DiscordIdentity(str(bot_id)), "guild")
+    [attachment] = event.message.attachments  # type: ignore[union-attr]
+    assert attachment.url is not None and attachment.kind == "image"
+    return attachment.url
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+async def test_an_attachment_and_an_avatar_are_downloaded_and_the_token_stays_home(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    photo, face = png(320, 200, (10, 120, 200)), png(128, 128, (250, 200, 0))
+    sent = await fake.dispatch_message(
+        GENERAL, ANN, "our cabin", attachments=[fake.attachment(GENERAL, "cabin.png", photo, "image/png")]
+    )
+    fake.set_avatar(ANN, face)
+    avatar_url = member_of(fake.users[ANN]).avatar_url
+    assert avatar_url is not None and avatar_url.startswith("https://cdn.discordapp.com/avatars/")
+
+    assert await bot.fetch_image(attachment_url(fake, sent, fake.bot_id), 10_000_000) == photo
+    assert await bot.fetch_image(avatar_url, 10_000_000) == face  # from the CDN the adapter points at
+
+    assert [request["status"] for request in fake.cdn.requests] == [200, 200]
+    for request in fake.cdn.requests:
+        assert "Authorization" not in request["headers"]
+        assert not any(fake.token in value for value in request["headers"].values())
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "https://example.com/me.png",  # a profile photo a member set by link
+        "http://cdn.discordapp.com/avatars/1/abc.png",  # not https
+        "https://cdn.discordapp.com.example.net/avatars/1/abc.png",
+        "https://someone@cdn.discordapp.com/avatars/1/abc.png",
+        "https://cdn.discordapp.com/../api/v10/users/@me",
+        "https://cdn.discordapp.com/app-icons/1/abc.png",  # Discord's, but not what Parley refers to
+        "{rest}/users/@me",  # the fake's own API: not a file of the CDN
+        "{cdn}/attachments/../api/v10/users/@me",
+        "file:///etc/passwd",
+        "not a url at all",
+    ],
+)
+async def test_a_link_that_is_not_a_file_on_discords_cdn_is_never_fetched(
+    fake: FakeDiscord, bot: DiscordAdapter, ref: str
+) -> None:
+    calls = len(fake.calls)
+    with pytest.raises(MediaError, match="Discord's CDN"):
+        await bot.fetch_image(ref.format(rest=fake.rest_base, cdn=fake.cdn_base), 10_000_000)
+    assert fake.cdn.requests == [] and len(fake.calls) == calls
+
+
+async def test_an_image_over_the_limit_is_refused_whether_declared_or_not(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    big = png(800, 800, (1, 2, 3)) + bytes(200_000)
+    sent = await fake.dispatch_message(
+        GENERAL, ANN, "huge", attachments=[fake.attachment(GENERAL, "huge.png", big, "image/png")]
+    )
+    url = attachment_url(fake, sent, fake.bot_id)
+    with pytest.raises(MediaError, match="larger than 100000 bytes"):
+        await bot.fetch_image(url, 100_000)  # Content-Length says so
+    fake.cdn.chunked = True  # no Content-Length: the bytes read decide
+    with pytest.raises(MediaError, match="larger than 100000 bytes"):
+        await bot.fetch_image(url, 100_000)
+    assert await bot.fetch_image(url, len(big)) == big
+    assert len(fake.cdn.requests) == 3
+
+
+async def test_a_file_gone_from_the_cdn_or_out_of_reach_is_a_media_error(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    with pytest.raises(MediaError, match="404"):
+        await bot.fetch_image(f"https://cdn.discordapp.com/avatars/{ANN}/0123456789abcdef.png", 10_000_000)
+    expired = fake.attachment(GENERAL, "old.png", png(), "image/png", expires_in=-60)
+    with pytest.raises(MediaError, match="no longer"):
+        await bot.fetch_image(expired["url"], 10_000_000)
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    images = CdnImages(f"http://127.0.0.1:{closed}")
+    try:
+        with pytest.raises(MediaError, match="failed"):
+            await images.fetch(f"https://cdn.discordapp.com/avatars/{ANN}/0123456789abcdef.png", 1000)
+    finally:
+        await images.close()
+
+
+# --- posting an image -----------------------------------------------------------------------------
+
+
+async def test_an_image_is_posted_as_a_file_in_reply_with_a_caption_that_pings_nobody(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    picture = png(256, 256, (200, 30, 30))
+    asked = await fake.dispatch_message(GENERAL, ANN, "draw a fox?")
+    delivered = await bot.perform(
+        SendImage(
+            HERE, picture, name="fox.png", caption=f"@everyone a fox for <@{ANN}>", reply_to=asked["id"]
+        )
+    )
+    [upload] = fake.uploads
+    assert upload["channel_id"] == GENERAL and upload["field"] == "files[0]"
+    assert upload["filename"] == "fox.png" and upload["data"] == picture
+    assert str(upload["message_reference"]["message_id"]) == asked["id"]
+    assert upload["message_reference"]["fail_if_not_exists"] is False
+    posted = fake.message(GENERAL, upload["message_id"])
+    assert posted is not None
+    assert posted["mentions"] == [] and posted["mention_everyone"] is False
+    assert posted["content"].replace("\u200b", "") == f"@everyone a fox for <@{ANN}>"
+    assert delivered == Delivered(((posted["id"], posted["content"]),))
+    [attachment] = posted["attachments"]
+    assert attachment["content_type"] == "image/png" and (attachment["width"], attachment["height"]) == (
+        256,
+        256,
+    )
+    assert await bot.fetch_image(attachment["url"], 10_000_000) == picture  # as members now see it
+
+
+async def test_an_image_goes_into_a_thread_named_by_its_type_with_a_caption_cut_to_fit(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    thread = fake.thread(GENERAL, "sketches", owner=ANN)
+    await fake.dispatch_thread_create(thread)
+    await fake.until(lambda: bot.client.get_channel(int(thread["id"])))
+    where = ConversationRef("discord", thread["id"])
+    await bot.perform(SendImage(where, png(), name="image", mime_type="image/png", caption="so long. " * 300))
+    await bot.perform(SendImage(where, b"\xff\xd8\xff\xe0 jpeg", name="photo.png", mime_type="image/jpeg"))
+    first, second = fake.uploads
+    assert first["channel_id"] == second["channel_id"] == int(thread["id"])
+    assert first["filename"] == "image.png" and 0 < len(first["content"]) <= 2000
+    assert second["filename"] == "photo.jpg" and second["content"] == ""
+    assert answers(fake) == []  # nothing in the channel itself
+
+
+# --- what the bot cannot see ----------------------------------------------------------------------
+
+
+async def test_with_every_permission_and_intent_nothing_is_hidden(
+    fake: FakeDiscord, bot: DiscordAdapter
+) -> None:
+    assert await bot.partial_view(HERE) is None
+    dm = fake.dm_channel(ANN)
+    assert await bot.partial_view(ConversationRef("discord", dm["id"], is_direct=True)) is None
+
+
+async def test_without_read_message_history_members_are_told_how_to_fix_it(
+    facilitator: Facilitator,
+) -> None:
+    server = build(FakeDiscord())
+    bot_member = server.members[GUILD][server.bot_id]
+    server.text_channel(
+        GUILD,
+        GENERAL + 1,
+        "announcements",
+        permission_overwrites=[server.overwrite(bot_member, deny=Perm.READ_MESSAGE_HISTORY)],
+    )
+    server.text_channel(
+        GUILD,
+        GENERAL + 2,
+        "staff",
+        permission_overwrites=[server.overwrite(bot_member, deny=Perm.VIEW_CHANNEL)],
+    )
+    await server.start()
+    try:
+        with pointed_at(server):
+            async with running(adapter_for(facilitator, server)) as bot:
+                history = await bot.partial_view(ConversationRef("discord", str(GENERAL + 1)))
+                hidden = await bot.partial_view(ConversationRef("discord", str(GENERAL + 2)))
+                assert await bot.partial_view(HERE) is None
+    finally:
+        await server.stop()
+    assert history is not None and "Read Message History" in history and "Permissions" in history
+    assert "MESSAGE CONTENT" not in history
+    assert hidden is not None and "cannot see this channel" in hidden and "View Channel" in hidden
+
+
+async def test_without_the_message_content_intent_it_runs_answers_mentions_and_says_why(
+    facilitator: Facilitator, fake_model: FakeOpenAI
+) -> None:
+    server = await build(FakeDiscord(privileged_intents=Intent.GUILD_MEMBERS)).start()
+    try:
+        with pointed_at(server):
+            async with running(adapter_for(facilitator, server)) as bot:
+                view = await bot.partial_view(HERE)
+                dm = server.dm_channel(ANN)
+                assert await bot.partial_view(ConversationRef("discord", dm["id"], is_direct=True)) is None
+                await server.dispatch_message(GENERAL, ANN, "said without mentioning anyone")
+                await server.dispatch_message(GENERAL, ANN, f"{mention(server)} are you there?")
+                await server.until(lambda: answers(server))
+                await server.dispatch_interaction(
+                    GUILD, GENERAL, ANN, subcommand="mode", options={"text": "auto"}
+                )
+                await server.until(lambda: server.interaction_responses)
+                await facilitator.idle()
+    finally:
+        await server.stop()
+    assert not server.gateway.identifies[0]["intents"] & Intent.MESSAGE_CONTENT  # not refused: not asked
+    [told] = server.interaction_responses  # the admin who turns auto on learns what it will miss
+    assert "MESSAGE CONTENT INTENT" in told["data"]["content"]
+    assert view is not None and "MESSAGE CONTENT INTENT" in view and "Developer Portal" in view
+    [request] = fake_model.received
+    assert "are you there?" in request.text and "without mentioning" not in request.text
