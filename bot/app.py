@@ -13,6 +13,7 @@ from bot.settings import Settings, SettingsError
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
 from facilitator.tokens import load_counter
 
@@ -62,6 +63,7 @@ def model_config(settings: Settings, local_url: str | None) -> ModelConfig:
         max_retries=llm.max_retries,
         max_reply_tokens=llm.max_reply_tokens,
         temperature=llm.temperature,
+        image_model=llm.image_model,
     )
 
 
@@ -81,6 +83,18 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
         max_concurrent_calls=1 if local else settings.llm.max_concurrent_calls,
         burst_window_seconds=settings.groups.burst_window_seconds,
         operator_prompt=settings.bot.operator_prompt,
+        # The offline model's server streams no tool calls: it answers in words only.
+        reactions=settings.llm.reactions and not local,
+        vision=settings.llm.vision and not local,
+        image_generation=bool(settings.llm.image_model) and not local,
+        max_image_bytes=int(settings.llm.max_image_megabytes * 1_000_000),
+        auto=AutoLimits(
+            interventions_per_hour=settings.auto.interventions_per_hour,
+            cooldown_seconds=settings.auto.cooldown_seconds,
+            decisions_per_day=settings.auto.decisions_per_day,
+            question_wait_seconds=settings.auto.question_wait_seconds,
+            settle_seconds=settings.auto.settle_seconds,
+        ),
     )
 
 

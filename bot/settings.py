@@ -70,6 +70,10 @@ class LLMSettings(_Section):
     context_tokens: int = Field(6000, ge=500)
     max_reply_tokens: int = Field(800, ge=16)
     temperature: float | None = Field(None, ge=0, le=2)
+    reactions: bool = True  # the model may react with an emoji instead of replying
+    vision: bool = False  # the model reads images (a vision model): shown, not described
+    max_image_megabytes: float = Field(10.0, gt=0, le=100)  # larger downloads are left out
+    image_model: str | None = None  # e.g. "gpt-image-1": the model may create images
 
 
 class LocalModelSettings(_Section):
@@ -84,6 +88,16 @@ class GroupSettings(_Section):
     size_limit: int = Field(20, ge=0)
     burst_window_seconds: float = Field(3.0, ge=0, le=60)
     history_window: int = Field(200, ge=1, le=5000)
+
+
+class AutoSettings(_Section):
+    """`auto` mode's caps, counted per conversation: what keeps it considerate and cheap."""
+
+    interventions_per_hour: int = Field(8, ge=0, le=60)
+    cooldown_seconds: float = Field(120.0, ge=0)
+    decisions_per_day: int = Field(40, ge=0, le=10_000)
+    question_wait_seconds: float = Field(90.0, ge=0, le=3600)
+    settle_seconds: float = Field(20.0, ge=0, le=600)
 
 
 class StoreSettings(_Section):
@@ -167,6 +181,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     local: LocalModelSettings = LocalModelSettings()
     groups: GroupSettings = GroupSettings()
+    auto: AutoSettings = AutoSettings()
     store: StoreSettings = StoreSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()

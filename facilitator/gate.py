@@ -65,7 +65,7 @@ _OPTIONS = re.compile(
     | \bneed\s+(?:some\s+)?(?:\w+\s+)?(?:ideas|suggestions|recommendations|advice)\b
     | \bwhich\s+\w+\s+(?:do|should|shall|will)\s+we\b | \bdecide\s+for\s+(?:us|me)\b
     | \b(?:some|any)(?:one|body)\s+(?:just\s+)?(?:decide|pick|choose)\b | \w+,\s*\w+,?\s+or\s+\w+\s*\?
-    | \bwe\s+(?:gotta|have\s+to|need\s+to|must)\s+decide
+    | \bwe\s+(?:gotta|have\s+to|need\s+to|must)\s+decide | \bdecide\s+between\b | \bthoughts\s*\?
     | \bwhich\s+(?:one|of\s+(?:these|those|them|the)|should|would|do\s+we|is\s+better)
     | \bwhat\s+should\s+(?:we|i)\b | \bwhere\s+should\s+(?:we|i)\b | \bwhen\s+should\s+we\b
     | \bshould\s+we\s+(?:go|get|do|pick|choose|order|book|watch|try|take|stay|rent|meet)
@@ -152,6 +152,8 @@ _ASKING_AROUND = re.compile(
 _RHETORICAL = re.compile(
     r"""
     \bwho['’]?s\s+(?:still\s+)?(?:awake|up|around|here|in|online|on)\b
+    | \bwhat(?:['’]s|\s+is|\s+are)\s+(?:every(?:one|body)|you\s+(?:all|guys)|y['’]?all)
+      \s+(?:doing|eating|having|up\s+to|watching|drinking|making)\b
     | \bcan['’]?t\s+believe\b | \bhow\s+is\s+it\s+(?:already|only|still)\b | \bwhat\s+was\s+i\s+thinking
     | ^\W*who\s+(?!knows|has|wants|needs|is|else|here|can|could|would|will)\w+s\b
     | \bhow\s+(?:are|is|can)\s+(?:they|he|she|it|people|you)\s+(?:this|that|so)\s+\w+
@@ -236,6 +238,13 @@ def addressed_to_someone(message: Heard, names: Iterable[str], ai_names: Iterabl
         if found and found.group(1).casefold() in known:
             return True
     return False
+
+
+def _asked_part(text: str) -> str:
+    """The sentence holding the question: "I checked. I'll book it, 8pm?" asks "I'll book it, 8pm?"."""
+    sentences = [part for part in re.split(r"(?<=[.!?？])\s+", text.strip()) if part]
+    asking = [part for part in sentences if "?" in part or "？" in part]
+    return asking[-1] if asking else text
 
 
 def rapid_exchange(message: Heard, before: Sequence[Heard]) -> bool:
@@ -323,21 +332,32 @@ _YES_NO = re.compile(
 
 
 _ASKS_FOR_A_NUMBER = re.compile(
-    r"\bhow\s+(?:long|many|much|often|old|far|big)\b|\bwhat\s+time\b|\bwhen\b", re.IGNORECASE
+    r"\bhow\s+(?:long|many|much|often|old|far|big)\b|\bwhat\s+time\b|\bwhen\b|\bwhere\b|\baddress\b",
+    re.IGNORECASE,
+)
+
+
+_JOKING = re.compile(r"\b(?:lol|lmao+|haha\w*|rofl)\b|😂|🤣", re.IGNORECASE)
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:(?:wait|ok|okay|so|and|but|also)\W+)*(?:is|are|was|were|do|does|did|can|could|will|would|should"
+    r"|has|have|isn['’]?t|aren['’]?t|don['’]?t|doesn['’]?t)\b",
+    re.IGNORECASE,
 )
 
 
 def answers(question: str, reply: str) -> bool:
     """Whether `reply`, by someone else, takes up `question`: on its subject, or a plain yes, no,
     number or name, and neither a question of its own, an "oh no" nor an "I don't know"."""
-    if is_question(reply) or _DONT_KNOW.search(reply) or _REACTION.search(reply):
+    opening = re.split(r"(?<=[.!?])\s", reply.strip(), maxsplit=1)[0]  # "They do. 8pm?" answers
+    if is_question(opening) or _DONT_KNOW.search(reply) or _REACTION.search(reply) or _JOKING.search(reply):
         return False
     if _content(question) & _content(reply):
         return True
-    if _INFO.search(reply) and (_words(reply) <= 4 or _ASKS_FOR_A_NUMBER.search(question)):
-        return True  # "8pm", "14 elm street", "6 and a half minutes"
-    either_or = re.search(r"\bor\b", question, re.IGNORECASE) is not None
-    return not either_or and _YES_NO.search(reply) is not None  # "yes" answers no "A or B?"
+    if _INFO.search(reply) and _ASKS_FOR_A_NUMBER.search(question):
+        return True  # "8pm", "6 and a half minutes"
+    # "Yes" answers "is it ...?", not "which ...?" nor "A or B?"
+    yes_or_no = _YES_NO_QUESTION.search(question) and not re.search(r"\bor\b", question, re.IGNORECASE)
+    return bool(yes_or_no) and _YES_NO.search(reply) is not None
 
 
 def already_answered(message: Heard, before: Sequence[Heard]) -> bool:
@@ -403,4 +423,7 @@ def candidate(
         return None  # "are you coming?": to the person they are talking with
     if already_answered(message, before):
         return None
+    asked = _asked_part(text)
+    if not _QUESTION_WORDS.search(asked) and _words(asked) < 6:
+        return None  # "the six of us?", "I'll book it, 8pm?": a check with someone, not the group
     return Kind.OPEN_QUESTION

@@ -23,7 +23,7 @@ DAY = 86400.0
 
 @dataclass(frozen=True, slots=True)
 class AutoLimits:
-    interventions_per_hour: int = 6
+    interventions_per_hour: int = 8
     cooldown_seconds: float = 120.0
     decisions_per_day: int = 40
     question_wait_seconds: float = 90.0  # how long a question is left to the group
