@@ -1,19 +1,21 @@
-"""Figure 7: what `auto` mode costs, on a replayed group conversation.
+"""Figure 7: what `auto` mode costs, on replayed group conversations.
 
-benchmarks/data/group_transcript.jsonl is an evening of six friends (443 messages, written for
-this figure), each message labelled `addressed` (it calls the AI by name) or `calls_for_ai`
-(nobody addressed the AI, but a thoughtful member would clearly join in: a question left
-unanswered, options nobody settles, a factual dispute, a call for a summary).
+benchmarks/data/group_transcript.jsonl is an evening of six friends (443 messages), and
+held_out_transcript.jsonl a working day of a team channel; both were written for this figure,
+by someone who had not seen the gate, with each message labelled `addressed` (it calls the AI by
+name) or `calls_for_ai` (nobody addressed the AI, but a thoughtful member would clearly join
+in: a question left unanswered, options nobody settles, a factual dispute, a call for a
+summary). The gate was tuned on the first; the second was kept aside to check it.
 
-The replay runs the real core, store and openai client against the loopback model server, with
+The replay runs the real core, store and openai client against the loopback model server, on
 the transcript's own clock: each message is handed over at its time, and candidates are decided
-when they fall due on that clock. The model is a perfect judge: asked to decide, it replies when
-a message it is asked about, or one of the three latest, is labelled, and is silent otherwise, so the figure
-measures what is Parley's own, the gate and the caps. Counted: decision calls per 100 ordinary
-(unaddressed) messages, against the naive bot that asks the model about every message (100); and
-how many labelled messages the AI joined in on unprompted, within five minutes after them (a
-question is left to the group for 90 seconds first, and the caps may hold it a little longer). A run where the model replies to every
-decision it is asked for (the dearest case; the caps then hold it back) is reported beside.
+when they fall due on that clock. The model judges perfectly: asked to decide, it replies when a
+message it is asked about, or one of the three latest, is labelled, and is silent otherwise, so
+the figure measures Parley's own part, the gate and the caps. Counted: decision calls per 100
+ordinary (unaddressed) messages, against a bot that asks the model about every message (100);
+and the labelled messages the AI joined in on, unprompted, within five minutes (a question is
+left to the group for 90 seconds first, and the caps may hold it a little longer). A run where
+the model replies to every decision (the dearest case, held back by the caps) is reported too.
 """
 
 from __future__ import annotations

@@ -16,11 +16,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from facilitator import texts, tools
+from facilitator import texts
 from facilitator.addressing import addresses_by_name
 from facilitator.auto import AutoMode
 from facilitator.command_handler import CommandHandler
-from facilitator.context import ContextSpec, build_context
+from facilitator.config import FacilitatorConfig
+from facilitator.member_counts import MemberCounts
 from facilitator.model import (
     Action,
     CommandReceived,
@@ -35,51 +36,20 @@ from facilitator.model import (
     MessageEdited,
     MessageReceived,
     Mode,
-    Profile,
     ProfileChanged,
-    React,
     ReactionAdded,
-    SendImage,
     SendMessage,
     ShowTyping,
     StreamMessage,
 )
 from facilitator.policy import Decision, Facts, decide, over_size_limit
-from facilitator.ports import Adapter, ChatImage, ChatTurn, ModelClient, ModelError, Store, Tool, ToolCall
+from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
+from facilitator.reading import Reading
 from facilitator.replying import ModelReply
-from facilitator.room import AutoLimits
-from facilitator.seeing import Seeing, asks_about_photos
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
+from facilitator.tool_use import ToolUse
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class FacilitatorConfig:
-    ai_name: str = "Parley"
-    aliases: tuple[str, ...] = ()
-    default_mode: Mode = Mode.MENTION
-    size_limit: int = 20
-    context_tokens: int = 6000
-    history_window: int = 200
-    members_in_context: int = 50
-    max_concurrent_calls: int = 1000
-    burst_window_seconds: float = 3.0
-    member_count_ttl_seconds: float = 300.0
-    operator_prompt: str = ""
-    seen_ids: int = 10_000
-    # The model may react with an emoji instead of replying (a tool it is offered).
-    reactions: bool = True
-    # Images in the context window go to the model as image inputs (a vision model).
-    vision: bool = False
-    # The model may create an image (a tool; the model client needs an image model).
-    image_generation: bool = False
-    max_image_bytes: int = 10_000_000  # the largest download accepted before downscaling
-    auto: AutoLimits = field(default_factory=AutoLimits)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.ai_name, *self.aliases)
 
 
 @dataclass
@@ -106,19 +76,26 @@ class Facilitator:
         self.config = config
         self._store = store
         self._model = model
-        self.counter = counter or EstimatingCounter()
         self._slots = asyncio.Semaphore(config.max_concurrent_calls)
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
-        self._member_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
+        self._member_counts = MemberCounts(config.member_count_ttl_seconds, config.seen_ids)
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         self._commands = CommandHandler(store, config.ai_name, config.default_mode)
-        self._seeing = Seeing(config.max_image_bytes)
-        self._tools: tuple[Tool, ...] = (
-            *((tools.REACT,) if config.reactions else ()),
-            *((tools.CREATE_IMAGE,) if config.image_generation else ()),
+        self._reading = Reading(config, store, counter or EstimatingCounter())
+        self._tool_use = ToolUse(
+            model, self._slots, self._perform, reactions=config.reactions, images=config.image_generation
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self.auto = AutoMode(self, store, model, self._slots, config.auto, config.names, clock)
+
+    @property
+    def counter(self) -> TokenCounter:
+        return self._reading.counter
+
+    @counter.setter
+    def counter(self, counter: TokenCounter) -> None:
+        """The exact tokenizer, once it has loaded (tokens are estimated until then)."""
+        self._reading.counter = counter
 
     # --- events in --------------------------------------------------------------------------
 
@@ -142,10 +119,10 @@ class Facilitator:
         elif isinstance(event, MessageDeleted):
             await self._store.delete_message(event.conversation, event.message_id)
         elif isinstance(event, MemberJoined):
-            self._member_counts.pop(event.conversation.key(), None)
+            self._member_counts.forget(event.conversation)
             await self._store.remember_member(event.conversation, event.member)
         elif isinstance(event, MemberLeft):
-            self._member_counts.pop(event.conversation.key(), None)
+            self._member_counts.forget(event.conversation)
             await self._store.forget_membership(event.conversation, event.member)
         elif isinstance(event, ReactionAdded):
             logger.debug("reaction %s on %s", event.emoji, event.message_id)
@@ -186,7 +163,7 @@ class Facilitator:
         mode = settings.mode or self.config.default_mode
         count = None
         if not conversation.is_direct and mode is not Mode.OFF and self.config.size_limit > 0:
-            count = await self._member_count(conversation, adapter)
+            count = await self._member_counts.count(conversation, adapter)
         facts = Facts(
             mode=mode,
             is_direct=conversation.is_direct,
@@ -246,7 +223,7 @@ class Facilitator:
         state = self._state(old)
         async with state.lock:  # after any answer under way in the old conversation
             await self._store.move_conversation(old, new)
-        self._member_counts.pop(old.key(), None)
+        self._member_counts.forget(old)
         self._release(old, state)
         logger.info("conversation %s moved to %s", old.chat_id, new.chat_id)
 
@@ -281,7 +258,7 @@ class Facilitator:
             taken = len(state.pending)  # the messages this attempt's context can see
             target = state.pending[-1]
             turns = await self.context(conversation, adapter, asking=target)
-            reply = ModelReply(self._model, turns, self._slots, self._tools)
+            reply = ModelReply(self._model, turns, self._slots, self._tool_use.offered)
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
             try:
@@ -321,53 +298,11 @@ class Facilitator:
                 )
             finally:
                 await reply.close()  # the adapter may have stopped reading early, or we were stopped
-        made = await self._use_tools(conversation, target, reply.stats.tool_calls, adapter)
+        made = await self._tool_use.carry_out(conversation, target, reply.stats.tool_calls, adapter)
         if not reply.first and not made:
             await self._say_failed(adapter, conversation, "rejected", target.id)
             return
         await self._remember_reply(conversation, target, answered, delivered, reply, made)
-
-    async def _use_tools(
-        self, conversation: ConversationRef, target: Message, calls: list[ToolCall], adapter: Adapter
-    ) -> list[Delivered | None]:
-        """Carry out what the model asked for through its tools; returns what was done."""
-        done: list[Delivered | None] = []
-        for call in calls[:3]:  # a model looping over tools gets three
-            emoji = tools.reaction(call) if self.config.reactions else None
-            if emoji is not None:
-                logger.info("reacting to %s in %s", target.id, conversation.chat_id)
-                await self._perform(adapter, React(conversation, target.id, emoji))
-                done.append(None)
-                continue
-            prompt = tools.image_prompt(call) if self.config.image_generation else None
-            if prompt is not None:
-                done.append(await self._create_image(conversation, target, prompt, adapter))
-                continue
-            logger.info("ignored a %r tool call in %s", call.name[:40], conversation.chat_id)
-        return done
-
-    async def _create_image(
-        self, conversation: ConversationRef, target: Message, prompt: str, adapter: Adapter
-    ) -> Delivered | None:
-        logger.info("creating an image for %s in %s", target.id, conversation.chat_id)
-        logger.debug("image prompt: %r", prompt)
-        try:
-            async with self._slots:
-                data = await self._model.generate_image(prompt)
-        except ModelError as exc:
-            logger.warning("image generation failed in %s: %s", conversation.chat_id, exc)
-            await self._perform(adapter, SendMessage(conversation, texts.IMAGE_FAILED, reply_to=target.id))
-            return None
-        mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
-        image = SendImage(
-            conversation,
-            data,
-            name="parley.jpg" if mime == "image/jpeg" else "parley.png",
-            mime_type=mime,
-            caption=texts.image_caption(prompt),
-            reply_to=target.id,
-        )
-        return await self._perform(adapter, image)
 
     async def context(
         self,
@@ -376,39 +311,8 @@ class Facilitator:
         asking: Message | None = None,
         unprompted: str = "",
     ) -> list[ChatTurn]:
-        """What the model would read now in this conversation (its recent window, never more).
-
-        With a vision model and the adapter to fetch them, the window's images are shown, and
-        members' photos when `asking` asks about them."""
-        settings = await self._store.group_settings(conversation)
-        history_read = self._store.history(conversation, self.config.history_window)
-        members: list[Profile]
-        if conversation.is_direct:
-            history, members = await history_read, []
-        else:  # both reads queued at once: the database thread runs them back to back
-            history, members = await asyncio.gather(
-                history_read, self._store.members(conversation, self.config.members_in_context)
-            )
-        spec = ContextSpec(
-            ai_name=self.config.ai_name,
-            platform=conversation.platform,
-            is_direct=conversation.is_direct,
-            group_instructions=settings.instructions,
-            budget_tokens=self.config.context_tokens,
-            operator_prompt=self.config.operator_prompt,
-            unprompted=unprompted,
-        )
-        images: dict[str, tuple[ChatImage, ...]] = {}
-        photos: tuple[ChatImage, ...] = ()
-        if self.config.vision and adapter is not None:
-            wants_photos = (
-                asking is not None and not conversation.is_direct and asks_about_photos(asking.text)
-            )
-            images, photos = await asyncio.gather(
-                self._seeing.in_history(adapter, history),
-                self._seeing.photos(adapter, members) if wants_photos else _nothing(),
-            )
-        return build_context(spec, members, history, self.counter, images, photos)
+        """What the model would read now in this conversation (its recent window, never more)."""
+        return await self._reading.read(conversation, adapter, asking, unprompted)
 
     async def _remember_reply(
         self,
@@ -442,23 +346,6 @@ class Facilitator:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    async def _member_count(self, conversation: ConversationRef, adapter: Adapter) -> int | None:
-        key = conversation.key()
-        cached = self._member_counts.get(key)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < self.config.member_count_ttl_seconds:
-            return cached[1]
-        try:
-            count = await adapter.count_members(conversation)
-        except Exception:
-            logger.warning("could not count members of %s", conversation.chat_id, exc_info=True)
-            count = cached[1] if cached else None
-        self._member_counts[key] = (now, count)
-        self._member_counts.move_to_end(key)
-        if len(self._member_counts) > self.config.seen_ids:  # only recently active groups
-            self._member_counts.popitem(last=False)
-        return count
-
     def _already_seen(self, conversation: ConversationRef, message_id: str) -> bool:
         key = (*conversation.key(), message_id)
         if key in self._seen:
@@ -491,7 +378,7 @@ class Facilitator:
         return (await self._store.group_settings(conversation)).mode or self.config.default_mode
 
     async def within_size(self, conversation: ConversationRef, adapter: Adapter) -> bool:
-        count = await self._member_count(conversation, adapter)
+        count = await self._member_counts.count(conversation, adapter)
         return not over_size_limit(count, self.config.size_limit)
 
     async def perform(self, adapter: Adapter, action: Action) -> Delivered | None:
@@ -525,10 +412,6 @@ class Facilitator:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-async def _nothing() -> tuple[ChatImage, ...]:
-    return ()
 
 
 def _delivery_key(event: CommandReceived) -> str | None:

@@ -16,6 +16,12 @@ EVERY_FIGURE = {
     4: {"first_token_p50", "first_token_p99"},
     5: {"groups_wall", "groups_peak_rss", "groups_rss_per_group", "groups_client_alone", "groups_bot_share"},
     6: {"startup_large", "startup_new"},
+    7: {
+        "auto_calls_per_100",
+        "auto_calls_per_100_always_reply",
+        "auto_naive_calls_per_100",
+        "auto_joined_share",
+    },
 }
 
 
@@ -45,3 +51,4 @@ def test_quick_mode_produces_every_figure_with_its_target(tmp_path: Path) -> Non
     targeted = {f["name"] for f in report["figures"] if f["met"] is not None}
     assert {"ingest", "ingest_vs_naive", "mention_p50", "mention_p99", "context_growth"} <= targeted
     assert {"first_token_p99", "groups_wall", "groups_peak_rss", "startup_large"} <= targeted
+    assert {"auto_calls_per_100", "auto_joined_share"} <= targeted

@@ -1,0 +1,36 @@
+"""What the core is told by its operator: names, limits, and which of the model's tools it has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from facilitator.model import Mode
+from facilitator.room import AutoLimits
+
+
+@dataclass(frozen=True, slots=True)
+class FacilitatorConfig:
+    ai_name: str = "Parley"
+    aliases: tuple[str, ...] = ()
+    default_mode: Mode = Mode.MENTION
+    size_limit: int = 20
+    context_tokens: int = 6000
+    history_window: int = 200
+    members_in_context: int = 50
+    max_concurrent_calls: int = 1000
+    burst_window_seconds: float = 3.0
+    member_count_ttl_seconds: float = 300.0
+    operator_prompt: str = ""
+    seen_ids: int = 10_000
+    # The model may react with an emoji instead of replying (a tool it is offered).
+    reactions: bool = True
+    # Images in the context window go to the model as image inputs (a vision model).
+    vision: bool = False
+    # The model may create an image (a tool; the model client needs an image model).
+    image_generation: bool = False
+    max_image_bytes: int = 10_000_000  # the largest download accepted before downscaling
+    auto: AutoLimits = field(default_factory=AutoLimits)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.ai_name, *self.aliases)
