@@ -51,7 +51,8 @@ def size_notice(count: int, limit: int) -> str:
 def usage_text(usage: Usage) -> str:
     tokens = usage.prompt_tokens + usage.completion_tokens
     answers = "answer" if usage.replies == 1 else "answers"
+    images = "" if not usage.images else f" and made {usage.images} image{'s' * (usage.images != 1)}"
     return (
-        f"Today ({usage.day.isoformat()}, UTC) I've given you {usage.replies} {answers}, "
+        f"Today ({usage.day.isoformat()}, UTC) I've given you {usage.replies} {answers}{images}, "
         f"using {tokens} tokens. The count resets at midnight UTC."
     )

@@ -12,6 +12,7 @@ from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import ModelConfig, OpenAIChatModel
 from facilitator.model import (
     Attachment,
+    CommandReceived,
     ConversationRef,
     Member,
     Message,
@@ -120,6 +121,9 @@ async def test_an_image_the_model_creates_is_posted_and_counted_for_the_asker(
     assert adapter.texts == ["Here you go!", "🎨 a cat in a hat"]
     usage = await store.usage("test", "alice", utcnow().date())
     assert usage.images == 1
+    await core.handle(CommandReceived(GROUP, ALICE, "usage", message_id="c1"), adapter)
+    await core.idle()
+    assert "1 answer and made 1 image" in adapter.texts[-1]
 
 
 async def test_a_refused_image_is_said_to_the_asker(store: SqliteStore, fake_model: FakeOpenAI) -> None:
