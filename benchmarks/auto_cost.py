@@ -45,6 +45,7 @@ from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
 TRANSCRIPT = Path(__file__).parent / "data" / "group_transcript.jsonl"
+HELD_OUT = Path(__file__).parent / "data" / "held_out_transcript.jsonl"
 START = datetime(2026, 11, 20, 17, 0, tzinfo=UTC).timestamp()
 JOIN_AFTER = 300.0  # seconds after a labelled message within which joining in counts
 REPLY = "I can help with that."
@@ -94,8 +95,8 @@ class Clock:
         return self.now
 
 
-def transcript() -> list[dict[str, object]]:
-    return [json.loads(line) for line in TRANSCRIPT.read_text(encoding="utf-8").splitlines() if line.strip()]
+def transcript(path: Path = TRANSCRIPT) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 async def replay(lines: list[dict[str, object]], always_reply: bool = False) -> dict[str, object]:
@@ -155,38 +156,56 @@ async def replay(lines: list[dict[str, object]], always_reply: bool = False) -> 
 
 
 async def measure(quick: bool) -> list[Figure]:
-    lines = transcript()
-    if quick:
-        lines = lines[:150]
-    progress(f"auto mode: replaying {len(lines)} messages")
-    result = await replay(lines)
-    progress("auto mode: again, with a model that replies whenever it is asked")
-    dearest = await replay(lines, always_reply=True)
-    ordinary = int(result["ordinary"])  # type: ignore[call-overload]
-    per_100 = 100.0 * int(result["decisions"]) / ordinary  # type: ignore[call-overload]
-    labelled = int(result["labelled"])  # type: ignore[call-overload]
-    share = 100.0 * int(result["joined_labelled"]) / labelled if labelled else 100.0  # type: ignore[call-overload]
-    notes: dict[str, Any] = dict(result)
-    return [
-        figure(
-            7,
-            "auto_calls_per_100",
-            "auto mode: decision calls per 100 messages",
-            [per_100],
-            "calls",
-            at_most=5.0,
-            target="≤ 5 (naive: 100)",
-            **notes,
-        ),
-        figure(
-            7,
-            "auto_calls_per_100_always_reply",
-            "auto mode: the same, a model replying to every decision",
-            [100.0 * int(dearest["decisions"]) / ordinary],  # type: ignore[call-overload]
-            "calls",
-            target="reported (caps hold it)",
-            interventions=dearest["interventions"],
-        ),
+    figures: list[Figure] = []
+    for name, label, path in (
+        ("auto", "an evening of friends", TRANSCRIPT),
+        ("auto_held_out", "a team's working day", HELD_OUT),
+    ):
+        lines = transcript(path)[: 150 if quick else None]
+        progress(f"auto mode: replaying {len(lines)} messages of {label}")
+        result = await replay(lines)
+        ordinary = int(result["ordinary"])  # type: ignore[call-overload]
+        labelled = int(result["labelled"])  # type: ignore[call-overload]
+        joined = int(result["joined_labelled"])  # type: ignore[call-overload]
+        notes: dict[str, Any] = dict(result)
+        figures += [
+            figure(
+                7,
+                f"{name}_calls_per_100",
+                f"auto mode, {label}: decision calls per 100 messages",
+                [100.0 * int(result["decisions"]) / ordinary],  # type: ignore[call-overload]
+                "calls",
+                at_most=5.0,
+                target="≤ 5 (naive: 100)",
+                **notes,
+            ),
+            figure(
+                7,
+                f"{name}_joined_share",
+                f"auto mode, {label}: labelled moments joined",
+                [100.0 * joined / labelled if labelled else 100.0],
+                "%",
+                at_least=90.0,
+                target="≥ 90%",
+                joined=joined,
+                labelled=labelled,
+            ),
+        ]
+        if name == "auto":
+            progress("auto mode: again, with a model that replies whenever it is asked")
+            dearest = await replay(lines, always_reply=True)
+            figures.append(
+                figure(
+                    7,
+                    "auto_calls_per_100_always_reply",
+                    f"auto mode, {label}: a model replying to every decision",
+                    [100.0 * int(dearest["decisions"]) / ordinary],  # type: ignore[call-overload]
+                    "calls",
+                    target="reported (caps hold it)",
+                    interventions=dearest["interventions"],
+                )
+            )
+    figures.append(
         figure(
             7,
             "auto_naive_calls_per_100",
@@ -194,19 +213,9 @@ async def measure(quick: bool) -> list[Figure]:
             [100.0],
             "calls",
             target="for comparison",
-        ),
-        figure(
-            7,
-            "auto_joined_share",
-            "auto mode: labelled moments joined",
-            [share],
-            "%",
-            at_least=90.0,
-            target="≥ 90%",
-            joined=result["joined_labelled"],
-            labelled=labelled,
-        ),
-    ]
+        )
+    )
+    return figures
 
 
 if __name__ == "__main__":

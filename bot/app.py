@@ -94,6 +94,7 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
             decisions_per_day=settings.auto.decisions_per_day,
             question_wait_seconds=settings.auto.question_wait_seconds,
             settle_seconds=settings.auto.settle_seconds,
+            decision_context_tokens=settings.auto.decision_context_tokens,
         ),
     )
 

@@ -222,10 +222,17 @@ async def _check_slack(settings: Settings) -> int:
         print(f"slack: PROBLEM: {reason}")
         return 1
     mode = "HTTP at $PORT/slack/events" if slack.signing_secret else "Socket Mode"
-    if facts.missing_scopes:
+    # Files are read only to show images to a vision model, and written only for images it makes.
+    unused = set()
+    if not settings.llm.vision:
+        unused.add("files:read")
+    if not settings.llm.image_model:
+        unused.add("files:write")
+    missing = [scope for scope in facts.missing_scopes if scope not in unused]
+    if missing:
         print(
             f"slack: PROBLEM: {facts.user} in {facts.team} lacks the scopes "
-            f"{', '.join(facts.missing_scopes)} (add them under OAuth & Permissions, or create the app "
+            f"{', '.join(missing)} (add them under OAuth & Permissions, or create the app "
             "from docs/slack-manifest.yml, then reinstall it)"
         )
         return 1

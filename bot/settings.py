@@ -98,6 +98,7 @@ class AutoSettings(_Section):
     decisions_per_day: int = Field(40, ge=0, le=10_000)
     question_wait_seconds: float = Field(90.0, ge=0, le=3600)
     settle_seconds: float = Field(20.0, ge=0, le=600)
+    decision_context_tokens: int = Field(2000, ge=300)  # what a decision call reads
 
 
 class StoreSettings(_Section):

@@ -50,6 +50,7 @@ class Host(Protocol):
         adapter: Adapter | None = None,
         asking: Message | None = None,
         unprompted: str = "",
+        budget_tokens: int | None = None,
     ) -> list[ChatTurn]: ...
 
     async def perform(self, adapter: Adapter, action: Any) -> Delivered | None: ...
@@ -195,7 +196,10 @@ class AutoMode:
             f"{moment}\nFirst decide, with the decide tool, whether joining in clearly helps "
             "the group; if you reply, put your reply in `message`"
         )
-        turns = await self._host.context(conversation, adapter, unprompted=note)
+        # Deciding needs the moment, not the whole evening: a smaller window, a cheaper call.
+        turns = await self._host.context(
+            conversation, adapter, unprompted=note, budget_tokens=self.limits.decision_context_tokens
+        )
         stats = StreamStats()
         try:
             async with self._slots:
@@ -230,6 +234,7 @@ class AutoMode:
         self, conversation: ConversationRef, message: Message, note: str, adapter: Adapter
     ) -> None:
         """The model chose to reply but wrote nothing yet: one streamed answer, unprompted."""
+        # Deciding needs the moment, not the whole evening: a smaller window, a cheaper call.
         turns = await self._host.context(conversation, adapter, unprompted=note)
         reply = ModelReply(self._model, turns, self._slots)
         try:

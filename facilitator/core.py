@@ -49,6 +49,8 @@ from facilitator.replying import ModelReply
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
 from facilitator.tool_use import ToolUse
 
+__all__ = ["Facilitator", "FacilitatorConfig"]  # the settings are read where the core is
+
 logger = logging.getLogger(__name__)
 
 
@@ -310,9 +312,10 @@ class Facilitator:
         adapter: Adapter | None = None,
         asking: Message | None = None,
         unprompted: str = "",
+        budget_tokens: int | None = None,
     ) -> list[ChatTurn]:
         """What the model would read now in this conversation (its recent window, never more)."""
-        return await self._reading.read(conversation, adapter, asking, unprompted)
+        return await self._reading.read(conversation, adapter, asking, unprompted, budget_tokens)
 
     async def _remember_reply(
         self,

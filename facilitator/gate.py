@@ -65,6 +65,7 @@ _OPTIONS = re.compile(
     | \bneed\s+(?:some\s+)?(?:\w+\s+)?(?:ideas|suggestions|recommendations|advice)\b
     | \bwhich\s+\w+\s+(?:do|should|shall|will)\s+we\b | \bdecide\s+for\s+(?:us|me)\b
     | \b(?:some|any)(?:one|body)\s+(?:just\s+)?(?:decide|pick|choose)\b | \w+,\s*\w+,?\s+or\s+\w+\s*\?
+    | \boptions\s*\? | \bany(?:one|body)\s*\?
     | \bwe\s+(?:gotta|have\s+to|need\s+to|must)\s+decide | \bdecide\s+between\b | \bthoughts\s*\?
     | \bwhich\s+(?:one|of\s+(?:these|those|them|the)|should|would|do\s+we|is\s+better)
     | \bwhat\s+should\s+(?:we|i)\b | \bwhere\s+should\s+(?:we|i)\b | \bwhen\s+should\s+we\b
@@ -96,7 +97,10 @@ _DISPUTE_STRONG = re.compile(
     | \bdas\s+stimmt\s+(?:nicht|so\s+nicht) | \bfalsch\b | \bquatsch\b | \bdu\s+irrst
     | \bc['’]est\s+(?:faux|pas\s+vrai) | \btu\s+te\s+trompes | \bje\s+suis\s+s[ûu]r(?:e)?\s+que
     | \b(?:botanically|technically|scientifically|strictly\s+speaking)\b | \bdebunked\b
-    | \b\d+(?:\.\d+)?\s*,?\s+not\s+\d+ | \btho(?:ugh)?\s*[.!]*\s*$
+    | \bthat\s+can['’]?t\s+be\s+(?:right|true)\b
+    | ^\W*(?:isn['’]?t|wasn['’]?t|aren['’]?t)\s+(?:it|that|they)\s*\?
+    | \bthat\s+was\s+(?:old|before|years\s+ago)\b | \bnot\s+any\s?more\b | \bno\s+longer\b | \boutdated\b
+    | \b\d+(?:\.\d+)?\s*,?\s+not\s+\d+
     | ^\W*(?:it|they|he|she|that)\s+(?:literally|actually|definitely|totally)
       \s+(?:does|do|is|are|was|did|can|has)\b
     | \bisso\s+n[ãa]o\s+[ée]\s+verdade | \bn[ãa]o\s+[ée]\s+bem\s+assim | \bvoc[êe]\s+est[áa]\s+errad
@@ -109,9 +113,10 @@ _DISPUTE_WEAK_EXTRA = re.compile(r"^\W*(?:no\s+way|nee|nein|n[ãa]o|no\s+creo|no
 # Contradicting what someone just said about the same thing: a sure word and a shared subject,
 # or a plain negation and two shared words.
 _SURE = re.compile(
-    r"\bactually\b|\bdefinitely\b|\bliterally\b|\btho(?:ugh)?\b|\bdoch\b|\bcerteza\b|\bno\s+creo\b",
+    r"\bactually\b|\bdefinitely\b|\bliterally\b|\bdoch\b|\bcerteza\b|\bno\s+creo\b",
     re.IGNORECASE,
 )
+_PLEASE = re.compile(r"^\W*(?:please|pls|plz|plis)\b", re.IGNORECASE)
 _DONT_KNOW = re.compile(
     r"\b(?:no\s+idea|no\s+clue|not\s+sure|dunno|idk|no\s+se|keine\s+ahnung|aucune\s+id[ée]e|sei\s+l[áa]"
     r"|google\s+it|scroll\s+up)\b",
@@ -133,8 +138,11 @@ _CLAIM = re.compile(
 _QUESTION_WORDS = re.compile(
     r"""
     ^\W*(?:(?:wait|ok|okay|so|and|but|hmm+|um+|also|oh|quick\s+question)\W+)*
-    (?:who|what|where|when|why|how|which|whose|whats|what['’]s|hows|how['’]s|wheres|where['’]s|who['’]s|is|are|was|were|do|does|did|can|could|would|should
-    | will|has|have|any(?:one|body)|some(?:one|body)|does\s+any(?:one|body)|qu[ée]|qui[ée]n|d[óo]nde
+    (?:who|what|where|when|why|how|which|whose|whats|what['’]s|hows|how['’]s|wheres|where['’]s|who['’]s
+    | (?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|isn['’]?t|aren['’]?t|don['’]?t)
+      \s+(?:i|you|u|we|they|he|she|it|this|that|these|those|there|the|a|an|my|our|your|his|her|their
+      | any(?:one|body)|some(?:one|body)|every(?:one|body)|\w+\s+(?:be|have|go|work|run|get|take|need))
+    | any(?:one|body)|some(?:one|body)|does\s+any(?:one|body)|qu[ée]|qui[ée]n|d[óo]nde
     | cu[áa]ndo|c[óo]mo|cu[áa]l|por\s+qu[ée]|alguien|wer|was|wo|wann|wie|warum|welche[snmr]?|wei[ßs]\s+jemand
     | kennt\s+jemand|hat\s+jemand|qui|quoi|o[ùu]|quand|comment|pourquoi|quel(?:le)?s?|est-ce\s+que
     | quelqu['’]un|quem|onde|quando|por\s+que|algu[ée]m)\b(?!['’])  # not "should've"
@@ -144,6 +152,11 @@ _QUESTION_WORDS = re.compile(
 # A question mark at the end, perhaps followed by emoji, closing brackets or quotes.
 _INNER_QUESTION = re.compile(r"\w[^.!?]{10,}\?(?:\s|$)")
 _ENDS_ASKING = re.compile(r"[?？¿][^\w?？]*$")
+# "Can someone do the math", "anyone have a regex handy": asking the group for a hand.
+_REQUEST = re.compile(
+    r"\b(?:can|could|would|will)\s+(?:some|any)(?:one|body)\b|\b(?:some|any)(?:one|body)\s+(?:have|got|know)\b",
+    re.IGNORECASE,
+)
 _WANTING = re.compile(r"\b(?:need|want|looking\s+for|recommend)", re.IGNORECASE)
 _ASKING_AROUND = re.compile(
     r"\b(?:any(?:one|body)|some(?:one|body)|does\s+any|who\s+knows|alguien|jemand|quelqu['’]un|algu[ée]m)\b",
@@ -151,7 +164,8 @@ _ASKING_AROUND = re.compile(
 )
 _RHETORICAL = re.compile(
     r"""
-    \bwho['’]?s\s+(?:still\s+)?(?:awake|up|around|here|in|online|on)\b
+    \bwho['’]?s\s+(?:still\s+)?(?:awake|up|around|here|in|online|on|doing|going|coming|free)\b
+    | ^\W*who\s+(?:got|made|brought|baked|ordered|sent|posted|did\s+this|won)\b
     | \bwhat(?:['’]s|\s+is|\s+are)\s+(?:every(?:one|body)|you\s+(?:all|guys)|y['’]?all)
       \s+(?:doing|eating|having|up\s+to|watching|drinking|making)\b
     | \bcan['’]?t\s+believe\b | \bhow\s+is\s+it\s+(?:already|only|still)\b | \bwhat\s+was\s+i\s+thinking
@@ -267,7 +281,7 @@ _STOPWORDS = frozenset(
     this that these those there here what whats what's when where who whom which why how does do did
     done can could would should will just like really very much many some any anyone anybody someone
     i me my we us our you your he him his she her they them their not no yes ok okay lol haha
-    about again still already also too then than now get got need want go going
+    about again still already also too then than now get got need want go going time
     really thing things one out came come make take said say see fine good have has had know think
     el la los las de del que en un una es por para con le les des du et est c'est quoi une der die
     das den dem und ist nicht ein eine o os as um uma é não com
@@ -307,8 +321,8 @@ def _disputes(message: Heard, before: Sequence[Heard]) -> bool:
     others = _others_lately(message, before, DISPUTE_SECONDS)  # someone to disagree with, lately
     if not others:
         return False
-    if is_question(text) or _DONT_KNOW.search(text) or _RHETORICAL.search(text):
-        return False
+    if is_question(text) or _DONT_KNOW.search(text) or _RHETORICAL.search(text) or _PLEASE.search(text):
+        return False  # "pls don't cut it": a plea, not a dispute about facts
     if _DISPUTE_STRONG.search(text):
         return True
     mine = _content(text)
@@ -371,7 +385,7 @@ def already_answered(message: Heard, before: Sequence[Heard]) -> bool:
             continue
         theirs = _content(heard.text)
         shared = asked & theirs
-        if not shared or len(shared) < min(len(asked), len(theirs)) / 2:
+        if not shared or len(shared) < len(asked) / 2:
             continue  # the same subject, not a word in passing
         if not is_question(heard.text):
             if len(shared) >= 2:
@@ -405,7 +419,7 @@ def candidate(
     if rapid_exchange(message, before) and not (_WE.search(text) or _TO_EVERYONE.search(text)):
         return None  # two people talking; "do we need ...?" turns to the whole group
     last = before[-1] if before else None
-    question = is_question(text)
+    question = is_question(text) or _REQUEST.search(text) is not None
     if (
         question
         and last is not None
@@ -415,7 +429,8 @@ def candidate(
         and not _RHETORICAL.search(text)
     ):
         return Kind.FOLLOW_UP
-    if _OPTIONS.search(text) and (question or _ASKING_AROUND.search(text) or _WANTING.search(text)):
+    asking = question or _ASKING_AROUND.search(text) or _WANTING.search(text) or "?" in text
+    if _OPTIONS.search(text) and asking:
         return Kind.OPTIONS
     if not question or _RHETORICAL.search(text) or _words(text) < 4:
         return None

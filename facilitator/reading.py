@@ -26,6 +26,7 @@ class Reading:
         adapter: Adapter | None = None,
         asking: Message | None = None,
         unprompted: str = "",
+        budget_tokens: int | None = None,
     ) -> list[ChatTurn]:
         """The turns for the model. Images are shown only with the adapter to fetch them;
         members' photos only when `asking` asks about them, and for that request only."""
@@ -44,7 +45,7 @@ class Reading:
             platform=conversation.platform,
             is_direct=conversation.is_direct,
             group_instructions=settings.instructions,
-            budget_tokens=config.context_tokens,
+            budget_tokens=min(budget_tokens or config.context_tokens, config.context_tokens),
             operator_prompt=config.operator_prompt,
             unprompted=unprompted,
         )

@@ -32,6 +32,7 @@ class AutoLimits:
     busy_seconds: float = 60.0  # ... this recently: a lively exchange, not the AI's moment
     recheck_seconds: float = 60.0  # after a decision, the next one waits at least this long
     fresh_seconds: float = 300.0  # a candidate older than this has had its moment
+    decision_context_tokens: int = 2000  # what a decision call reads: the recent moment
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ EVERY_FIGURE = {
         "auto_calls_per_100_always_reply",
         "auto_naive_calls_per_100",
         "auto_joined_share",
+        "auto_held_out_calls_per_100",
+        "auto_held_out_joined_share",
     },
 }
 

@@ -280,3 +280,24 @@ async def test_setting_auto_explains_what_the_platform_hides(
     await core.idle()
     assert adapter.texts[0].endswith("I can't see ordinary messages here: privacy mode is on.")
     assert "privacy" not in adapter.texts[1]
+
+
+async def test_a_decision_reads_the_recent_moment_not_the_whole_history(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    limits = AutoLimits(recheck_seconds=0, settle_seconds=0.05, decision_context_tokens=400)
+    core = Facilitator(FacilitatorConfig(auto=limits, context_tokens=6000), store, model)
+    group = Group(core, RecordingAdapter())
+    await group.command(ADMIN, "mode auto")
+    for n in range(80):  # an evening of talk, stored
+        await group.say(BOB if n % 2 else CAROL, f"story part {n}: " + "and then we walked on " * 6)
+    fake_model.script(decide("silent"))
+    await group.say(ALICE, "any ideas where we should eat tonight?")
+    await until(lambda: fake_model.received)
+    await group.say(ALICE, "@parley hello?", mentions_ai=True)
+    await group.core.idle()
+    decision, answer = fake_model.received
+    assert "any ideas where we should eat tonight?" in decision.text
+    assert "story part 79" in decision.text and "story part 10:" not in decision.text
+    assert "story part 10:" in answer.text  # an answer reads the whole window
+    await core.close()
