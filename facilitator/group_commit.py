@@ -16,6 +16,11 @@ from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
+
+class StoreClosedError(RuntimeError):
+    """A write after the store was closed (shutting down): nothing is written."""
+
+
 Params = tuple[Any, ...]
 
 
@@ -80,9 +85,12 @@ class GroupCommit:
         self._open: _Batch | None = None  # gathering writes
         self._sealed: deque[_Batch] = deque()  # full, waiting for the writer
         self._writer: asyncio.Task[None] | None = None
+        self._closed = False
         self.lock = asyncio.Lock()  # held while a batch or any other write transaction runs
 
     def _batch(self) -> _Batch:
+        if self._closed:  # a late task's write: a clear error for it, not a writer on a closed file
+            raise StoreClosedError("the store is closed")
         batch = self._open
         if batch is None:
             batch = self._open = _Batch()
@@ -130,6 +138,7 @@ class GroupCommit:
 
     async def close(self) -> None:
         await self.settled()
+        self._closed = True
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
 

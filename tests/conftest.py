@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,8 +78,21 @@ def model_for(server: FakeOpenAI, timeout: float = 5.0) -> OpenAIChatModel:
             model="fake-model",
             timeout_seconds=timeout,
             max_retries=0,
+            image_model="fake-image",  # drawn only when a test's core turns image generation on
         )
     )
+
+
+@asynccontextmanager
+async def core_with(fake_model: FakeOpenAI, store: SqliteStore, **options: Any) -> AsyncIterator[Facilitator]:
+    """The core against the loopback model, set up as an operator would (vision, images, ...)."""
+    model = model_for(fake_model)
+    core = Facilitator(FacilitatorConfig(burst_window_seconds=2.0, **options), store, model)
+    try:
+        yield core
+    finally:
+        await core.close()
+        await model.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module
     "aiosqlite": {"facilitator/sqlite_store.py"},
     "tiktoken": {"facilitator/tokens.py"},
     "pydantic_settings": {"bot/settings.py"},
-    "aiohttp": {"bot/http.py"},
+    "aiohttp": {"bot/http.py", "adapters/downloads.py"},
     "PIL": {"facilitator/images.py"},
     "discord": {"adapters/discord/adapter.py", "adapters/discord/commands.py", "adapters/discord/access.py"},
     "yarl": {"adapters/discord/adapter.py"},

@@ -11,6 +11,7 @@ as attachments (media.py); what Parley cannot see in a channel is told by access
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import time
@@ -33,7 +34,7 @@ from adapters.discord.access import (
 )
 from adapters.discord.commands import channel_kind, command_of, parley_group
 from adapters.discord.events import ChannelKind, DiscordIdentity, translate
-from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_file
+from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_name
 from adapters.discord.render import growing_preview, safe_text, split_discord
 from facilitator.model import (
     Action,
@@ -245,7 +246,7 @@ class DiscordAdapter:
             text = caption(action.caption)
             sent = await channel.send(
                 text or None,
-                file=image_file(action),
+                file=discord.File(io.BytesIO(action.data), filename=image_name(action)),
                 reference=self._reference(channel, action.reply_to),
                 allowed_mentions=NO_MENTIONS,
             )

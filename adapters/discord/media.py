@@ -10,16 +10,12 @@ addresses are then fetched from there, and that host is trusted as well.
 
 from __future__ import annotations
 
-import asyncio
-import io
 import mimetypes
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import aiohttp
-import discord
-
 from adapters.discord.render import safe_text, split_discord
+from adapters.downloads import Downloader, DownloadError
 from facilitator.model import SendImage
 from facilitator.ports import MediaError
 
@@ -27,7 +23,6 @@ DISCORD_CDN = "https://cdn.discordapp.com"
 CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 # The first path segment of what Discord's CDN serves that Parley refers to.
 ASSETS = frozenset({"attachments", "ephemeral-attachments", "avatars", "embed", "guilds"})
-CHUNK = 64 * 1024
 
 
 def cdn_url(ref: str, cdn_base: str = DISCORD_CDN) -> str:
@@ -63,57 +58,42 @@ def _cdn_url(ref: str, cdn_base: str) -> str:
 
 
 class CdnImages:
-    """Downloads from Discord's CDN, bounded in size and time, without credentials."""
+    """Downloads from Discord's CDN (adapters.downloads), bounded in size and time, without
+    credentials, cookies or a proxy from the environment: nothing but the request. A redirect
+    is not followed."""
 
     def __init__(self, cdn_base: str = DISCORD_CDN, timeout: float = 30.0) -> None:
         self.cdn_base = cdn_base
         self.timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
+        self._downloader = Downloader("Discord's CDN", timeout=timeout, allowed=self._on_cdn)
 
     async def fetch(self, ref: str, max_bytes: int) -> bytes:
         url = cdn_url(ref, self.cdn_base)
         try:
-            async with asyncio.timeout(self.timeout):
-                return await self._download(url, max_bytes)
-        except MediaError:
+            return await self._downloader.fetch(url, max_bytes)
+        except DownloadError as exc:
+            if exc.status == 404:
+                raise MediaError("the file is no longer on Discord's CDN (404)") from None
             raise
-        except TimeoutError:
-            raise MediaError("Discord's CDN did not answer in time") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise MediaError(f"the download from Discord's CDN failed ({type(exc).__name__})") from None
 
-    async def _download(self, url: str, max_bytes: int) -> bytes:
-        if self._session is None or self._session.closed:
-            # No default headers, no cookies, no proxy from the environment: nothing but the request.
-            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-        async with self._session.get(url, allow_redirects=False) as response:
-            if response.status == 404:
-                raise MediaError("the file is no longer on Discord's CDN (404)")
-            if response.status != 200:
-                raise MediaError(f"Discord's CDN answered {response.status}")
-            if response.content_length is not None and response.content_length > max_bytes:
-                raise MediaError(f"the file is larger than {max_bytes} bytes")
-            data = bytearray()
-            async for chunk in response.content.iter_chunked(CHUNK):
-                data += chunk
-                if len(data) > max_bytes:
-                    raise MediaError(f"the file is larger than {max_bytes} bytes")
-            return bytes(data)
+    def _on_cdn(self, url: str) -> bool:
+        try:
+            return cdn_url(url, self.cdn_base) == url
+        except MediaError:
+            return False
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._downloader.close()
 
 
-def image_file(action: SendImage) -> discord.File:
-    """The image as an attachment; its name ends as its type, since Discord shows a file by its
-    name's extension."""
+def image_name(action: SendImage) -> str:
+    """The image's file name as an attachment: it ends as its type, since Discord shows a file
+    by its name's extension."""
     name = PurePosixPath(action.name.replace("\\", "/")).name or "image"
     wanted = mimetypes.guess_extension(action.mime_type) or ""
     if wanted and mimetypes.guess_type(name)[0] != action.mime_type:
         name = f"{PurePosixPath(name).stem or 'image'}{wanted}"
-    return discord.File(io.BytesIO(action.data), filename=name)
+    return name
 
 
 def caption(text: str) -> str:

@@ -23,6 +23,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import access
@@ -122,7 +123,7 @@ class SlackAdapter:
         self.app.event("user_change")(self._on_user_change)
         self.app.command(COMMAND)(self._on_command)
         self.sender = SlackSender(self.client, update_seconds=config.update_seconds)
-        self.files = SlackFiles(self.client, config.bot_token, base, self.sender)
+        self.files = SlackFiles(self.sender, config.bot_token, base, proxy=load_http_proxy_from_env())
         self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None
         self._profiles: dict[str, dict[str, Any]] = {}
@@ -178,6 +179,7 @@ class SlackAdapter:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.files.close()
 
     async def dispatch(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
         """One HTTP request from Slack (events, commands): Bolt verifies and acknowledges it."""

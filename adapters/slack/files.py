@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urljoin, urlsplit
-from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
+from urllib.parse import urlsplit
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
-from slack_sdk.web.async_client import AsyncWebClient
-
+from adapters.downloads import Downloader, DownloadError
 from adapters.slack.render import split_mrkdwn, to_mrkdwn
 from adapters.slack.sending import SlackSender
 from facilitator.model import SendImage
@@ -36,7 +31,6 @@ REDIRECTS = 3
 RATE_LIMIT_WAITS = 3
 DOWNLOAD_SECONDS = 30.0
 SHARE_WAITS = (0.2, 0.4, 0.8, 1.6)  # files.info, until Slack says which message shares an upload
-REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 Origin = tuple[str, str, int]
 
 
@@ -52,12 +46,27 @@ def _origin(url: str) -> Origin | None:
 
 
 class SlackFiles:
-    def __init__(self, client: AsyncWebClient, token: str, api_base_url: str, sender: SlackSender) -> None:
-        self.client = client
+    """Files in and out over the sender's client (files.info, files_upload_v2); downloads over
+    adapters.downloads, with this module's rule for which hosts get the token."""
+
+    def __init__(self, sender: SlackSender, token: str, api_base_url: str, proxy: str | None = None) -> None:
         self.sender = sender
         self._token = token
         api = _origin(api_base_url)
         self._token_origins = {FILE_HOST, *([api] if api else [])}
+        self._downloader = Downloader(
+            "Slack",
+            timeout=DOWNLOAD_SECONDS,
+            allowed=self._allowed,
+            headers=self._headers,
+            redirects=REDIRECTS,
+            rate_limit_waits=RATE_LIMIT_WAITS,
+            image_only=True,  # not the sign-in page Slack serves a request it does not accept
+            proxy=proxy,  # the one slack-sdk takes from the environment; never where NO_PROXY says
+        )
+
+    async def close(self) -> None:
+        await self._downloader.close()
 
     # --- in ---------------------------------------------------------------------------------
 
@@ -71,16 +80,7 @@ class SlackFiles:
     async def _fetch_file(self, file_id: str, max_bytes: int) -> bytes:
         if not file_id.isalnum():
             raise MediaError("not a Slack file id")
-        try:
-            info = await self.client.files_info(file=file_id)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error == "missing_scope":
-                raise MediaError("the Slack app lacks the files:read scope") from None
-            raise MediaError(f"Slack would not describe the file ({error})") from None
-        except (SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
-            raise MediaError(f"files.info failed ({type(exc).__name__})") from None
-        file = info.get("file") or {}
+        file = await self.sender.file_info(file_id)
         size = int(file.get("size") or 0)
         if size > max_bytes:
             raise MediaError(f"the file is {size} bytes, over the limit of {max_bytes}")
@@ -92,54 +92,30 @@ class SlackFiles:
             raise MediaError("Slack gave no download address for the file")
         return await self._download(url, max_bytes)
 
-    def _with_token(self, origin: Origin) -> bool:
-        return origin in self._token_origins
+    def _with_token(self, url: str) -> bool:
+        return _origin(url) in self._token_origins
 
-    @staticmethod
-    def _public(origin: Origin) -> bool:
+    def _allowed(self, url: str) -> bool:
+        """Slack's own file hosts (with the token) and its public image CDN (without)."""
+        origin = _origin(url)
+        if origin is None:
+            return False
         scheme, host, _ = origin
-        return scheme == "https" and (host == PUBLIC_IMAGE_DOMAIN or host.endswith("." + PUBLIC_IMAGE_DOMAIN))
+        public = scheme == "https" and (
+            host == PUBLIC_IMAGE_DOMAIN or host.endswith("." + PUBLIC_IMAGE_DOMAIN)
+        )
+        return public or origin in self._token_origins
+
+    def _headers(self, url: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._with_token(url) else {}
 
     async def _download(self, url: str, max_bytes: int) -> bytes:
-        timeout = aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                return await self._follow(session, url, max_bytes)
-        except (aiohttp.ClientError, TimeoutError) as exc:  # never str(exc): no address or header in it
-            raise MediaError(f"the download failed ({type(exc).__name__})") from None
-
-    async def _follow(self, session: aiohttp.ClientSession, url: str, max_bytes: int) -> bytes:
-        waits = 0
-        for _ in range(REDIRECTS + 1 + RATE_LIMIT_WAITS):
-            origin = _origin(url)
-            if origin is None or not (self._with_token(origin) or self._public(origin)):
-                raise MediaError("not one of Slack's file or image hosts: not fetched")
-            headers = {"Authorization": f"Bearer {self._token}"} if self._with_token(origin) else {}
-            async with session.get(
-                url, headers=headers, proxy=_proxy_for(origin[1]), allow_redirects=False
-            ) as response:
-                if response.status in REDIRECT_STATUSES and "Location" in response.headers:
-                    url = urljoin(url, response.headers["Location"])
-                    continue
-                if response.status == 429 and waits < RATE_LIMIT_WAITS:
-                    waits += 1
-                    await asyncio.sleep(_retry_after(response.headers.get("Retry-After")))
-                    continue
-                if response.status != 200:
-                    raise MediaError(f"Slack answered the download with HTTP {response.status}")
-                if not response.content_type.startswith("image/"):
-                    page = " (Slack's sign-in page: the token was not accepted)"
-                    kind = response.content_type or "no type"
-                    raise MediaError(f"the answer is {kind}, not an image{page if 'html' in kind else ''}")
-                if response.content_length is not None and response.content_length > max_bytes:
-                    raise MediaError(f"the image is {response.content_length} bytes, over {max_bytes}")
-                data = bytearray()
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise MediaError(f"the image is over the limit of {max_bytes} bytes")
-                return bytes(data)
-        raise MediaError("too many redirects or rate limits")
+            return await self._downloader.fetch(url, max_bytes)
+        except DownloadError as exc:
+            if exc.content_type and "html" in exc.content_type:
+                raise MediaError(f"{exc} (Slack's sign-in page: the token was not accepted)") from None
+            raise
 
     # --- out --------------------------------------------------------------------------------
 
@@ -150,7 +126,7 @@ class SlackFiles:
         where = action.conversation
         thread = self.sender.thread_of(where, action.reply_to)
         comment = split_mrkdwn(to_mrkdwn(action.caption))[0] if action.caption.strip() else None
-        done = await self.client.files_upload_v2(
+        done = await self.sender.client.files_upload_v2(
             channel=where.chat_id,
             file=action.data,
             filename=action.name,
@@ -163,9 +139,9 @@ class SlackFiles:
         for wait in SHARE_WAITS if ts is None and file_id else ():
             await asyncio.sleep(wait)  # Slack shares an upload a moment after completing it
             try:
-                ts = _shared_at((await self.client.files_info(file=file_id)).get("file") or {}, where.chat_id)
-            except SlackApiError as exc:
-                logger.info("no share of %s yet: %s", file_id, exc.response.get("error"))
+                ts = _shared_at(await self.sender.file_info(file_id), where.chat_id)
+            except MediaError as exc:
+                logger.info("no share of %s yet: %s", file_id, exc)
             if ts is not None:
                 break
         if ts is None:
@@ -183,15 +159,3 @@ def _shared_at(file: dict[str, object], channel: str) -> str | None:
         if found and isinstance(found[-1], dict) and found[-1].get("ts"):
             return str(found[-1]["ts"])
     return None
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return min(max(float(value or 1), 0.0), 30.0)
-    except ValueError:
-        return 1.0
-
-
-def _proxy_for(host: str) -> str | None:
-    """The proxy slack-sdk would use (HTTPS_PROXY...), except where NO_PROXY says not to."""
-    return None if proxy_bypass_environment(host) else load_http_proxy_from_env()

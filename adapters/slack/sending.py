@@ -13,12 +13,15 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.downloads import TRANSFER_ERRORS
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
 from facilitator.model import ConversationRef, Member
+from facilitator.ports import MediaError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ NO_STREAMING = {
     "not_allowed_token_type",
     "feature_not_enabled",
 }
+# What files.info raises besides its own errors.
+FILES_INFO_ERRORS: tuple[type[Exception], ...] = (SlackRequestError, *TRANSFER_ERRORS)
 STREAM_LIMIT = 12_000  # characters one streamed message holds before the answer goes on in another
 CONTROL = re.compile(r"<([!@#])")  # <!channel>, <@U1>, <#C1>: Slack's own markup, never from the model
 REACTION_NAMES = {
@@ -100,6 +105,20 @@ class SlackSender:
             )
             posted.append((str(sent["ts"]), plain_text(part)))
         return posted
+
+    async def file_info(self, file_id: str) -> dict[str, Any]:
+        """files.info's `file` (files.py reads it); MediaError, in words of its own, when Slack
+        will not describe it."""
+        try:
+            info = await self.client.files_info(file=file_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error == "missing_scope":
+                raise MediaError("the Slack app lacks the files:read scope") from None
+            raise MediaError(f"Slack would not describe the file ({error})") from None
+        except FILES_INFO_ERRORS as exc:
+            raise MediaError(f"files.info failed ({type(exc).__name__})") from None
+        return dict(info.get("file") or {})
 
     async def send_ephemeral(self, conversation: ConversationRef, member: Member, text: str) -> None:
         await self.client.chat_postEphemeral(

@@ -84,7 +84,7 @@ class TelegramAdapter:
             group_edit_seconds=config.group_edit_seconds,
             draft_seconds=config.draft_seconds,
         )
-        self.downloads = Downloads()
+        self.downloads = Downloads(base)
         self.identity: BotIdentity | None = None
         self.can_read_all_group_messages = False
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}

@@ -8,15 +8,15 @@ streamed and stops as soon as it passes the size the caller allows, whatever Tel
 
 from __future__ import annotations
 
-import httpx
+from urllib.parse import urlsplit
 
+from adapters.downloads import Downloader
 from adapters.telegram.render import utf16_len
 from facilitator.ports import MediaError
 
 REF_PREFIX = "tg-file:"
 CAPTION_LIMIT = 1024  # Telegram's caption limit, in UTF-16 units after parsing
 ELLIPSIS = "…"
-DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 def file_id_of(ref: str) -> str:
@@ -32,39 +32,35 @@ def too_large(size: int, max_bytes: int) -> MediaError:
 
 
 class Downloads:
-    """Telegram file downloads over one HTTP client, opened when first needed."""
+    """Telegram file downloads (adapters.downloads), from the origin of the configured API
+    address only and never redirected elsewhere; the proxy is the environment's, as for the
+    Bot API itself."""
 
-    def __init__(self) -> None:
-        self._client: httpx.AsyncClient | None = None
+    def __init__(self, api_base_url: str = "https://api.telegram.org") -> None:
+        self._origin = _origin(api_base_url)
+        self._downloader = Downloader(
+            "Telegram",
+            timeout=30.0,
+            connect_timeout=10.0,
+            allowed=lambda url: _origin(url) == self._origin,
+            proxy_from_env=True,
+        )
 
     async def fetch(self, url: str, max_bytes: int) -> bytes:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, follow_redirects=False)
-        return await download(self._client, url, max_bytes)
+        """The file at `url` (a Telegram file URL, token inside), read up to `max_bytes`."""
+        return await self._downloader.fetch(url, max_bytes)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._downloader.close()
 
 
-async def download(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
-    """The file at `url` (a Telegram file URL, token inside), read up to `max_bytes`."""
+def _origin(url: str) -> tuple[str, str, int] | None:
     try:
-        async with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise MediaError(f"Telegram did not serve the file (HTTP {response.status_code})")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise too_large(int(declared), max_bytes)
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
-                    raise too_large(len(data), max_bytes)
-            return bytes(data)
-    except httpx.HTTPError as exc:  # its text may hold the URL: only the kind of failure goes on
-        raise MediaError(f"the download failed ({type(exc).__name__})") from None
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
+    except ValueError:
+        return None
+    return (parts.scheme, parts.hostname or "", port)
 
 
 def fit_caption(text: str, limit: int = CAPTION_LIMIT) -> str:

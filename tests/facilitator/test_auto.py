@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -75,8 +75,22 @@ async def quiet_for(seconds: float, core: Facilitator) -> None:
 
 
 @pytest.fixture
-async def group(store: SqliteStore, model: OpenAIChatModel) -> Group:
-    core = Facilitator(FacilitatorConfig(auto=QUICK), store, model)
+async def make_core(store: SqliteStore, model: OpenAIChatModel) -> AsyncIterator[Callable[..., Facilitator]]:
+    """Cores made for a test, closed after it: no decision timer outlives its store."""
+    made: list[Facilitator] = []
+
+    def make(config: FacilitatorConfig, on: SqliteStore | None = None) -> Facilitator:
+        made.append(Facilitator(config, on or store, model))
+        return made[-1]
+
+    yield make
+    for core in made:
+        await core.close()
+
+
+@pytest.fixture
+async def group(make_core: Callable[..., Facilitator]) -> Group:
+    core = make_core(FacilitatorConfig(auto=QUICK))
     group = Group(core, RecordingAdapter())
     await group.command(ADMIN, "mode auto")
     return group
@@ -175,7 +189,7 @@ async def test_a_reply_decided_without_words_is_streamed_in_a_second_call(
 
 
 async def test_the_hourly_cap_and_the_cooldown_hold(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     limits = AutoLimits(
         recheck_seconds=0,
@@ -184,7 +198,7 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
         interventions_per_hour=1,
         cooldown_seconds=0,
     )
-    core = Facilitator(FacilitatorConfig(auto=limits), store, model)
+    core = make_core(FacilitatorConfig(auto=limits))
     group = Group(core, RecordingAdapter())
     await group.command(ADMIN, "mode auto")
     fake_model.default = decide("reply", message="Here's an idea.")
@@ -194,10 +208,8 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
     await quiet_for(0.4, core)
     assert len(fake_model.received) == 1  # the second would have been a second intervention this hour
 
-    cooling = Facilitator(
-        FacilitatorConfig(auto=AutoLimits(recheck_seconds=0, settle_seconds=0.05, cooldown_seconds=3600)),
-        store,
-        model,
+    cooling = make_core(
+        FacilitatorConfig(auto=AutoLimits(recheck_seconds=0, settle_seconds=0.05, cooldown_seconds=3600))
     )
     group = Group(cooling, RecordingAdapter())
     await group.say(BOB, "any ideas for breakfast tomorrow?")
@@ -206,7 +218,7 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
 
 
 async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
-    tmp_path: Path, model: OpenAIChatModel, fake_model: FakeOpenAI
+    tmp_path: Path, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     limits = AutoLimits(
         recheck_seconds=0,
@@ -217,7 +229,7 @@ async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
     )
     fake_model.default = decide("silent")
     store = await SqliteStore.open(tmp_path / "p.db")
-    core = Facilitator(FacilitatorConfig(auto=limits), store, model)
+    core = make_core(FacilitatorConfig(auto=limits), store)
     group = Group(core, RecordingAdapter())
     await group.command(ADMIN, "mode auto")
     for calls, text in enumerate(["any ideas for dinner?", "what should we watch later, any suggestions?"]):
@@ -227,7 +239,7 @@ async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
     await core.close()
     await store.close()
     store = await SqliteStore.open(tmp_path / "p.db")
-    restarted = Facilitator(FacilitatorConfig(auto=limits), store, model)
+    restarted = make_core(FacilitatorConfig(auto=limits), store)
     group = Group(restarted, RecordingAdapter())
     await group.say(BOB, "any recommendations for a good pizza place?")
     await quiet_for(0.3, restarted)
@@ -250,9 +262,9 @@ async def test_stop_chiming_in_goes_back_to_mention_mode_and_says_so_once(
 
 
 async def test_mention_mode_never_decides_unprompted(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
-    core = Facilitator(FacilitatorConfig(auto=QUICK), store, model)
+    core = make_core(FacilitatorConfig(auto=QUICK))
     group = Group(core, RecordingAdapter())
     await group.say(ALICE, "any ideas for dinner tonight?")
     await quiet_for(0.4, core)
@@ -260,9 +272,9 @@ async def test_mention_mode_never_decides_unprompted(
 
 
 async def test_over_the_size_limit_it_stays_out_unprompted(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
-    core = Facilitator(FacilitatorConfig(auto=QUICK, size_limit=2), store, model)
+    core = make_core(FacilitatorConfig(auto=QUICK, size_limit=2))
     group = Group(core, RecordingAdapter(members=5))
     await group.command(ADMIN, "mode auto")
     await group.say(ALICE, "any ideas for dinner tonight?")
@@ -271,9 +283,9 @@ async def test_over_the_size_limit_it_stays_out_unprompted(
 
 
 async def test_setting_auto_explains_what_the_platform_hides(
-    store: SqliteStore, model: OpenAIChatModel
+    store: SqliteStore, model: OpenAIChatModel, make_core: Callable[..., Facilitator]
 ) -> None:
-    core = Facilitator(FacilitatorConfig(), store, model)
+    core = make_core(FacilitatorConfig())
     adapter = RecordingAdapter(blind_spot="I can't see ordinary messages here: privacy mode is on.")
     await core.handle(CommandReceived(GROUP, ADMIN, "mode auto", message_id="c1"), adapter)
     await core.handle(CommandReceived(GROUP, ADMIN, "mode mention", message_id="c2"), adapter)
@@ -283,10 +295,10 @@ async def test_setting_auto_explains_what_the_platform_hides(
 
 
 async def test_a_decision_reads_the_recent_moment_not_the_whole_history(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     limits = AutoLimits(recheck_seconds=0, settle_seconds=0.05, decision_context_tokens=400)
-    core = Facilitator(FacilitatorConfig(auto=limits, context_tokens=6000), store, model)
+    core = make_core(FacilitatorConfig(auto=limits, context_tokens=6000))
     group = Group(core, RecordingAdapter())
     await group.command(ADMIN, "mode auto")
     for n in range(80):  # an evening of talk, stored

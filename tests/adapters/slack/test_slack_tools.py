@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.core import Facilitator
 from facilitator.sqlite_store import SqliteStore
 from tests.adapters.slack.room import SlackRoom, open_room, setup_channel, until
+from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI, Reply, png
 from tests.fakes.slack_api import FakeSlack
 
@@ -22,23 +22,8 @@ async def parley(
     fake: FakeSlack, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
 ) -> AsyncIterator[tuple[Facilitator, SlackRoom]]:
     """Parley on Slack with the core's options (vision, image generation) as an operator sets them."""
-    model = OpenAIChatModel(
-        ModelConfig(
-            base_url=fake_model.base_url,
-            api_key="test-key",
-            model="fake-model",
-            timeout_seconds=5.0,
-            max_retries=0,
-            image_model="fake-image",
-        )
-    )
-    core = Facilitator(FacilitatorConfig(burst_window_seconds=2.0, **options), store, model)
-    try:
-        async with open_room(fake, core) as room:
-            yield core, room
-    finally:
-        await core.close()
-        await model.close()
+    async with core_with(fake_model, store, **options) as core, open_room(fake, core) as room:
+        yield core, room
 
 
 async def test_the_model_reacts_to_a_mention_instead_of_answering(

@@ -13,10 +13,10 @@ from typing import Any
 from PIL import Image
 
 from adapters.telegram.adapter import TelegramAdapter
-from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.core import Facilitator
 from facilitator.sqlite_store import SqliteStore
 from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
+from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram, jpeg
 
@@ -26,25 +26,13 @@ async def parley(
     telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
 ) -> AsyncIterator[tuple[Facilitator, TelegramAdapter]]:
     """Parley on Telegram with the core's options (vision, image generation) as an operator sets them."""
-    model = OpenAIChatModel(
-        ModelConfig(
-            base_url=fake_model.base_url,
-            api_key="test-key",
-            model="fake-model",
-            timeout_seconds=5.0,
-            max_retries=0,
-            image_model="fake-image",
-        )
-    )
-    core = Facilitator(FacilitatorConfig(burst_window_seconds=2.0, **options), store, model)
-    adapter = adapter_for(telegram, core)
-    await adapter.start()
-    try:
-        yield core, adapter
-    finally:
-        await adapter.stop()
-        await core.close()
-        await model.close()
+    async with core_with(fake_model, store, **options) as core:
+        adapter = adapter_for(telegram, core)
+        await adapter.start()
+        try:
+            yield core, adapter
+        finally:
+            await adapter.stop()
 
 
 async def test_the_model_reacts_to_a_mention_instead_of_answering(
