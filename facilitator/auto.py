@@ -13,6 +13,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -107,7 +108,9 @@ class AutoMode:
         kind = None
         if not addressed:
             kind = gate.candidate(this, before, _names(recent, message), self._ai_names)
-        room.heard(this, message.id, kind)
+        # The gate compares platform times with platform times; the room waits on our clock, so
+        # a platform's clock (or a late redelivery) cannot make a question due before it is read.
+        room.heard(replace(this, at=self._clock()), message.id, kind)
         if kind is not None:
             logger.info("candidate %s in %s: %s", message.id, conversation.chat_id, kind.value)
             waiting = self._candidates.setdefault(conversation.key(), {})

@@ -14,6 +14,7 @@ from PIL import Image
 
 from adapters.telegram.adapter import TelegramAdapter
 from facilitator.core import Facilitator
+from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
 from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
 from tests.conftest import core_with
@@ -104,3 +105,23 @@ async def test_auto_mode_in_a_group_hidden_by_privacy_mode_says_how_to_fix_it(
         await core.idle()
     [answer] = bot_texts(telegram, GROUP_ID)
     assert "privacy mode" in answer and "/setprivacy" in answer and "admin" in answer
+
+
+async def test_auto_mode_joins_in_on_a_question_nobody_answers(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore
+) -> None:
+    quick = AutoLimits(question_wait_seconds=0.3, settle_seconds=0.05, cooldown_seconds=0, recheck_seconds=0)
+    arguments = {"action": "reply", "message": "The museum opens at 10.", "reason": "an open question"}
+    fake_model.script(Reply(text="", tool_calls=[{"name": "decide", "arguments": arguments}]))
+    alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
+    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
+    telegram.add_admin(group, alice)
+    async with parley(telegram, fake_model, store, auto=quick) as (core, _):
+        telegram.push_message(group, alice, "/parley mode auto")
+        await until(lambda: bot_texts(telegram, GROUP_ID))
+        telegram.push_message(group, bob, "hi all")
+        telegram.push_message(group, bob, "does anyone know when the museum opens on sunday?")
+        await until(lambda: "The museum opens at 10." in bot_texts(telegram, GROUP_ID))
+        await core.idle()
+    [decision] = fake_model.received
+    assert decision.tools == ["decide"] and "museum opens" in decision.text
