@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is the most any phone sends
+
+
+# Pillow warns of a likely decompression bomb and decodes it anyway; the size is checked here
+# before decoding instead (set once at import: the filters are not safe to change per thread).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class ImageError(ValueError):
