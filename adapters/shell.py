@@ -35,6 +35,7 @@ from facilitator.model import (
     SendImage,
     SendMessage,
     ShowTyping,
+    StartGroup,
     StreamMessage,
 )
 from facilitator.ports import EventSink, MediaError
@@ -125,6 +126,11 @@ class ShellAdapter:
             self._write(f"{self.ai_name} (edited): {action.text}\n")
             return None
         if isinstance(action, ShowTyping):
+            return None
+        if isinstance(action, StartGroup):  # the shell is one group already
+            self._write(
+                f"{self.ai_name}: (on a chat platform, this starts a new group with {' '.join(action.invitees)})\n"
+            )
             return None
         if isinstance(action, SendImage):
             message_id = self.group.next_id("ai")

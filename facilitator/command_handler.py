@@ -18,6 +18,7 @@ class CommandOutcome:
     text: str
     private: bool = False  # meant for the member who asked, where the platform allows it
     mode: Mode | None = None  # the group's new mode, when the command changed it
+    start_group: tuple[str, ...] = ()  # the people to start a new group with (from a direct chat)
 
 
 class CommandHandler:
@@ -117,6 +118,14 @@ class CommandHandler:
             f"Done: I deleted your profile and the {removed} messages of yours I had stored.",
             private=True,
         )
+
+    async def _group(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        if not event.conversation.is_direct:
+            return CommandOutcome(
+                "Start a new group from our direct chat: message me there with `group @name @name ...`.",
+                private=True,
+            )
+        return CommandOutcome("", start_group=command.args)
 
     async def _reset(self, event: CommandReceived, command: Command) -> CommandOutcome:
         await self._store.reset_context(event.conversation)

@@ -13,6 +13,7 @@ from facilitator.model import Mode
 PROFILE_FIELDS = ("name", "handle", "photo")
 MAX_INSTRUCTIONS = 2000
 MAX_PROFILE_VALUE = 200
+MAX_INVITEES = 19  # with the member who asks, a group of the default size limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("usage", "usage", "how many answers you have had today"),
     CommandSpec("forget", "forget", "delete what I have stored about you"),
     CommandSpec("reset", "reset", "start a fresh context here (earlier messages stay stored)"),
+    CommandSpec("group", "group @name @name ...", "from our direct chat: a new group with them and me"),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 
@@ -72,6 +74,11 @@ def parse_command(text: str, bot_names: tuple[str, ...] = ("parley",)) -> Comman
         return Command("instructions", (rest,) if rest else ())
     if name == "profile":
         return _parse_profile(rest)
+    if name == "group":
+        invitees = tuple(dict.fromkeys(rest.split()))[:MAX_INVITEES]
+        if not invitees:
+            raise CommandError("Usage: `group @name @name ...` (the people to bring in)")
+        return Command("group", invitees)
     if rest:
         raise CommandError(f"`{name}` takes no arguments. Usage: `{_BY_NAME[name].usage}`")
     return Command(name)

@@ -40,6 +40,7 @@ from facilitator.model import (
     ReactionAdded,
     SendMessage,
     ShowTyping,
+    StartGroup,
     StreamMessage,
 )
 from facilitator.policy import Decision, Facts, decide, over_size_limit
@@ -207,6 +208,9 @@ class Facilitator:
             outcome = await self._commands.run(event)
         if state.responder is None or state.responder.done():
             self._release(conversation, state)
+        if outcome.start_group:
+            await self._start_group(StartGroup(conversation, event.author, outcome.start_group), adapter)
+            return
         private_to = event.author if outcome.private else None
         text = outcome.text
         if outcome.mode is Mode.AUTO:
@@ -220,6 +224,17 @@ class Facilitator:
         await self._perform(
             adapter, SendMessage(conversation, text, reply_to=event.message_id, private_to=private_to)
         )
+
+    async def _start_group(self, action: StartGroup, adapter: Adapter) -> None:
+        """The adapter opens the group and says where it is; the direct chat keeps its history."""
+        logger.info(
+            "starting a group from %s with %d invitee(s)", action.conversation.chat_id, len(action.invitees)
+        )
+        try:
+            await adapter.perform(action)
+        except Exception:
+            logger.exception("starting a group failed on %s", adapter.platform)
+            await self._perform(adapter, SendMessage(action.conversation, texts.GROUP_FAILED))
 
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
         state = self._state(old)

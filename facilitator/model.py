@@ -236,7 +236,19 @@ class SendImage:
     reply_to: str | None = None
 
 
-Action = SendMessage | StreamMessage | EditMessage | React | ShowTyping | SendImage
+@dataclass(frozen=True, slots=True)
+class StartGroup:
+    """From a direct chat: a new group conversation with the people named and the AI, where the
+    platform allows (a Slack group DM, a private Discord thread, a Telegram link to a new group).
+    The direct chat and its history stay where they are; the new group starts with nothing.
+    `invitees` are the words the member wrote (`<@U123>`, `@bob`): the adapter resolves them."""
+
+    conversation: ConversationRef  # the direct chat it was asked in
+    requester: Member
+    invitees: tuple[str, ...]
+
+
+Action = SendMessage | StreamMessage | EditMessage | React | ShowTyping | SendImage | StartGroup
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ HELD_BACK = (
     "OK, I'll stop chiming in: from now on I answer here only when someone addresses me. "
     "An admin can switch me back with `mode auto`."
 )
+GROUP_FAILED = "Sorry, I couldn't start that group. Check the names and try again in a moment."
 IMAGE_FAILED = "Sorry, I couldn't make that image."
 
 
