@@ -128,9 +128,8 @@ class ShellAdapter:
         if isinstance(action, ShowTyping):
             return None
         if isinstance(action, StartGroup):  # the shell is one group already
-            self._write(
-                f"{self.ai_name}: (on a chat platform, this starts a new group with {' '.join(action.invitees)})\n"
-            )
+            people = " ".join(action.invitees)
+            self._write(f"{self.ai_name}: (on a chat platform, this starts a new group with {people})\n")
             return None
         if isinstance(action, SendImage):
             message_id = self.group.next_id("ai")
