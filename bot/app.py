@@ -7,12 +7,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
 from bot.settings import Settings, SettingsError
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.model import utcnow
 from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
 from facilitator.tokens import load_counter
@@ -105,6 +107,16 @@ async def _load_counter(facilitator: Facilitator, model: str) -> None:
     logger.info("tokens counted by %s", counter.name)
 
 
+async def keep_retention(store: SqliteStore, days: float, every_seconds: float = 3600.0) -> None:
+    """Delete what is older than the retention period, now and then every hour."""
+    while True:
+        try:
+            await store.prune(utcnow() - timedelta(days=days))
+        except Exception:  # a busy or broken database: try again next time, keep running
+            logger.warning("retention: could not delete old messages", exc_info=True)
+        await asyncio.sleep(every_seconds)
+
+
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -137,6 +149,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
         loading = asyncio.create_task(_load_counter(facilitator, model.model))
         stack.push_async_callback(_cancel, loading)
+        if settings.store.retention_days > 0:
+            pruning = asyncio.create_task(keep_retention(store, settings.store.retention_days))
+            stack.push_async_callback(_cancel, pruning)
         freeze_startup_objects()
         logger.info(
             "ready: model %s at %s, database %s",

@@ -103,6 +103,7 @@ class AutoSettings(_Section):
 
 class StoreSettings(_Section):
     database_url: str = "sqlite:///parley.db"
+    retention_days: float = Field(0, ge=0)  # messages older than this are deleted; 0 keeps them
 
     def sqlite_path(self) -> str:
         url = self.database_url

@@ -76,16 +76,25 @@ class CommandHandler:
         )
 
     async def _instructions(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        # In a direct chat they are the member's own: read there only, never in any group.
+        own = event.conversation.is_direct
+        whose = (
+            "Your own instructions for me (used only here, in our direct chat)"
+            if own
+            else ("This group's instructions for me")
+        )
         if not command.args:
             current = (await self._store.group_settings(event.conversation)).instructions
             if current:
-                return CommandOutcome(f"This chat's instructions for me:\n{current}")
+                return CommandOutcome(f"{whose}:\n{current}", private=own)
             return CommandOutcome("No instructions are set here. Set them with `instructions <text>`.")
         text = command.args[0]
         if text.lower() == "clear":
             await self._store.set_instructions(event.conversation, "")
-            return CommandOutcome("OK: this chat has no instructions for me now.")
+            return CommandOutcome("OK: no instructions for me here now.", private=own)
         await self._store.set_instructions(event.conversation, text)
+        if own:
+            return CommandOutcome("OK: I'll follow these here, in our direct chat only.", private=True)
         return CommandOutcome("OK: I'll follow these instructions here.")
 
     async def _profile(self, event: CommandReceived, command: Command) -> CommandOutcome:
@@ -113,11 +122,8 @@ class CommandHandler:
 
     async def _forget(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author
-        removed = await self._store.forget_member(author.platform, author.user_id)
-        return CommandOutcome(
-            f"Done: I deleted your profile and the {removed} messages of yours I had stored.",
-            private=True,
-        )
+        gone = await self._store.forget_member(author.platform, author.user_id)
+        return CommandOutcome(texts.forgotten(gone), private=True)
 
     async def _group(self, event: CommandReceived, command: Command) -> CommandOutcome:
         if not event.conversation.is_direct:

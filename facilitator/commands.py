@@ -38,7 +38,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help", "what I can do and how to talk to me"),
     CommandSpec("mode", "mode [mention|auto|off]", "when I speak in this group (admins change it)", True),
     CommandSpec(
-        "instructions", "instructions <text>|clear", "this group's instructions for me (admins)", True
+        "instructions",
+        "instructions <text>|clear",
+        "a group's instructions for me (its admins set them); in our direct chat, your own",
+        True,
     ),
     CommandSpec("profile", "profile name|handle|photo <value>", "how I know you; no value resets it"),
     CommandSpec("usage", "usage", "how many answers you have had today"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from facilitator.model import (
@@ -83,6 +83,16 @@ class GroupSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What `forget` removed, to tell the member."""
+
+    messages: int = 0  # theirs, and in their direct chats the AI's answers too
+    groups: int = 0  # conversations that no longer list them
+    usage_days: int = 0
+    profile: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     day: date
     replies: int = 0
@@ -135,8 +145,13 @@ class Store(Protocol):
 
     async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None: ...
 
-    async def forget_member(self, platform: str, user_id: str) -> int:
-        """Delete what is stored about a member; returns how many of their messages went."""
+    async def forget_member(self, platform: str, user_id: str) -> Forgotten:
+        """Delete what is stored about a member: their messages, their direct chats with the AI
+        (its answers and their own instructions there too), their profile and their usage."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete the messages sent before `before` (the retention period); returns how many."""
         ...
 
     async def group_settings(self, conversation: ConversationRef) -> GroupSettings: ...

@@ -23,7 +23,7 @@ import aiosqlite
 from facilitator.group_commit import GroupCommit
 from facilitator.migrations import LATEST, MIGRATIONS
 from facilitator.model import ConversationRef, Member, Message, Mode, Profile, utcnow
-from facilitator.ports import GroupSettings, HistoryItem, Usage
+from facilitator.ports import Forgotten, GroupSettings, HistoryItem, Usage
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text
+
+
+PRUNE_BATCH = 2000  # messages deleted per transaction when the retention period passes
 
 
 def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -485,30 +488,78 @@ class SqliteStore:
         )
         await self._writes.commit()
 
-    async def forget_member(self, platform: str, user_id: str) -> int:
+    async def forget_member(self, platform: str, user_id: str) -> Forgotten:
         await self._writes.settled()
         async with self._writes.lock:
+            # Their direct chats with the AI: everything in them is theirs, the AI's answers too.
+            direct = [
+                int(conv_id)
+                for (conv_id,) in await self._db.execute_fetchall(
+                    "SELECT DISTINCT c.id FROM conversations AS c"
+                    " JOIN messages AS m ON m.conversation_id = c.id"
+                    " WHERE c.platform = ? AND c.is_direct = 1 AND m.author_id = ? AND m.from_ai = 0",
+                    (platform, user_id),
+                )
+            ]
+            removed = 0
+            for conv_id in direct:
+                cursor = await self._db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
+                removed += cursor.rowcount
+                await self._db.execute("UPDATE conversations SET instructions = '' WHERE id = ?", (conv_id,))
             cursor = await self._db.execute(
                 "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
                 " (SELECT id FROM conversations WHERE platform = ?)",
                 (user_id, platform),
             )
-            removed = cursor.rowcount
+            removed += cursor.rowcount
+            cursor = await self._db.execute(
+                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ? AND is_direct = 0)",
+                (user_id, platform),
+            )
+            groups = cursor.rowcount
             await self._db.execute(
                 "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
                 " (SELECT id FROM conversations WHERE platform = ?)",
                 (user_id, platform),
             )
-            await self._db.execute(
+            cursor = await self._db.execute(
                 "DELETE FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-            await self._db.execute(
+            profile = cursor.rowcount > 0
+            cursor = await self._db.execute(
                 "DELETE FROM usage WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
+            usage_days = cursor.rowcount
             await self._db.commit()
         self._members_seen.pop((platform, user_id), None)
+        for row in self._conversations.values():  # cached settings of the cleared chats
+            if row.id in direct:
+                row.settings = replace(row.settings, instructions="")
         logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
-        return int(removed)
+        return Forgotten(int(removed), int(groups), int(usage_days), profile)
+
+    async def prune(self, before: datetime) -> int:
+        """Old messages go in batches, oldest first, so no write waits long behind them."""
+        cutoff = _iso(before)
+        removed = 0
+        while True:
+            await self._writes.settled()
+            async with self._writes.lock:
+                cursor = await self._db.execute(
+                    "DELETE FROM messages WHERE seq IN"
+                    " (SELECT seq FROM messages WHERE sent_at < ? ORDER BY seq LIMIT ?)",
+                    (cutoff, PRUNE_BATCH),
+                )
+                await self._db.execute("DELETE FROM deliveries WHERE seen_at < ?", (cutoff,))
+                await self._db.commit()
+            removed += cursor.rowcount
+            if cursor.rowcount < PRUNE_BATCH:
+                break
+            await asyncio.sleep(0)
+        if removed:
+            logger.info("retention: deleted %d messages sent before %s", removed, cutoff)
+        return removed
 
     # --- usage ------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from facilitator.commands import COMMANDS
 from facilitator.model import Mode
-from facilitator.ports import Usage
+from facilitator.ports import Forgotten, Usage
 
 MODEL_FAILED = {
     "rate_limited": "I'm getting too many requests right now. Please ask me again in a minute.",
@@ -47,6 +47,17 @@ def size_notice(count: int, limit: int) -> str:
         f"This conversation has {count} people, and I take part in groups of up to {limit}, "
         f"so I'll stay out of it here. A smaller group or a thread works."
     )
+
+
+def forgotten(gone: Forgotten) -> str:
+    parts = [f"{gone.messages} message{'s' * (gone.messages != 1)} (with our direct chats)"]
+    if gone.groups:
+        parts.append(f"your place in {gone.groups} group{'s' * (gone.groups != 1)}")
+    if gone.profile:
+        parts.append("your profile")
+    if gone.usage_days:
+        parts.append(f"{gone.usage_days} day{'s' * (gone.usage_days != 1)} of usage counts")
+    return "Done: I deleted " + ", ".join(parts) + ". Nothing else about you is stored."
 
 
 def usage_text(usage: Usage) -> str:

@@ -112,7 +112,7 @@ async def test_group_instructions_reach_the_model(shell: Shell, fake_model: Fake
     out = await shell.say("bob: /instructions be rude")
     assert "Only this group's admins" in out
     out = await shell.say("bob: /instructions")  # anyone may read them
-    assert "This chat's instructions for me:\nAlways answer in French." in out
+    assert "This group's instructions for me:\nAlways answer in French." in out
     await shell.say("alice: /instructions clear", "bob: @parley hello again")
     assert "Always answer in French." not in fake_model.received[-1].text
 
