@@ -21,6 +21,13 @@ class FacilitatorConfig:
     burst_window_seconds: float = 3.0
     member_count_ttl_seconds: float = 300.0
     operator_prompt: str = ""
+    provider: str = "the model's provider"  # where messages go to be answered, for the notice
+    # The first time a member addresses the AI in a chat: what it reads and where it goes. On in
+    # `parley run` (bot.first_use_notice); off by default here, for embedding and tests.
+    first_use_notice: bool = False
+    # The operator's kill switch from the settings: `platform:id` (a chat, server or workspace)
+    # or `platform:*`; `parley off` adds to it in the database.
+    switched_off: frozenset[str] = frozenset()
     seen_ids: int = 10_000
     # The model may react with an emoji instead of replying (a tool it is offered).
     reactions: bool = True

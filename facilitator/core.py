@@ -54,6 +54,8 @@ __all__ = ["Facilitator", "FacilitatorConfig"]  # the settings are read where th
 
 logger = logging.getLogger(__name__)
 
+OFF_REFRESH_SECONDS = 30.0  # how soon `parley off` reaches a running bot
+
 
 @dataclass
 class _Conversation:
@@ -83,6 +85,9 @@ class Facilitator:
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
         self._member_counts = MemberCounts(config.member_count_ttl_seconds, config.seen_ids)
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
+        self._told: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # first-use notices
+        self._off: frozenset[str] | set[str] = config.switched_off
+        self._off_read_at = -OFF_REFRESH_SECONDS
         self._commands = CommandHandler(store, config.ai_name, config.default_mode)
         self._reading = Reading(config, store, counter or EstimatingCounter())
         self._tool_use = ToolUse(
@@ -110,6 +115,13 @@ class Facilitator:
             logger.exception("failed to handle %s", type(event).__name__)
 
     async def _dispatch(self, event: Event, adapter: Adapter) -> None:
+        where = getattr(event, "conversation", None)
+        if isinstance(where, ConversationRef) and await self._switched_off(where):
+            if isinstance(event, CommandReceived) and not event.author.is_bot:
+                await self._perform(
+                    adapter, SendMessage(where, texts.SWITCHED_OFF, reply_to=event.message_id)
+                )
+            return  # nothing is read, stored or answered where the operator switched it off
         if isinstance(event, MessageReceived):
             if event.earlier:
                 await self._store.add_message(event.message)
@@ -185,12 +197,48 @@ class Facilitator:
             if settings.size_notice_sent:
                 await self._store.set_size_notice(conversation, False)
             self._queue_answer(message, adapter)
+            told = (*conversation.key()[:2], message.author.user_id) in self._told
+            if self.config.first_use_notice and not told:
+                self.spawn(self._tell_first_use(message, adapter))
         elif decision is Decision.SIZE_NOTICE:
             await self._store.set_size_notice(conversation, True)
             notice = texts.size_notice(count or 0, self.config.size_limit)
             await self._perform(
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
             )
+
+    async def _switched_off(self, conversation: ConversationRef) -> bool:
+        now = time.monotonic()
+        if now - self._off_read_at > OFF_REFRESH_SECONDS:  # `parley off` writes to the database
+            self._off_read_at = now
+            try:
+                self._off = self.config.switched_off | await self._store.switched_off()
+            except Exception:
+                logger.warning("could not read the kill switch; keeping the last known", exc_info=True)
+        if not self._off:
+            return False
+        platform = conversation.platform
+        return (
+            f"{platform}:*" in self._off
+            or f"{platform}:{conversation.chat_id}" in self._off
+            or (conversation.space is not None and f"{platform}:{conversation.space}" in self._off)
+        )
+
+    async def _tell_first_use(self, message: Message, adapter: Adapter) -> None:
+        """Once per member and chat: what the AI reads here, where it goes, and how to see or
+        delete what is stored (privately, where the platform can)."""
+        conversation, author = message.conversation, message.author
+        key = (conversation.platform, conversation.chat_id, author.user_id)
+        self._told[key] = None
+        if len(self._told) > self.config.seen_ids:
+            self._told.popitem(last=False)
+        if not await self._store.first_delivery(
+            conversation.platform, f"notice:first-use:{conversation.chat_id}:{author.user_id}"
+        ):
+            return
+        logger.info("first-use notice for %s in %s", author.user_id, conversation.chat_id)
+        text = texts.first_use(self.config.ai_name, conversation.is_direct, self.config.provider)
+        await self._perform(adapter, SendMessage(conversation, text, private_to=author))
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation

@@ -101,6 +101,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE usage ADD COLUMN images INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        4,
+        """
+        -- The operator's kill switch (`parley off platform:id`): chats, servers or workspaces
+        -- where the AI is off, across restarts.
+        CREATE TABLE switched_off (
+            platform TEXT NOT NULL,
+            target TEXT NOT NULL,
+            since TEXT NOT NULL,
+            PRIMARY KEY (platform, target)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

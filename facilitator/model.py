@@ -33,6 +33,9 @@ class ConversationRef:
     chat_id: str
     thread_id: str | None = None
     is_direct: bool = field(default=False, compare=False)
+    # The server or workspace the chat belongs to (a Discord guild, a Slack team), where the
+    # platform has one: an operator can switch the AI off for all of it.
+    space: str | None = field(default=None, compare=False)
 
     def key(self) -> tuple[str, str, str]:
         return (self.platform, self.chat_id, self.thread_id or "")

@@ -183,6 +183,15 @@ class Store(Protocol):
         """The events noted since `since`, oldest first, as (kind, at)."""
         ...
 
+    async def switched_off(self) -> set[str]:
+        """Where the operator switched the AI off: `platform:id` (a chat, server or workspace)
+        and `platform:*`."""
+        ...
+
+    async def switch(self, target: str, off: bool) -> bool:
+        """Switch the AI off (or on again) for `platform:id`; False when it already was."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -586,6 +586,27 @@ class SqliteStore:
             return Usage(day)
         return Usage(day, int(found[0]), int(found[1]), int(found[2]), int(found[3]))
 
+    # --- the operator's kill switch ------------------------------------------------------------
+
+    async def switched_off(self) -> set[str]:
+        rows = await self._all("SELECT platform, target FROM switched_off", ())
+        return {f"{platform}:{target}" for platform, target in rows}
+
+    async def switch(self, target: str, off: bool) -> bool:
+        platform, _, where = target.partition(":")
+        if off:
+            outcome = self._writes.add_checked(
+                "INSERT INTO switched_off (platform, target, since) VALUES (?, ?, ?)"
+                " ON CONFLICT (platform, target) DO NOTHING",
+                (platform, where, _iso(utcnow())),
+            )
+        else:
+            outcome = self._writes.add_checked(
+                "DELETE FROM switched_off WHERE platform = ? AND target = ?", (platform, where)
+            )
+        await self._writes.commit()
+        return outcome.changed
+
     # --- auto mode --------------------------------------------------------------------------
 
     async def note_room_event(self, conversation: ConversationRef, kind: str, at: float) -> None:

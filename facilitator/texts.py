@@ -17,6 +17,7 @@ HELD_BACK = (
     "OK, I'll stop chiming in: from now on I answer here only when someone addresses me. "
     "An admin can switch me back with `mode auto`."
 )
+SWITCHED_OFF = "I'm switched off here by the people who run me, so I'm not reading or answering."
 GROUP_FAILED = "Sorry, I couldn't start that group. Check the names and try again in a moment."
 IMAGE_FAILED = "Sorry, I couldn't make that image."
 
@@ -46,6 +47,17 @@ def size_notice(count: int, limit: int) -> str:
     return (
         f"This conversation has {count} people, and I take part in groups of up to {limit}, "
         f"so I'll stay out of it here. A smaller group or a thread works."
+    )
+
+
+def first_use(ai_name: str, is_direct: bool, provider: str) -> str:
+    where = (
+        "our messages here" if is_direct else "this group's recent messages, not only those addressed to me,"
+    )
+    return (
+        f"Hi, I'm {ai_name}, an AI. To answer I read {where} and send them to {provider}. "
+        "I keep them for a while to follow the conversation. `usage` shows what you've used, "
+        "`forget` deletes what I store about you."
     )
 
 

@@ -72,6 +72,20 @@ async def test_migrate_creates_and_then_finds_the_schema_current(tmp_path: Path)
     assert code == 0 and "up to date" in out
 
 
+async def test_the_kill_switch_is_kept_in_the_database(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "PARLEY_BOT__SWITCHED_OFF": '["slack:T0SETTINGS"]'}
+    code, out, _ = await parley("off", "telegram:-1001234", env=env, cwd=tmp_path)
+    assert code == 0 and "telegram:-1001234: the AI is off" in out
+    code, out, _ = await parley("off", env=env, cwd=tmp_path)
+    assert "switched off: slack:T0SETTINGS, telegram:-1001234" in out
+    code, out, _ = await parley("on", "telegram:-1001234", env=env, cwd=tmp_path)
+    assert code == 0 and "the AI is on" in out
+    code, out, _ = await parley("off", env=env, cwd=tmp_path)
+    assert "switched off: slack:T0SETTINGS" in out and "telegram" not in out
+    code, _, err = await parley("off", "the-lounge", env=env, cwd=tmp_path)
+    assert code == 2 and "give platform:id" in err
+
+
 async def test_check_reaches_the_model_and_says_ready(fake_model: FakeOpenAI, tmp_path: Path) -> None:
     code, out, _ = await parley("check", env=endpoint(fake_model), cwd=tmp_path)
     assert code == 0, out

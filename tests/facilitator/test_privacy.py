@@ -16,6 +16,7 @@ from facilitator.model import (
     Message,
     MessageReceived,
     Mode,
+    SendMessage,
     utcnow,
 )
 from facilitator.room import AutoLimits
@@ -134,3 +135,27 @@ async def test_messages_past_the_retention_period_are_deleted(store: SqliteStore
     assert await store.prune(now - timedelta(days=30)) == 2
     assert [item.text for item in await store.history(GROUP_A, 10)] == ["29 days ago", "1 days ago"]
     assert await store.prune(now - timedelta(days=30)) == 0
+
+
+async def test_the_first_time_a_member_addresses_the_ai_they_are_told_privately_once(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    config = FacilitatorConfig(first_use_notice=True, provider="Example AI")
+    adapter = RecordingAdapter()
+    core = Facilitator(config, store, model)
+    await core.handle(said(1, GROUP_A, ALICE, "@parley hi", to_ai=True), adapter)
+    await core.handle(said(2, GROUP_A, ALICE, "@parley and again", to_ai=True), adapter)
+    await core.handle(said(3, GROUP_A, BOB, "@parley me too", to_ai=True), adapter)
+    await core.idle()
+    restarted = Facilitator(config, store, model)  # remembered across a restart
+    await restarted.handle(said(4, GROUP_A, ALICE, "@parley back", to_ai=True), adapter)
+    await restarted.handle(said(5, GROUP_B, ALICE, "@parley new group", to_ai=True), adapter)
+    await restarted.idle()
+    notices = [a for a in adapter.actions if isinstance(a, SendMessage) and a.private_to is not None]
+    assert [(n.conversation, n.private_to) for n in notices] == [
+        (GROUP_A, ALICE),
+        (GROUP_A, BOB),
+        (GROUP_B, ALICE),
+    ]
+    assert "this group's recent messages" in notices[0].text and "Example AI" in notices[0].text
+    assert "`forget`" in notices[0].text
