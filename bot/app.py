@@ -6,8 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
 from bot.settings import Settings, SettingsError
@@ -15,6 +16,7 @@ from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
 from facilitator.model import utcnow
+from facilitator.quotas import Quotas, Tier
 from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
 from facilitator.tokens import load_counter
@@ -69,6 +71,33 @@ def model_config(settings: Settings, local_url: str | None) -> ModelConfig:
     )
 
 
+def provider_name(settings: Settings, local: bool) -> str:
+    """Where the messages go, in words for the first-use notice."""
+    if local:
+        return "a small model running on this bot's own server"
+    base = settings.llm.base_url
+    if not base:
+        return "OpenAI"
+    host = urlsplit(base).hostname or base
+    return "OpenAI" if host.endswith("openai.com") else f"the model service at {host}"
+
+
+def quotas(settings: Settings) -> Quotas:
+    q = settings.quotas
+    return Quotas(
+        tiers={
+            name: Tier(name, tier.replies_per_day, tier.tokens_per_day, tier.model)
+            for name, tier in q.tiers.items()
+        },
+        default_tier=q.default_tier,
+        members=q.members,
+        roles=q.roles,
+        groups=q.groups,
+        group_replies_per_day=q.group_replies_per_day,
+        daily_tokens=q.daily_tokens,
+    )
+
+
 def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
     context = settings.llm.context_tokens
     if local:  # the local server's window holds the prompt and the reply
@@ -85,6 +114,10 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
         max_concurrent_calls=1 if local else settings.llm.max_concurrent_calls,
         burst_window_seconds=settings.groups.burst_window_seconds,
         operator_prompt=settings.bot.operator_prompt,
+        first_use_notice=settings.bot.first_use_notice,
+        switched_off=frozenset(settings.bot.switched_off),
+        quotas=quotas(settings),
+        provider=provider_name(settings, local),
         # The offline model's server streams no tool calls: it answers in words only.
         reactions=settings.llm.reactions and not local,
         vision=settings.llm.vision and not local,
@@ -139,12 +172,17 @@ async def start_model(settings: Settings, stack: AsyncExitStack) -> tuple[OpenAI
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, *, notices: bool = True) -> AsyncIterator[Runtime]:
+    """The store, the model and the core; `notices=False` for the terminal, where the person
+    typing is the operator and needs no first-use notice."""
     async with AsyncExitStack() as stack:
         model, local = await start_model(settings, stack)
         store = await SqliteStore.open(settings.store.sqlite_path())
         stack.push_async_callback(store.close)
-        facilitator = Facilitator(facilitator_config(settings, local), store, model)
+        config = facilitator_config(settings, local)
+        if not notices:
+            config = replace(config, first_use_notice=False)
+        facilitator = Facilitator(config, store, model)
         stack.push_async_callback(facilitator.close)
         # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
         loading = asyncio.create_task(_load_counter(facilitator, model.model))

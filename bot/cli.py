@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
@@ -19,6 +22,7 @@ from bot.logs import setup_logging
 from bot.platforms import Platforms, discord_config, slack_config, telegram_config
 from bot.settings import Settings, SettingsError, load_settings
 from facilitator.gc_tuning import tune_garbage_collector
+from facilitator.model import utcnow
 from facilitator.sqlite_store import SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("--chat", default="local", help="which local chat to use (each keeps its own history)")
     shell.add_argument("--verbose", action="store_true", help="show the logs as well")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    usage = commands.add_parser("usage", help="usage per member, group and day (answers, tokens, images)")
+    usage.add_argument("--csv", action="store_true", help="as CSV, for a spreadsheet or a bill")
+    usage.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    for name, what in (("off", "switch the AI off"), ("on", "switch the AI on again")):
+        switch = commands.add_parser(name, help=f"{what} for a chat, server or workspace (lists with none)")
+        switch.add_argument(
+            "target", nargs="?", help="platform:id, e.g. telegram:-1001234, discord:<server id>, slack:T0123"
+        )
     commands.add_parser("check", help="validate the settings and reach the model")
     return parser
 
@@ -62,7 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log.format,
         settings.secret_values(),
     )
-    runner = {"run": _run, "shell": _shell, "migrate": _migrate, "check": _check}[args.command]
+    runner = {
+        "run": _run,
+        "shell": _shell,
+        "migrate": _migrate,
+        "check": _check,
+        "off": _switch,
+        "on": _switch,
+        "usage": _usage,
+    }[args.command]
     tune_garbage_collector()
     try:
         return asyncio.run(runner(settings, args))
@@ -82,7 +102,7 @@ async def _shell(settings: Settings, args: argparse.Namespace) -> int:
             raise SettingsError(f"cannot read the script {args.script}: {exc.strerror}") from None
     if wants_local_model(settings):
         print("Starting the local model on this machine (no API key is set)…", file=sys.stderr)
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, notices=False) as runtime:
         await _run_shell(runtime, lines, direct=args.direct, chat=args.chat)
     return 0
 
@@ -133,6 +153,60 @@ def _health(runtime: Runtime) -> HealthCheck:
         return {"status": "ok", "platforms": runtime.settings.configured_platforms() or ["shell"]}
 
     return report
+
+
+async def _usage(settings: Settings, args: argparse.Namespace) -> int:
+    """Totals per account and day; group accounts (`group:<chat>`) are auto mode's own answers."""
+    if args.days < 1:
+        raise SettingsError("--days: at least 1")
+    store = await SqliteStore.open(settings.store.sqlite_path())
+    try:
+        rows = await store.usage_rows(utcnow().date() - timedelta(days=args.days - 1))
+    finally:
+        await store.close()
+    header = ("day", "platform", "account", "kind", "answers", "prompt_tokens", "completion_tokens", "images")
+    table = [
+        (
+            day,
+            platform,
+            account,
+            "group" if account.startswith("group:") else "member",
+            u.replies,
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.images,
+        )
+        for day, platform, account, u in rows
+    ]
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(table)
+        return 0
+    for row in table:
+        print("  ".join(str(cell) for cell in row))
+    tokens = sum(row[5] + row[6] for row in table)
+    print(f"{len(table)} account-days, {sum(row[4] for row in table)} answers, {tokens} tokens")
+    return 0
+
+
+async def _switch(settings: Settings, args: argparse.Namespace) -> int:
+    """The kill switch, kept in the database: a running bot follows it within half a minute."""
+    target = args.target
+    if target is not None and not re.fullmatch(r"(shell|telegram|slack|discord):\S+", target):
+        raise SettingsError(f"{target!r}: give platform:id, for example telegram:-1001234 or slack:T0123ABC")
+    store = await SqliteStore.open(settings.store.sqlite_path())
+    try:
+        if target is not None:
+            changed = await store.switch(target, off=args.command == "off")
+            state = "off" if args.command == "off" else "on"
+            print(f"{target}: the AI is {state}" + ("" if changed else " (it already was)"))
+        off = sorted(await store.switched_off() | set(settings.bot.switched_off))
+    finally:
+        await store.close()
+    if target is None or off:
+        print("switched off: " + (", ".join(off) if off else "nowhere"))
+    return 0
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:

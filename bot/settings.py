@@ -11,9 +11,9 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -57,6 +57,9 @@ class BotSettings(_Section):
     name: str = Field("Parley", min_length=1, max_length=32)
     aliases: tuple[str, ...] = ()
     operator_prompt: str = ""
+    first_use_notice: bool = True  # tell each member once what the AI reads and where it goes
+    # The kill switch: "platform:id" of a chat, Discord server or Slack workspace, or "platform:*".
+    switched_off: tuple[Annotated[str, Field(pattern=r"^(shell|telegram|slack|discord):\S+$")], ...] = ()
 
 
 class LLMSettings(_Section):
@@ -101,6 +104,36 @@ class AutoSettings(_Section):
     decision_context_tokens: int = Field(2000, ge=300)  # what a decision call reads
 
 
+class TierSettings(_Section):
+    replies_per_day: int = Field(0, ge=0)  # 0: no limit
+    tokens_per_day: int = Field(0, ge=0)
+    model: str | None = None  # unset: llm.model
+
+
+class QuotaSettings(_Section):
+    """Fair use (`[quotas.tiers.<name>]` tables): nobody is limited until tiers are set."""
+
+    tiers: dict[str, TierSettings] = {}
+    default_tier: str = ""
+    members: dict[str, str] = {}  # "platform:user_id" = "tier"
+    roles: dict[str, str] = {}  # "discord:<role id>" = "tier"
+    groups: dict[str, str] = {}  # "platform:<chat, server or workspace id>" = "tier", for all there
+    group_replies_per_day: int = Field(0, ge=0)  # each group's unprompted answers (auto mode)
+    daily_tokens: int = Field(0, ge=0)  # all tokens of a day together: the spend cap
+
+    @model_validator(mode="after")
+    def _known_tiers(self) -> QuotaSettings:
+        named = {"default_tier": [self.default_tier] if self.default_tier else []}
+        for where in ("members", "roles", "groups"):
+            named[where] = list(getattr(self, where).values())
+        for where, tiers in named.items():
+            for tier in tiers:
+                if tier not in self.tiers:
+                    known = ", ".join(sorted(self.tiers)) or "none are defined"
+                    raise ValueError(f"quotas.{where} names the tier {tier!r}; tiers: {known}")
+        return self
+
+
 class StoreSettings(_Section):
     database_url: str = "sqlite:///parley.db"
     retention_days: float = Field(0, ge=0)  # messages older than this are deleted; 0 keeps them
@@ -135,6 +168,8 @@ class DiscordSettings(_Section):
     mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
     admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, roles that may change settings
     size_limit_thread: Literal["offer", "create"] = "offer"  # over the size limit: offer or start a thread
+    # The text channel where `group` from a DM starts private threads; unset: no new groups.
+    group_channel_id: str | None = Field(None, pattern=r"^\d{1,21}$")
     edit_seconds: float = Field(1.0, ge=0.5, le=60.0)
     api_base_url: str = Field("https://discord.com/api/v10", pattern=r"^https?://")  # a proxy, if any
     gateway_url: str | None = Field(None, pattern=r"^wss?://")  # a gateway proxy, if any
@@ -184,6 +219,7 @@ class Settings(BaseSettings):
     local: LocalModelSettings = LocalModelSettings()
     groups: GroupSettings = GroupSettings()
     auto: AutoSettings = AutoSettings()
+    quotas: QuotaSettings = QuotaSettings()
     store: StoreSettings = StoreSettings()
     http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()

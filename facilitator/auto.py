@@ -60,6 +60,8 @@ class Host(Protocol):
 
     async def within_size(self, conversation: ConversationRef, adapter: Adapter) -> bool: ...
 
+    async def within_budget(self, conversation: ConversationRef) -> bool: ...
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]: ...
 
 
@@ -175,6 +177,9 @@ class AutoMode:
         if await self._host.mode_of(conversation) is not Mode.AUTO:
             return
         if not await self._host.within_size(conversation, adapter):
+            return
+        if not await self._host.within_budget(conversation):
+            logger.info("candidate in %s not taken up: the group's budget is spent", conversation.chat_id)
             return
         await self._decide(conversation, room, found, adapter)
         self._schedule(conversation, room, adapter)  # a later candidate may still be waiting

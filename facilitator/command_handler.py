@@ -9,6 +9,7 @@ from facilitator import texts
 from facilitator.commands import Command, CommandError, parse_command, spec
 from facilitator.model import CommandReceived, Mode, utcnow
 from facilitator.ports import Store
+from facilitator.quotas import Quotas, resets_in
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,11 @@ class CommandOutcome:
 
 
 class CommandHandler:
-    def __init__(self, store: Store, ai_name: str, default_mode: Mode) -> None:
+    def __init__(self, store: Store, ai_name: str, default_mode: Mode, quotas: Quotas | None = None) -> None:
         self._store = store
         self._ai_name = ai_name
         self._default_mode = default_mode
+        self._quotas = quotas or Quotas()
 
     async def run(self, event: CommandReceived) -> CommandOutcome:
         try:
@@ -117,8 +119,10 @@ class CommandHandler:
 
     async def _usage(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author
-        usage = await self._store.usage(author.platform, author.user_id, utcnow().date())
-        return CommandOutcome(texts.usage_text(usage), private=True)
+        now = utcnow()
+        usage = await self._store.usage(author.platform, author.user_id, now.date())
+        tier = self._quotas.tier_for(author, event.conversation) if self._quotas.tiers else None
+        return CommandOutcome(texts.usage_text(usage, tier, resets_in(now)), private=True)
 
     async def _forget(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from facilitator.model import Mode
+from facilitator.quotas import Quotas
 from facilitator.room import AutoLimits
 
 
@@ -28,6 +29,7 @@ class FacilitatorConfig:
     # The operator's kill switch from the settings: `platform:id` (a chat, server or workspace)
     # or `platform:*`; `parley off` adds to it in the database.
     switched_off: frozenset[str] = frozenset()
+    quotas: Quotas = field(default_factory=Quotas)  # tiers and budgets; none: nobody is limited
     seen_ids: int = 10_000
     # The model may react with an emoji instead of replying (a tool it is offered).
     reactions: bool = True

@@ -18,7 +18,7 @@ from typing import Any
 
 from facilitator import texts
 from facilitator.addressing import addresses_by_name
-from facilitator.auto import AutoMode
+from facilitator.auto import AutoMode, group_account
 from facilitator.command_handler import CommandHandler
 from facilitator.config import FacilitatorConfig
 from facilitator.member_counts import MemberCounts
@@ -42,9 +42,11 @@ from facilitator.model import (
     ShowTyping,
     StartGroup,
     StreamMessage,
+    utcnow,
 )
 from facilitator.policy import Decision, Facts, decide, over_size_limit
 from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
+from facilitator.quotas import over_limit, resets_in
 from facilitator.reading import Reading
 from facilitator.replying import ModelReply
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
@@ -88,7 +90,7 @@ class Facilitator:
         self._told: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # first-use notices
         self._off: frozenset[str] | set[str] = config.switched_off
         self._off_read_at = -OFF_REFRESH_SECONDS
-        self._commands = CommandHandler(store, config.ai_name, config.default_mode)
+        self._commands = CommandHandler(store, config.ai_name, config.default_mode, config.quotas)
         self._reading = Reading(config, store, counter or EstimatingCounter())
         self._tool_use = ToolUse(
             model, self._slots, self._perform, reactions=config.reactions, images=config.image_generation
@@ -196,6 +198,8 @@ class Facilitator:
         if decision is Decision.ANSWER:
             if settings.size_notice_sent:
                 await self._store.set_size_notice(conversation, False)
+            if self.config.quotas.enabled and await self._over_quota(message, adapter):
+                return
             self._queue_answer(message, adapter)
             told = (*conversation.key()[:2], message.author.user_id) in self._told
             if self.config.first_use_notice and not told:
@@ -206,6 +210,36 @@ class Facilitator:
             await self._perform(
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
             )
+
+    async def _over_quota(self, message: Message, adapter: Adapter) -> bool:
+        """Over their tier, or the operator's daily budget spent: no answer, and the member is
+        told once a day, privately where the platform can."""
+        quotas, author = self.config.quotas, message.author
+        today = utcnow().date()
+        reason = None
+        if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
+            reason = "budget"
+        else:
+            tier = quotas.tier_for(author, message.conversation)
+            reason = over_limit(tier, await self._store.usage(author.platform, author.user_id, today))
+        if reason is None:
+            return False
+        logger.info("over quota (%s): %s in %s", reason, author.user_id, message.conversation.chat_id)
+        key = f"notice:quota:{author.user_id}:{today.isoformat()}"
+        if await self._store.first_delivery(author.platform, key):
+            text = texts.over_limit(reason, resets_in(utcnow()))
+            await self._perform(adapter, SendMessage(message.conversation, text, private_to=author))
+        return True
+
+    async def within_budget(self, conversation: ConversationRef) -> bool:
+        """Room for an unprompted turn: the group's own budget and the operator's daily cap."""
+        quotas, today = self.config.quotas, utcnow().date()
+        if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
+            return False
+        if quotas.group_replies_per_day:
+            spent = await self._store.usage(conversation.platform, group_account(conversation), today)
+            return spent.replies < quotas.group_replies_per_day
+        return True
 
     async def _switched_off(self, conversation: ConversationRef) -> bool:
         now = time.monotonic()
@@ -323,7 +357,8 @@ class Facilitator:
             taken = len(state.pending)  # the messages this attempt's context can see
             target = state.pending[-1]
             turns = await self.context(conversation, adapter, asking=target)
-            reply = ModelReply(self._model, turns, self._slots, self._tool_use.offered)
+            tier = self.config.quotas.tier_for(target.author, conversation)
+            reply = ModelReply(self._model, turns, self._slots, self._tool_use.offered, tier.model)
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
             try:

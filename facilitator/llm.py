@@ -68,9 +68,10 @@ class OpenAIChatModel:
         stats: StreamStats | None = None,
         tools: Sequence[Tool] = (),
         force_tool: str | None = None,
+        model: str | None = None,
     ) -> AsyncIterator[str]:
         body: dict[str, Any] = {
-            "model": self.model,
+            "model": model or self.model,
             "messages": [_message(turn) for turn in turns],
             "stream": True,
             "stream_options": {"include_usage": True},

@@ -52,6 +52,7 @@ class Member:
     avatar_url: str | None = None
     is_bot: bool = False
     is_admin: bool = False
+    roles: tuple[str, ...] = ()  # the platform's role ids (Discord), for the operator's tiers
 
 
 @dataclass(frozen=True, slots=True)

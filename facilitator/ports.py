@@ -175,6 +175,14 @@ class Store(Protocol):
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
 
+    async def tokens_spent(self, day: date) -> int:
+        """Every token of that day (UTC), for the operator's daily spend cap."""
+        ...
+
+    async def usage_rows(self, since: date) -> list[tuple[str, str, str, Usage]]:
+        """Every account's usage since `since`, as (day, platform, account, usage)."""
+        ...
+
     async def note_room_event(self, conversation: ConversationRef, kind: str, at: float) -> None:
         """Note what the AI did unprompted (`decision`, `intervention`) at `at` (epoch seconds)."""
         ...
@@ -256,10 +264,11 @@ class ModelClient(Protocol):
         stats: StreamStats | None = None,
         tools: Sequence[Tool] = (),
         force_tool: str | None = None,
+        model: str | None = None,
     ) -> AsyncIterator[str]:
         """Yield the reply's text as it arrives; the calls of `tools` the model makes are in
         `stats.tool_calls` once the stream ends (`force_tool` makes one of them mandatory).
-        Raises ModelError when the model fails."""
+        `model` overrides the configured one (a member's tier). Raises ModelError."""
         ...
 
     async def generate_image(self, prompt: str) -> bytes:

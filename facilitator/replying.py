@@ -23,11 +23,13 @@ class ModelReply:
         turns: Sequence[ChatTurn],
         slots: asyncio.Semaphore,
         tools: Sequence[Tool] = (),
+        model_name: str | None = None,
     ):
         self._model = model
         self.turns = turns
         self._slots = slots
         self._tools = tools
+        self._model_name = model_name
         self._stream: AsyncIterator[str] | None = None
         self._held = False
         self.stats = StreamStats()
@@ -44,7 +46,7 @@ class ModelReply:
         await self._slots.acquire()
         self._held = True
         try:
-            self._stream = self._model.stream(self.turns, self.stats, self._tools)
+            self._stream = self._model.stream(self.turns, self.stats, self._tools, model=self._model_name)
             async for chunk in self._stream:
                 if chunk:
                     self.first = chunk

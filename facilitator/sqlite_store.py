@@ -586,6 +586,29 @@ class SqliteStore:
             return Usage(day)
         return Usage(day, int(found[0]), int(found[1]), int(found[2]), int(found[3]))
 
+    async def tokens_spent(self, day: date) -> int:
+        found = await self._one(
+            "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage WHERE day = ?",
+            (day.isoformat(),),
+        )
+        return int(found[0]) if found else 0
+
+    async def usage_rows(self, since: date) -> list[tuple[str, str, str, Usage]]:
+        rows = await self._all(
+            "SELECT day, platform, user_id, replies, prompt_tokens, completion_tokens, images FROM usage"
+            " WHERE day >= ? ORDER BY day, platform, user_id",
+            (since.isoformat(),),
+        )
+        return [
+            (
+                str(day),
+                str(platform),
+                str(user),
+                Usage(date.fromisoformat(day), int(r), int(p), int(c), int(i)),
+            )
+            for day, platform, user, r, p, c, i in rows
+        ]
+
     # --- the operator's kill switch ------------------------------------------------------------
 
     async def switched_off(self) -> set[str]:

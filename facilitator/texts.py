@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from facilitator.commands import COMMANDS
 from facilitator.model import Mode
 from facilitator.ports import Forgotten, Usage
+from facilitator.quotas import Tier
 
 MODEL_FAILED = {
     "rate_limited": "I'm getting too many requests right now. Please ask me again in a minute.",
@@ -72,11 +75,39 @@ def forgotten(gone: Forgotten) -> str:
     return "Done: I deleted " + ", ".join(parts) + ". Nothing else about you is stored."
 
 
-def usage_text(usage: Usage) -> str:
+def usage_text(usage: Usage, tier: Tier | None = None, resets: timedelta | None = None) -> str:
     tokens = usage.prompt_tokens + usage.completion_tokens
     answers = "answer" if usage.replies == 1 else "answers"
     images = "" if not usage.images else f" and made {usage.images} image{'s' * (usage.images != 1)}"
-    return (
+    text = (
         f"Today ({usage.day.isoformat()}, UTC) I've given you {usage.replies} {answers}{images}, "
-        f"using {tokens} tokens. The count resets at midnight UTC."
+        f"using {tokens} tokens."
     )
+    if tier is not None:
+        left = []
+        if tier.replies_per_day:
+            left.append(f"{max(0, tier.replies_per_day - usage.replies)} of {tier.replies_per_day} answers")
+        if tier.tokens_per_day:
+            left.append(f"{max(0, tier.tokens_per_day - tokens)} of {tier.tokens_per_day} tokens")
+        if left:
+            text += f" Your plan ({tier.name}) has {' and '.join(left)} left today."
+        else:
+            text += f" Your plan ({tier.name}) has no daily limit."
+    return text + f" The count resets at midnight UTC{_in(resets)}."
+
+
+def over_limit(reason: str, resets: timedelta) -> str:
+    if reason == "budget":
+        return f"I've used up today's budget for answers, so I'll be quiet until midnight UTC{_in(resets)}."
+    what = "answers" if reason == "replies" else "tokens"
+    return (
+        f"You've used today's {what} on your plan, so I won't answer you until midnight UTC{_in(resets)}. "
+        "`usage` shows where you stand."
+    )
+
+
+def _in(resets: timedelta | None) -> str:
+    if resets is None:
+        return ""
+    hours, minutes = divmod(int(resets.total_seconds()) // 60, 60)
+    return f", in {hours} h {minutes} min" if hours else f", in {minutes} min"

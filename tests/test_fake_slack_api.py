@@ -256,6 +256,26 @@ async def test_conversations_open_gives_ims_and_mpims(
     assert (await error_of(client.conversations_open(users="U0NOBODY"))).response["error"] == "user_not_found"
 
 
+async def test_a_group_dm_is_opened_once_for_the_same_people_and_within_slacks_limits(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    for n in range(1, 9):
+        fake.user(f"U0P{n}", f"Person {n}")
+    group = await client.conversations_open(users="U0ANN,U0BOB,U0ANN")
+    assert group["channel"]["is_mpim"] and group["channel"]["id"][0] in "GC" and "already_open" not in group
+    assert fake.channel_type(group["channel"]["id"]) == "mpim"
+    again = await client.conversations_open(users=["U0BOB", "U0ANN", fake.bot_user_id])
+    assert again["already_open"] and again["channel"]["id"] == group["channel"]["id"]
+    eight = ",".join(f"U0P{n}" for n in range(1, 9))
+    assert len(fake.members[(await client.conversations_open(users=eight))["channel"]["id"]]) == 9
+    nine = await error_of(client.conversations_open(users=eight + ",U0ANN"))
+    assert nine.response["error"] == "too_many_users"
+    fake.scopes.remove("mpim:write")
+    refused = await error_of(client.conversations_open(users="U0ANN,U0P1"))
+    assert (refused.response["error"], refused.response["needed"]) == ("missing_scope", "mpim:write")
+    assert (await client.conversations_open(users="U0ANN"))["channel"]["id"].startswith("D")
+
+
 async def test_ephemeral_messages_and_statuses(
     fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
 ) -> None:

@@ -11,7 +11,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from telegram import Bot, InputFile, ReactionTypeEmoji, ReplyParameters, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReactionTypeEmoji,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ReactionEmoji
 from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -550,3 +558,43 @@ async def test_send_photo_refuses_what_telegram_refuses(bot: Bot, people: dict[s
         await bot.send_photo(GROUP, "https://example.invalid/cat.jpg")
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_photo(GROUP, picture, caption="<b>open", parse_mode="HTML")
+
+
+async def test_inline_keyboards_are_checked_and_returned(bot: Bot, people: dict[str, Any]) -> None:
+    link = "https://t.me/parley_test_bot?startgroup=abc"
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Create the group", url=link)]])
+    sent = await bot.send_message(GROUP, "Here:", reply_markup=markup)
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].url == link
+    bad = InlineKeyboardMarkup([[InlineKeyboardButton("Open", url="javascript:alert(1)")]])
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await bot.send_message(GROUP, "Here:", reply_markup=bad)
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
+        await bot.send_message(
+            GROUP, "Here:", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("x")]])
+        )
+
+
+async def test_a_startgroup_link_adds_the_bot_then_posts_the_start_command(
+    fake: FakeTelegram, bot: Bot, people: dict[str, Any]
+) -> None:
+    ann = people["ann"]
+    group = fake.group(-4002, "New group", member_count=1)
+    started = fake.push_added_by_link(group, ann, "tok-EN_42")
+    kinds = [next(k for k in update if k != "update_id") for update in fake.pending_updates()]
+    assert kinds == ["my_chat_member", "message", "message"]  # added, the service message, /start
+    parsed = [Update.de_json(update, bot) for update in fake.pending_updates()]
+    assert (
+        parsed[0].my_chat_member is not None and parsed[0].my_chat_member.new_chat_member.status == "member"
+    )
+    assert parsed[1].message is not None and parsed[1].message.new_chat_members[0].id == fake.bot_id
+    start = parsed[2].message
+    assert start is not None and start.text == "/start@parley_test_bot tok-EN_42"
+    assert start.from_user is not None and start.from_user.id == ann["id"]
+    assert [e.type for e in start.entities] == ["bot_command"]
+    assert started["update_id"] == parsed[2].update_id
+    assert fake.member_counts[-4002] == 2
+    with pytest.raises(ValueError, match="start parameter"):
+        fake.push_added_by_link(group, ann, "x" * 65)
+    with pytest.raises(ValueError, match="start parameter"):
+        fake.push_added_by_link(group, ann, "no spaces")

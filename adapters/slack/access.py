@@ -31,6 +31,7 @@ REQUIRED_SCOPES = (
     "im:read",
     "mpim:history",
     "mpim:read",
+    "mpim:write",
     "reactions:read",
     "reactions:write",
     "users:read",

@@ -36,6 +36,7 @@ from adapters.slack.events import (
     translate_event,
 )
 from adapters.slack.files import SlackFiles
+from adapters.slack.groups import GroupStarter
 from adapters.slack.sending import SlackSender
 from facilitator.model import (
     Action,
@@ -55,6 +56,7 @@ from facilitator.model import (
     SendImage,
     SendMessage,
     ShowTyping,
+    StartGroup,
     StreamMessage,
 )
 from facilitator.ports import EventSink
@@ -123,6 +125,7 @@ class SlackAdapter:
         self.app.event("user_change")(self._on_user_change)
         self.app.command(COMMAND)(self._on_command)
         self.sender = SlackSender(self.client, update_seconds=config.update_seconds)
+        self.groups = GroupStarter(self.sender)
         self.files = SlackFiles(self.sender, config.bot_token, base, proxy=load_http_proxy_from_env())
         self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None
@@ -317,6 +320,9 @@ class SlackAdapter:
             if thread:
                 _remember(self._spoken, (action.conversation.chat_id, thread))
             return Delivered((await self.files.send_image(action),))
+        if isinstance(action, StartGroup):
+            me = self.identity.user_id if self.identity else str((await self._authorize()).bot_user_id)
+            return await self.groups.start(action, me, self.ai_name)
         if isinstance(action, ShowTyping):
             await self.sender.thinking(action.conversation, None)
         elif isinstance(action, React):

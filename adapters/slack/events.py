@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.slack.render import plain_text
 from facilitator.model import (
     Attachment,
     CommandReceived,
@@ -35,6 +36,9 @@ PLATFORM = "slack"
 # Subtypes that are still someone talking; the rest (joins, topics, pins...) are not.
 TALK_SUBTYPES = {None, "me_message", "file_share", "thread_broadcast"}
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# `group @a @b` typed in a DM is the group command (adapters/slack/groups.py); a message that only
+# begins with the word ("group projects...") is talk.
+GROUP_COMMAND = re.compile(r"\s*group\s+(?:<@|@)", re.IGNORECASE)
 
 Json = Mapping[str, Any]
 
@@ -119,6 +123,8 @@ def _message_events(event: Json, me: SlackIdentity, event_id: str, *, mention: b
         return []
     ts = str(event["ts"])
     where = conversation_for(channel, event.get("channel_type"), event.get("thread_ts"), ts)
+    if where.is_direct and subtype is None and not mention and GROUP_COMMAND.match(text):
+        return [CommandReceived(where, member_of(event["user"]), text.strip(), ts, event_id)]
     mentioned = mention or me.user_id in USER_MENTION.findall(text)
     return [
         MessageReceived(
@@ -176,6 +182,9 @@ def translate_command(form: Json) -> CommandReceived | None:
         return None
     where = conversation_for(channel, "im" if channel.startswith("D") else None, None, None)
     author = Member(PLATFORM, user, str(form.get("user_name") or user), handle=form.get("user_name"))
-    return CommandReceived(
-        where, author, str(form.get("text") or "").strip(), event_id=str(form.get("trigger_id") or "")
-    )
+    text = str(form.get("text") or "").strip()
+    if text and text.split(maxsplit=1)[0].lower() != "group":
+        # The command escapes users, channels and links (docs/slack-manifest.yml) for `group`;
+        # everywhere else it is read as the member sees it: `@bob`, `#general`, `&`.
+        text = plain_text(text)
+    return CommandReceived(where, author, text, event_id=str(form.get("trigger_id") or ""))

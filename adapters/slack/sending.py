@@ -76,6 +76,14 @@ def _safe_markdown(text: str) -> str:
     return CONTROL.sub("<\u200b\\1", text)
 
 
+class MissingScope(Exception):
+    """Slack refused a call for a scope the app was not granted (named in `scope`)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
 class SlackSender:
     def __init__(
         self, client: AsyncWebClient, *, update_seconds: float = 1.0, stream_seconds: float = 0.3
@@ -119,6 +127,17 @@ class SlackSender:
         except FILES_INFO_ERRORS as exc:
             raise MediaError(f"files.info failed ({type(exc).__name__})") from None
         return dict(info.get("file") or {})
+
+    async def open_group(self, users: list[str]) -> tuple[str, bool]:
+        """conversations.open for a group DM of `users` and the app: its id, and whether those
+        people already had it. MissingScope without mpim:write; other refusals are raised."""
+        try:
+            opened = await self.client.conversations_open(users=",".join(users))
+        except SlackApiError as exc:
+            if exc.response.get("error") == "missing_scope":
+                raise MissingScope(str(exc.response.get("needed") or "mpim:write")) from None
+            raise
+        return str((opened.get("channel") or {})["id"]), bool(opened.get("already_open"))
 
     async def send_ephemeral(self, conversation: ConversationRef, member: Member, text: str) -> None:
         await self.client.chat_postEphemeral(

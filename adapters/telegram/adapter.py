@@ -6,6 +6,8 @@ commits what arrives together; the core keeps each conversation in order). Admin
 `getChatAdministrators`, cached and dropped when a chat's members change; profile photos from
 `getUserProfilePhotos`, fetched once per member in the background. Images are `tg-file:<file_id>`
 references, fetched through getFile and a download that never shows the token (`media`).
+A new group from a private chat is a startgroup link, and the group it brings the bot to is
+greeted here, before the core sees anything of it (`groups`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
 from adapters.telegram.media import Downloads, file_id_of, privacy_note, too_large
 from adapters.telegram.sending import TelegramSender, seconds_of
 from adapters.telegram.updates import PLATFORM, BotIdentity, translate
@@ -37,6 +40,7 @@ from facilitator.model import (
     SendImage,
     SendMessage,
     ShowTyping,
+    StartGroup,
     StreamMessage,
 )
 from facilitator.ports import EventSink, MediaError
@@ -45,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "message_reaction", "chat_member", "my_chat_member"]
 COMMANDS = [BotCommand("parley", "Talk to Parley: help, mode, instructions, profile, usage, forget, reset")]
+PRIVATE_COMMANDS = [*COMMANDS, BotCommand("group", "A new group with people and me: /group @name @name")]
 ADMINS_TTL_SECONDS = 600.0
 POLL_SECONDS = 30
 
@@ -85,6 +90,7 @@ class TelegramAdapter:
             draft_seconds=config.draft_seconds,
         )
         self.downloads = Downloads(base)
+        self.groups = GroupStarter(self.sender, GroupTokens(config.token))
         self.identity: BotIdentity | None = None
         self.can_read_all_group_messages = False
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
@@ -116,6 +122,7 @@ class TelegramAdapter:
                 me.username,
             )
         await self.sender.call(me.set_my_commands, COMMANDS)
+        await self.sender.call(me.set_my_commands, PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         await self.application.start()
         if not self.config.webhook:
             await self.sender.call(me.delete_webhook)  # a webhook left set would refuse getUpdates
@@ -193,6 +200,13 @@ class TelegramAdapter:
         changed = raw.get("chat_member") or raw.get("my_chat_member")
         if changed:  # someone was promoted, demoted, added or removed: ask again next time
             self._admins.pop(str(changed["chat"]["id"]), None)
+        start = group_start(raw, self.identity)
+        if start is not None:  # added through a startgroup link: greeted here, never a command
+            try:
+                await self.groups.greet(start, self.identity, self.application.bot.first_name)
+            except Exception:
+                logger.exception("could not greet the new group %s", start.chat_id)
+            return
         events = translate(raw, self.identity)
         # Updates run concurrently; what the new id of a migrating group says must wait until
         # the old history has moved under it (set up before any await, so in update order).
@@ -271,6 +285,10 @@ class TelegramAdapter:
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
+        if isinstance(action, StartGroup):  # bots cannot create groups: a link that adds the bot
+            if self.identity is None:
+                raise RuntimeError("the Telegram adapter has not started")
+            return await self.groups.offer(action, self.identity)
         if isinstance(action, StreamMessage):
             return Delivered(
                 tuple(await self.sender.stream(action.conversation, action.chunks, action.reply_to))

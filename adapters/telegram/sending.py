@@ -18,7 +18,14 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, InputFile, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, RetryAfter, TimedOut
@@ -190,6 +197,25 @@ class TelegramSender:
         photo = InputFile(data, filename=name)
         sent = await self.call(self.bot.send_photo, conversation.chat_id, photo, **options)
         return str(sent.message_id), text
+
+    # --- Parley's own words (HTML made here, not the model's Markdown) -------------------------
+
+    async def post_html(self, chat_id: str, html: str) -> tuple[str, str]:
+        sent = await self.call(self.bot.send_message, chat_id, html, parse_mode=ParseMode.HTML)
+        return str(sent.message_id), visible_text(html)
+
+    async def send_with_link_button(self, chat_id: str, html: str, label: str, url: str) -> tuple[str, str]:
+        """One message with a button under it that opens `url` (an inline keyboard); no preview
+        of the link, which the text also shows."""
+        sent = await self.call(
+            self.bot.send_message,
+            chat_id,
+            html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return str(sent.message_id), visible_text(html)
 
     # --- the rest ---------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 It answers nonebot2's two questions for every update: which conversation (a chat, or a forum
 topic inside a supergroup) and is it for the AI (a mention of the bot's @username, a reply to
-one of its messages, `/parley` or `/parley@botname`). Anything it does not understand becomes
-no event at all, never an exception the bot has to survive.
+one of its messages, `/parley` or `/parley@botname`, and `/group`). The `/start <token>` that
+a startgroup link posts in a group is the adapter's own business (`groups`). Anything it does
+not understand becomes no event at all, never an exception the bot has to survive.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 COMMAND = "parley"
+# Commands of their own on Telegram (the menu offers them): the core parses the whole text.
+OWN_COMMANDS = {"group"}
 # In a private chat people start with /start and look for /help: both get the help text.
 PRIVATE_HELP = {"start", "help"}
 ATTACHMENT_KINDS = {
@@ -187,7 +190,7 @@ def _attachments_of(message: Json) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _entity_text(text: str, entity: Json) -> str:
+def entity_text(text: str, entity: Json) -> str:
     """Telegram counts entity offsets in UTF-16 code units."""
     encoded = text.encode("utf-16-le")
     start, length = int(entity["offset"]) * 2, int(entity["length"]) * 2
@@ -197,7 +200,7 @@ def _entity_text(text: str, entity: Json) -> str:
 def _mentions(text: str, entities: list[Json], bot: BotIdentity) -> bool:
     for entity in entities:
         kind = entity.get("type")
-        if kind == "mention" and _entity_text(text, entity).lower() == f"@{bot.username.lower()}":
+        if kind == "mention" and entity_text(text, entity).lower() == f"@{bot.username.lower()}":
             return True
         if kind == "text_mention" and str((entity.get("user") or {}).get("id")) == bot.user_id:
             return True
@@ -209,13 +212,15 @@ def _command(text: str, entities: list[Json], bot: BotIdentity, private: bool) -
     first = next((e for e in entities if e.get("type") == "bot_command" and e.get("offset") == 0), None)
     if first is None:
         return None
-    word = _entity_text(text, first)[1:]
+    word = entity_text(text, first)[1:]
     name, _, target = word.partition("@")
     if target and target.lower() != bot.username.lower():
         return None  # a command for another bot in the group
     rest = text[len(word) + 1 :].strip()
     if name.lower() == COMMAND:
         return rest
+    if name.lower() in OWN_COMMANDS:
+        return f"{name.lower()} {rest}".strip()
     if private and name.lower() in PRIVATE_HELP:
         return "help"
     return None

@@ -220,3 +220,33 @@ async def test_run_without_platforms_or_port_talks_through_the_shell(
     assert code == 0, err
     assert "No chat platform is configured yet" in err
     assert out.splitlines()[-1] == "Parley: Hello from the fake model."
+
+
+async def test_usage_exports_members_and_groups_as_csv(tmp_path: Path) -> None:
+    from facilitator.sqlite_store import SqliteStore
+
+    store = await SqliteStore.open(tmp_path / "p.db")
+    await store.record_usage("slack", "U1", 100, 20)
+    await store.record_usage("slack", "U1", 50, 10, images=1)
+    await store.record_usage("slack", "group:C1", 30, 5)
+    await store.close()
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    code, out, err = await parley("usage", "--csv", env=env, cwd=tmp_path)
+    assert code == 0, err
+    header, *rows = [line.split(",") for line in out.strip().splitlines()]
+    assert header == [
+        "day",
+        "platform",
+        "account",
+        "kind",
+        "answers",
+        "prompt_tokens",
+        "completion_tokens",
+        "images",
+    ]
+    assert [row[1:] for row in rows] == [  # by day, platform and account
+        ["slack", "U1", "member", "2", "150", "30", "1"],
+        ["slack", "group:C1", "group", "1", "30", "5", "0"],
+    ]
+    code, out, _ = await parley("usage", env=env, cwd=tmp_path)
+    assert "2 account-days, 3 answers, 215 tokens" in out

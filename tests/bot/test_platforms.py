@@ -83,8 +83,14 @@ async def test_run_with_a_telegram_token_answers_in_telegram_and_stops_cleanly(
     async with running(telegram_env(telegram, fake_model), tmp_path) as process:
         await until(lambda: telegram.calls_of("getUpdates") or process.returncode is not None)
         telegram.push_message(chat, alice, "hello from Telegram")
-        await until(lambda: telegram.messages.get(11))
-        assert list(telegram.messages[11].values()) == ["Hello from the fake model."]
+        await until(lambda: len(telegram.messages.get(11, {})) == 2)
+        notice, answer = telegram.messages[11].values()  # the first time: what it reads, where it goes
+        assert "I read our messages here and send them to the model service at 127.0.0.1" in notice
+        assert "`forget`" in notice or "forget" in notice
+        assert answer == "Hello from the fake model."
+        telegram.push_message(chat, alice, "and again")
+        await until(lambda: len(telegram.messages[11]) == 3)
+        assert list(telegram.messages[11].values())[2] == "Hello from the fake model."  # once only
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
     assert [c["command"] for c in telegram.calls_of("setMyCommands")[0]["commands"]] == ["parley"]
@@ -101,6 +107,7 @@ async def test_webhook_mode_refuses_a_forged_request_and_answers_a_signed_one(
         PARLEY_TELEGRAM__MODE="webhook",
         PARLEY_TELEGRAM__WEBHOOK_URL="https://parley.example",
         TELEGRAM_WEBHOOK_SECRET="s3cret-for-tests",
+        PARLEY_BOT__FIRST_USE_NOTICE="false",
     )
     alice = telegram.user(11, "Alice")
     chat = telegram.private_chat(alice)

@@ -90,3 +90,17 @@ def test_the_example_file_is_valid_and_documents_every_setting() -> None:
             continue
         for key in type(model).model_fields:
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} is not documented"
+
+
+def test_quota_tiers_from_the_file_and_a_tier_nobody_defined_named_in_the_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(
+            tmp_path,
+            '[quotas]\ndefault_tier = "free"\nmembers = { "slack:U1" = "plus" }\n'
+            "[quotas.tiers.free]\nreplies_per_day = 20\n"
+            '[quotas.tiers.plus]\nreplies_per_day = 200\nmodel = "big"\n',
+        )
+    )
+    assert settings.quotas.tiers["plus"].model == "big" and settings.quotas.default_tier == "free"
+    with pytest.raises(SettingsError, match=r"quotas\.members names the tier 'gold'"):
+        load_settings(write(tmp_path, '[quotas]\nmembers = { "slack:U1" = "gold" }\n'))

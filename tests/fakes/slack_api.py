@@ -62,6 +62,7 @@ GRANTED_SCOPES = (  # what docs/slack-manifest.yml asks for
     "im:read",
     "mpim:history",
     "mpim:read",
+    "mpim:write",
     "reactions:read",
     "reactions:write",
     "users:read",
@@ -311,9 +312,11 @@ class FakeSlack(FileMethods, SlackWorkspace):
         users = [
             u.strip() for u in (raw if isinstance(raw, list) else str(raw or "").split(",")) if u.strip()
         ]
-        users = [u for u in users if u != self.bot_user_id]
+        users = [u for u in dict.fromkeys(users) if u != self.bot_user_id]
         if not users:
             raise SlackError("users_list_not_supplied")
+        if len(users) > 1 and "mpim:write" not in self.scopes:
+            raise SlackError("missing_scope", needed="mpim:write", provided=",".join(self.scopes))
         if len(users) > 8:
             raise SlackError("too_many_users")
         if any(user not in self.users for user in users):

@@ -4,11 +4,13 @@ Point the SDK at it with `Application.builder().token(fake.token).base_url(fake.
 .base_file_url(fake.base_file_url)`. The fake answers the methods Parley uses the way the Bot API
 does — the same `{"ok": ..., "error_code", "description", "parameters"}` envelopes, the same
 validation (HTML entities, the 4096-character limit, the fixed reaction set, drafts only in
-private chats) — so the SDK raises the same exceptions it would in production.
+private chats, inline keyboard buttons) — so the SDK raises the same exceptions it would in
+production.
 
 Tests play the members: `user`, `group`, `private_chat` build the documented objects, and the
 `push_*` methods queue updates for `getUpdates` (or `pending_updates()` for webhook tests);
-`add_file` serves bytes through getFile and `/file/bot<token>/<file_path>`. What the bot did is in
+`add_file` serves bytes through getFile and `/file/bot<token>/<file_path>`; `push_added_by_link`
+plays a member adding the bot to a group through a `?startgroup=` link. What the bot did is in
 `calls`, `sent()` and `messages` (the text members see now, edits applied), `photos` (sendPhoto's
 uploads) and `downloads` (the file paths it fetched). Photos must be real images (Pillow reads
 them, or 400 IMAGE_PROCESS_FAILED) and captions fit 1,024 characters, as on Telegram.
@@ -381,6 +383,7 @@ class FakeTelegram:
     async def _send_message(self, params: JSON) -> JSON:
         chat = self._target_chat(params)
         text, entities = _formatted(params)
+        markup = _inline_keyboard(params.get("reply_markup"))
         message = self._new_message(
             chat,
             self.me,
@@ -388,6 +391,7 @@ class FakeTelegram:
             reply_to=self._reply_target(chat, params),
             text=text,
             **({"entities": entities} if entities else {}),
+            **({"reply_markup": markup} if markup else {}),
         )
         self._record_sent(message)
         return message
@@ -794,6 +798,19 @@ class FakeTelegram:
             self._queue(self._my_status(chat, by or users[0], "left", "member"))
         return self._queue({"message": self._new_message(chat, by or users[0], new_chat_members=users)})
 
+    def push_added_by_link(self, chat: JSON | int, user: JSON, start_parameter: str) -> JSON:
+        """`user` opens `t.me/<bot>?startgroup=<start_parameter>` and picks `chat`: Telegram adds
+        the bot (my_chat_member, then the service message) and posts `/start@<bot> <parameter>`
+        in the group as `user`. Returns that last update. Telegram's clients accept only 1-64
+        characters of A-Z a-z 0-9 _ - as the parameter; anything else fails here."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start_parameter):
+            raise ValueError(f"Telegram would not accept {start_parameter!r} as a start parameter")
+        chat = self._chat(chat)
+        if chat["type"] not in ("group", "supergroup"):
+            raise ValueError("a startgroup link adds the bot to a group or a supergroup")
+        self.push_members_joined(chat, [self.me], by=user)
+        return self.push_message(chat, user, f"/start@{self.username} {start_parameter}")
+
     def push_member_left(self, chat: JSON | int, user: JSON, *, by: JSON | None = None) -> JSON:
         """`user` leaves (or is removed `by` someone). When it is the bot, Telegram sends only the
         my_chat_member update, and the fake then answers 403 for that chat."""
@@ -882,6 +899,32 @@ def _formatted(params: JSON, *, allow_empty: bool = False) -> tuple[str, list[JS
         return stored_text(params.get("text"), params.get("parse_mode"), params.get("entities"), allow_empty)
     except TextRejected as error:
         raise bad_request(str(error)) from None
+
+
+BUTTON_URL_SCHEMES = ("http://", "https://", "tg://")
+
+
+def _inline_keyboard(markup: Any) -> JSON | None:
+    """An inline keyboard as Telegram checks it: rows of buttons, each with a text and one
+    action; a URL button must be http(s) or tg. Other keyboards are accepted and not shown."""
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return None
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or any(not isinstance(row, list) for row in rows):
+        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+                raise bad_request("can't parse inline keyboard button: Text must be non-empty")
+            actions = [key for key in button if key != "text"]
+            if len(actions) != 1:
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
+            url = button.get("url")
+            if "url" in button and (not isinstance(url, str) or not url.startswith(BUTTON_URL_SCHEMES)):
+                raise bad_request("BUTTON_URL_INVALID")
+    return {"inline_keyboard": rows}
 
 
 def _bare(emoji: str) -> str:

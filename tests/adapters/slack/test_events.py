@@ -196,6 +196,34 @@ def test_a_slash_command_becomes_a_command() -> None:
     assert translate_command({"text": "help"}) is None
 
 
+def test_group_in_a_dm_is_the_group_command_and_talk_that_begins_with_the_word_is_not() -> None:
+    dm = {"channel": "D1", "channel_type": "im"}
+    command = only(translate_event(message("  Group <@U2> <@U3|carol> ", **dm), ME))
+    assert isinstance(command, CommandReceived) and command.conversation.is_direct
+    assert (command.text, command.message_id, command.event_id) == (
+        "Group <@U2> <@U3|carol>",
+        "1764072000.000100",
+        "Ev01",
+    )
+    assert isinstance(only(translate_event(message("group @bob", **dm), ME)), CommandReceived)
+    for talk in ("group projects are hard", "a group <@U2>"):
+        assert isinstance(only(translate_event(message(talk, **dm), ME)), MessageReceived)
+    in_channel = only(translate_event(message("group <@U2>"), ME))  # a channel's talk, or `/parley group`
+    assert isinstance(in_channel, MessageReceived)
+
+
+def test_a_slash_commands_escaped_text_is_read_as_members_see_it_except_for_group() -> None:
+    def text_of(text: str) -> str:
+        command = translate_command({"channel_id": "D1", "user_id": "U1", "text": text})
+        assert command is not None
+        return command.text
+
+    assert text_of("instructions Call <@U2|bob> &amp; me by name in <#C1|trip>") == (
+        "instructions Call @bob & me by name in #trip"
+    )
+    assert text_of("group <@U2|bob> <@U3|carol>") == "group <@U2|bob> <@U3|carol>"
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -114,6 +114,24 @@ def test_start_and_help_in_a_private_chat_show_the_help() -> None:
         message("/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}]), BOT
     )
     assert isinstance(only(group_start), MessageReceived)
+    deep_link = translate(
+        message(
+            "/start AQAAb-_9", chat=private, entities=[{"type": "bot_command", "offset": 0, "length": 6}]
+        ),
+        BOT,
+    )
+    assert only(deep_link).text == "help"  # a start parameter is no command to parse
+
+
+def test_the_group_command_is_a_command_in_private_chats_and_groups() -> None:
+    private = {"id": 11, "type": "private", "first_name": "Alice"}
+    for chat, text in ((private, "/group @bob @carol"), (GROUP, "/group@parley_bot @bob @carol")):
+        command = text.split()[0]
+        entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        event = only(translate(message(text, chat=chat, entities=entities), BOT))
+        assert isinstance(event, CommandReceived) and event.text == "group @bob @carol"
+    other = [{"type": "bot_command", "offset": 0, "length": 16}]
+    assert isinstance(only(translate(message("/group@other_bot @bob", entities=other), BOT)), MessageReceived)
 
 
 def test_anything_in_a_private_chat_is_a_direct_conversation() -> None:
