@@ -267,11 +267,14 @@ class NoModel:
     model = "none"
 
     def stream(
-        self, turns: Any, stats: Any = None, tools: Any = (), force_tool: Any = None
+        self, turns: Any, stats: Any = None, tools: Any = (), force_tool: Any = None, model: Any = None
     ) -> AsyncIterator[str]:
         raise AssertionError("this figure must not call the model")
 
     async def generate_image(self, prompt: str) -> bytes:
+        raise AssertionError("this figure must not call the model")
+
+    async def flagged(self, text: str) -> bool:
         raise AssertionError("this figure must not call the model")
 
 

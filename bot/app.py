@@ -68,6 +68,7 @@ def model_config(settings: Settings, local_url: str | None) -> ModelConfig:
         max_reply_tokens=llm.max_reply_tokens,
         temperature=llm.temperature,
         image_model=llm.image_model,
+        moderation_model=llm.moderation_model,
     )
 
 
@@ -117,6 +118,8 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
         first_use_notice=settings.bot.first_use_notice,
         switched_off=frozenset(settings.bot.switched_off),
         quotas=quotas(settings),
+        forced_strict=frozenset(settings.bot.strict),
+        moderation=settings.llm.moderation and not local,
         provider=provider_name(settings, local),
         # The offline model's server streams no tool calls: it answers in words only.
         reactions=settings.llm.reactions and not local,
@@ -183,6 +186,7 @@ async def open_runtime(settings: Settings, *, notices: bool = True) -> AsyncIter
         if not notices:
             config = replace(config, first_use_notice=False)
         facilitator = Facilitator(config, store, model)
+        await facilitator.refresh_switches()  # the kill switch holds from the first event on
         stack.push_async_callback(facilitator.close)
         # tiktoken may download its vocabulary: count by estimate until it is ready, not wait.
         loading = asyncio.create_task(_load_counter(facilitator, model.model))

@@ -302,7 +302,10 @@ async def _check_slack(settings: Settings) -> int:
         unused.add("files:read")
     if not settings.llm.image_model:
         unused.add("files:write")
+    unused.add("mpim:write")  # only `group` needs it: a note below, not a problem
     missing = [scope for scope in facts.missing_scopes if scope not in unused]
+    if "mpim:write" in facts.missing_scopes:
+        print("slack: note: without the mpim:write scope, `group` cannot open group DMs")
     if missing:
         print(
             f"slack: PROBLEM: {facts.user} in {facts.team} lacks the scopes "

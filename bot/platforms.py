@@ -71,6 +71,7 @@ def discord_config(settings: DiscordSettings) -> DiscordConfig:
         admin_role_ids=settings.admin_role_ids,
         edit_seconds=settings.edit_seconds,
         size_limit_thread=settings.size_limit_thread,
+        group_channel_id=settings.group_channel_id,
         api_base_url=settings.api_base_url,
         gateway_url=settings.gateway_url,
     )

@@ -60,6 +60,8 @@ class BotSettings(_Section):
     first_use_notice: bool = True  # tell each member once what the AI reads and where it goes
     # The kill switch: "platform:id" of a chat, Discord server or Slack workspace, or "platform:*".
     switched_off: tuple[Annotated[str, Field(pattern=r"^(shell|telegram|slack|discord):\S+$")], ...] = ()
+    # Strict content mode forced by the operator (e.g. where minors are): the same "platform:id" forms.
+    strict: tuple[Annotated[str, Field(pattern=r"^(shell|telegram|slack|discord):\S+$")], ...] = ()
 
 
 class LLMSettings(_Section):
@@ -77,6 +79,8 @@ class LLMSettings(_Section):
     vision: bool = False  # the model reads images (a vision model): shown, not described
     max_image_megabytes: float = Field(10.0, gt=0, le=100)  # larger downloads are left out
     image_model: str | None = None  # e.g. "gpt-image-1": the model may create images
+    moderation: bool = False  # in strict groups, the provider's moderation endpoint checks in and out
+    moderation_model: str = "omni-moderation-latest"
 
 
 class LocalModelSettings(_Section):

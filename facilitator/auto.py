@@ -62,6 +62,8 @@ class Host(Protocol):
 
     async def within_budget(self, conversation: ConversationRef) -> bool: ...
 
+    async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool: ...
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]: ...
 
 
@@ -231,10 +233,15 @@ class AutoMode:
         if choice.action is tools.Action.REACT:
             await self._host.perform(adapter, React(conversation, message.id, choice.emoji))
         elif choice.message:
+            if not await self._host.passes_moderation(conversation, choice.message):
+                logger.info("an unprompted reply in %s held back by moderation", conversation.chat_id)
+                return
             sent = await self._host.perform(
                 adapter, SendMessage(conversation, choice.message, reply_to=message.id)
             )
             await self._remember(conversation, message, sent)
+        elif not await self._host.passes_moderation(conversation, ""):
+            return  # a strict group checks every word first: no unchecked stream, unprompted
         else:
             await self._reply(conversation, message, f"{moment}\nYou decided to reply", adapter)
 

@@ -10,6 +10,7 @@ from facilitator.commands import Command, CommandError, parse_command, spec
 from facilitator.model import CommandReceived, Mode, utcnow
 from facilitator.ports import Store
 from facilitator.quotas import Quotas, resets_in
+from facilitator.targets import applies
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,15 @@ class CommandOutcome:
 
 
 class CommandHandler:
-    def __init__(self, store: Store, ai_name: str, default_mode: Mode, quotas: Quotas | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ai_name: str,
+        default_mode: Mode,
+        quotas: Quotas | None = None,
+        forced_strict: frozenset[str] = frozenset(),
+    ) -> None:
+        self._forced_strict = forced_strict
         self._store = store
         self._ai_name = ai_name
         self._default_mode = default_mode
@@ -128,6 +137,21 @@ class CommandHandler:
         author = event.author
         gone = await self._store.forget_member(author.platform, author.user_id)
         return CommandOutcome(texts.forgotten(gone), private=True)
+
+    async def _strict(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        conversation = event.conversation
+        if conversation.is_direct:
+            return CommandOutcome("Strict mode is for groups; ask the operator about this chat.")
+        if command.args:
+            await self._store.set_strict(conversation, command.args[0] == "on")
+        strict = (await self._store.group_settings(conversation)).strict
+        if applies(self._forced_strict, conversation):
+            return CommandOutcome("Strict content rules are on here, set by the people who run me.")
+        return CommandOutcome(
+            "Strict content rules are on here: I keep everything suitable for all ages."
+            if strict
+            else "Strict content rules are off here. Admins can turn them on with `strict on`."
+        )
 
     async def _group(self, event: CommandReceived, command: Command) -> CommandOutcome:
         if not event.conversation.is_direct:

@@ -47,6 +47,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("usage", "usage", "how many answers you have had today"),
     CommandSpec("forget", "forget", "delete what I have stored about you"),
     CommandSpec("reset", "reset", "start a fresh context here (earlier messages stay stored)"),
+    CommandSpec("strict", "strict [on|off]", "strict content rules here, for all ages (admins)", True),
     CommandSpec("group", "group @name @name ...", "from our direct chat: a new group with them and me"),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -77,6 +78,10 @@ def parse_command(text: str, bot_names: tuple[str, ...] = ("parley",)) -> Comman
         return Command("instructions", (rest,) if rest else ())
     if name == "profile":
         return _parse_profile(rest)
+    if name == "strict":
+        if rest and rest.lower() not in {"on", "off"}:
+            raise CommandError("Usage: `strict on|off`")
+        return Command("strict", (rest.lower(),) if rest else ())
     if name == "group":
         invitees = tuple(dict.fromkeys(rest.split()))[:MAX_INVITEES]
         if not invitees:

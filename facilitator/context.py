@@ -16,6 +16,13 @@ from facilitator.model import Profile
 from facilitator.ports import ChatImage, ChatTurn, HistoryItem
 from facilitator.tokens import TURN_OVERHEAD, TokenCounter
 
+STRICT = (
+    "Strict content mode is on here: some members may be minors. Keep everything suitable for all "
+    "ages: no sexual content, no graphic violence, no instructions for self-harm, weapons or "
+    "drugs, no hate or harassment, no profanity. Decline such requests kindly and briefly, and "
+    "point to a trusted adult or a professional when someone may be at risk. This overrides any "
+    "instruction below."
+)
 MAX_NAME = 64
 MAX_MESSAGE_CHARS = 4000
 
@@ -30,6 +37,7 @@ class ContextSpec:
     operator_prompt: str = ""
     # Set when nobody addressed the AI and it is deciding whether to join in: why it might.
     unprompted: str = ""
+    strict: bool = False  # strict content mode: members may be minors
 
 
 def _quote(value: str, limit: int) -> str:
@@ -81,6 +89,8 @@ def system_prompt(spec: ContextSpec, members: Sequence[Profile]) -> str:
         parts.append(spec.operator_prompt)
     if not spec.is_direct:
         parts.append("People in this chat:\n" + members_block(members))
+    if spec.strict:
+        parts.append(STRICT)
     if spec.group_instructions:
         parts.append(
             "This group's own instructions, set by its admins (they cannot override the rules "

@@ -49,6 +49,7 @@ from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
 from facilitator.quotas import over_limit, resets_in
 from facilitator.reading import Reading
 from facilitator.replying import ModelReply
+from facilitator.targets import applies
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
 from facilitator.tool_use import ToolUse
 
@@ -90,7 +91,9 @@ class Facilitator:
         self._told: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # first-use notices
         self._off: frozenset[str] | set[str] = config.switched_off
         self._off_read_at = -OFF_REFRESH_SECONDS
-        self._commands = CommandHandler(store, config.ai_name, config.default_mode, config.quotas)
+        self._commands = CommandHandler(
+            store, config.ai_name, config.default_mode, config.quotas, config.forced_strict
+        )
         self._reading = Reading(config, store, counter or EstimatingCounter())
         self._tool_use = ToolUse(
             model, self._slots, self._perform, reactions=config.reactions, images=config.image_generation
@@ -118,7 +121,7 @@ class Facilitator:
 
     async def _dispatch(self, event: Event, adapter: Adapter) -> None:
         where = getattr(event, "conversation", None)
-        if isinstance(where, ConversationRef) and await self._switched_off(where):
+        if isinstance(where, ConversationRef) and self._switched_off(where):
             if isinstance(event, CommandReceived) and not event.author.is_bot:
                 await self._perform(
                     adapter, SendMessage(where, texts.SWITCHED_OFF, reply_to=event.message_id)
@@ -200,6 +203,10 @@ class Facilitator:
                 await self._store.set_size_notice(conversation, False)
             if self.config.quotas.enabled and await self._over_quota(message, adapter):
                 return
+            if not await self.passes_moderation(conversation, message.text):
+                logger.info("message %s in %s held back by moderation", message.id, conversation.chat_id)
+                await self._perform(adapter, SendMessage(conversation, texts.MODERATED, reply_to=message.id))
+                return
             self._queue_answer(message, adapter)
             told = (*conversation.key()[:2], message.author.user_id) in self._told
             if self.config.first_use_notice and not told:
@@ -241,22 +248,37 @@ class Facilitator:
             return spent.replies < quotas.group_replies_per_day
         return True
 
-    async def _switched_off(self, conversation: ConversationRef) -> bool:
-        now = time.monotonic()
-        if now - self._off_read_at > OFF_REFRESH_SECONDS:  # `parley off` writes to the database
-            self._off_read_at = now
-            try:
-                self._off = self.config.switched_off | await self._store.switched_off()
-            except Exception:
-                logger.warning("could not read the kill switch; keeping the last known", exc_info=True)
-        if not self._off:
+    def _switched_off(self, conversation: ConversationRef) -> bool:
+        """No await here: events keep their order. The database's list (`parley off`) is read
+        at start (`refresh_switches`) and again in the background every half minute."""
+        if time.monotonic() - self._off_read_at > OFF_REFRESH_SECONDS:
+            self._off_read_at = time.monotonic()
+            self.spawn(self.refresh_switches())
+        return applies(self._off, conversation)
+
+    async def refresh_switches(self) -> None:
+        try:
+            self._off = self.config.switched_off | await self._store.switched_off()
+            self._off_read_at = time.monotonic()
+        except Exception:
+            logger.warning("could not read the kill switch; keeping the last known", exc_info=True)
+
+    async def strict(self, conversation: ConversationRef) -> bool:
+        """Strict content mode: set by the group's admins, or forced by the operator."""
+        if applies(self.config.forced_strict, conversation):
+            return True
+        return (await self._store.group_settings(conversation)).strict
+
+    async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool:
+        """In a strict group, with the operator's moderation on: the provider's verdict on `text`.
+        A moderation endpoint that fails counts as a refusal: strict means strict."""
+        if not self.config.moderation or not await self.strict(conversation):
+            return True
+        try:
+            return not await self._model.flagged(text)
+        except ModelError as exc:
+            logger.warning("moderation failed in %s: %s", conversation.chat_id, exc.kind)
             return False
-        platform = conversation.platform
-        return (
-            f"{platform}:*" in self._off
-            or f"{platform}:{conversation.chat_id}" in self._off
-            or (conversation.space is not None and f"{platform}:{conversation.space}" in self._off)
-        )
 
     async def _tell_first_use(self, message: Message, adapter: Adapter) -> None:
         """Once per member and chat: what the AI reads here, where it goes, and how to see or
@@ -390,7 +412,17 @@ class Facilitator:
             await self._say_failed(adapter, conversation, "unavailable", target.id)
             return
         delivered = None
-        if reply.first:
+        if reply.first and self.config.moderation and await self.strict(conversation):
+            # Checked whole before anyone sees it: no streaming where moderation is on.
+            try:
+                text = "".join([chunk async for chunk in reply.chunks()])
+            finally:
+                await reply.close()
+            if not await self.passes_moderation(conversation, text):
+                logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
+                text = texts.MODERATED
+            delivered = await self._perform(adapter, SendMessage(conversation, text, reply_to=target.id))
+        elif reply.first:
             try:
                 delivered = await self._perform(
                     adapter,

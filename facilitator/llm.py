@@ -31,6 +31,7 @@ class ModelConfig:
     max_reply_tokens: int = 800
     temperature: float | None = None
     image_model: str | None = None  # for `images.generate`; None: no image generation
+    moderation_model: str = "omni-moderation-latest"
 
 
 def _error_kind(exc: Exception) -> str:
@@ -126,6 +127,15 @@ class OpenAIChatModel:
             return base64.b64decode(encoded, validate=True)
         except ValueError as exc:
             raise ModelError("rejected", "the image endpoint returned unreadable data") from exc
+
+    async def flagged(self, text: str) -> bool:
+        try:
+            result = await self._client.moderations.create(
+                model=self.config.moderation_model, input=text[:20_000]
+            )
+        except openai.OpenAIError as exc:
+            raise ModelError(_error_kind(exc), _describe(exc)) from exc
+        return any(item.flagged for item in result.results)
 
     async def check(self) -> str:
         """One tiny request, for `parley check`; returns what the model said."""

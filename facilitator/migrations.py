@@ -114,6 +114,13 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        """
+        -- A group's strict content mode, set by its admins.
+        ALTER TABLE conversations ADD COLUMN strict INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

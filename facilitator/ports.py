@@ -80,6 +80,7 @@ class GroupSettings:
     mode: Mode | None = None  # None: the operator's default
     instructions: str = ""
     size_notice_sent: bool = False
+    strict: bool = False  # strict content mode, set by the group's admins
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,8 @@ class Store(Protocol):
     async def set_instructions(self, conversation: ConversationRef, text: str) -> None: ...
 
     async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None: ...
+
+    async def set_strict(self, conversation: ConversationRef, strict: bool) -> None: ...
 
     async def reset_context(self, conversation: ConversationRef) -> None: ...
 
@@ -273,4 +276,8 @@ class ModelClient(Protocol):
 
     async def generate_image(self, prompt: str) -> bytes:
         """A new image (PNG or JPEG bytes) from a description; ModelError when it cannot."""
+        ...
+
+    async def flagged(self, text: str) -> bool:
+        """Whether the provider's moderation endpoint flags `text`; ModelError when it fails."""
         ...

@@ -10,6 +10,7 @@ from facilitator.context import ContextSpec, build_context
 from facilitator.model import ConversationRef, Message, Profile
 from facilitator.ports import Adapter, ChatImage, ChatTurn, Store
 from facilitator.seeing import Seeing, asks_about_photos
+from facilitator.targets import applies
 from facilitator.tokens import TokenCounter
 
 
@@ -48,6 +49,7 @@ class Reading:
             budget_tokens=min(budget_tokens or config.context_tokens, config.context_tokens),
             operator_prompt=config.operator_prompt,
             unprompted=unprompted,
+            strict=settings.strict or applies(config.forced_strict, conversation),
         )
         images: dict[str, tuple[ChatImage, ...]] = {}
         photos: tuple[ChatImage, ...] = ()

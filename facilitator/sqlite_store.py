@@ -209,16 +209,16 @@ class SqliteStore:
 
     async def _find_conversation(self, key: tuple[str, str, str]) -> _ConversationRow | None:
         found = await self._one(
-            "SELECT id, mode, instructions, size_notice_sent, context_from FROM conversations"
+            "SELECT id, mode, instructions, size_notice_sent, context_from, strict FROM conversations"
             " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
             key,
         )
         if found is None:
             return None
-        conv_id, mode, instructions, notice, context_from = found
+        conv_id, mode, instructions, notice, context_from, strict = found
         return _ConversationRow(
             id=int(conv_id),
-            settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice)),
+            settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice), bool(strict)),
             context_from=int(context_from),
         )
 
@@ -241,6 +241,9 @@ class SqliteStore:
 
     async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None:
         await self._update_conversation(conversation, size_notice_sent=sent)
+
+    async def set_strict(self, conversation: ConversationRef, strict: bool) -> None:
+        await self._update_conversation(conversation, strict=strict)
 
     async def reset_context(self, conversation: ConversationRef) -> None:
         row = await self._conversation(conversation)

@@ -20,6 +20,7 @@ HELD_BACK = (
     "OK, I'll stop chiming in: from now on I answer here only when someone addresses me. "
     "An admin can switch me back with `mode auto`."
 )
+MODERATED = "I can't help with that here: this group has strict content rules."
 SWITCHED_OFF = "I'm switched off here by the people who run me, so I'm not reading or answering."
 GROUP_FAILED = "Sorry, I couldn't start that group. Check the names and try again in a moment."
 IMAGE_FAILED = "Sorry, I couldn't make that image."

@@ -246,6 +246,49 @@ async def test_reaction_typing_and_thread(fake: FakeDiscord, client: Recorder) -
     assert unknown_emoji.value.code == 10014
 
 
+async def test_private_threads_follow_discords_rules(fake: FakeDiscord, client: Recorder) -> None:
+    general, quiet = client.get_channel(GENERAL), client.get_channel(QUIET)
+    assert isinstance(general, discord.TextChannel) and isinstance(quiet, discord.TextChannel)
+    thread = await general.create_thread(name="just us", type=discord.ChannelType.private_thread)
+    assert thread.type is discord.ChannelType.private_thread and thread.parent_id == GENERAL
+    [created] = await client.until(lambda: client.of("thread"))
+    assert created.id == thread.id and created.is_private() and created.invitable
+    assert [c["json"]["type"] for c in fake.calls_of("POST", "/channels/{channel_id}/threads")] == [12]
+    await thread.add_user(discord.Object(BOB))
+    await thread.add_user(discord.Object(BOB))  # already a member: 204 all the same
+    assert fake.thread_members[thread.id] == {fake.bot_id, BOB}
+    assert sorted(member.id for member in await thread.fetch_members()) == sorted([fake.bot_id, BOB])
+    with pytest.raises(discord.NotFound) as stranger:
+        await thread.add_user(discord.Object(1_320_000_000_000_000_099))
+    assert stranger.value.code == 10007  # Unknown Member: not in the server
+    closed = await general.create_thread(
+        name="moderated", type=discord.ChannelType.private_thread, invitable=False
+    )
+    with pytest.raises(discord.Forbidden) as not_invitable:  # only moderators add people there
+        await closed.add_user(discord.Object(BOB))
+    assert not_invitable.value.code == 50013
+    fake.channels[thread.id]["thread_metadata"]["archived"] = True
+    with pytest.raises(discord.HTTPException) as archived:
+        await thread.add_user(discord.Object(ANN))
+    assert archived.value.code == 50083
+    hidden = fake.thread(GENERAL, "Ann's own", owner=fake.users[ANN], type=12)
+    with pytest.raises(discord.Forbidden) as unseen:  # neither a member nor a moderator
+        await client.fetch_channel(int(hidden["id"]))
+    assert unseen.value.code == 50001
+    everyone = fake.guilds[GUILD]["roles"][0]
+    bot_role = next(role for role in fake.guilds[GUILD]["roles"] if role["managed"])
+    fake.channels[QUIET]["permission_overwrites"] += [
+        fake.overwrite(everyone, deny=Perm.CREATE_PRIVATE_THREADS),
+        fake.overwrite(bot_role, deny=Perm.CREATE_PRIVATE_THREADS),
+    ]
+    with pytest.raises(discord.Forbidden) as refused:
+        await quiet.create_thread(name="nope", type=discord.ChannelType.private_thread)
+    assert refused.value.code == 50013
+    with pytest.raises(discord.HTTPException) as bad_duration:
+        await general.create_thread(name="x", auto_archive_duration=30)  # type: ignore[arg-type]
+    assert bad_duration.value.code == 50035
+
+
 async def test_a_rate_limited_send_is_waited_out(fake: FakeDiscord, client: Recorder) -> None:
     channel = client.get_channel(GENERAL)
     assert isinstance(channel, discord.TextChannel)

@@ -13,12 +13,14 @@ from typing import Any
 
 import discord
 
-# Send, read history, add reactions, create and write in threads, post files, use commands.
+# Send, read history, add reactions, create and write in threads (private ones for `group`),
+# post files, use commands.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
     create_public_threads=True,
+    create_private_threads=True,
     read_message_history=True,
     add_reactions=True,
     embed_links=True,

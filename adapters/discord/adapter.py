@@ -4,8 +4,9 @@ Messages are read from the gateway's raw dispatches (the same JSON the pure tran
 tested on); discord.py keeps the cache (channels, threads, members, permissions) and does the
 REST calls with its own rate-limit handling. Answers stream by editing one message, paced per
 channel; the `/parley` application command (commands.py) carries the shared commands, answered
-privately (ephemeral) where the command asks for it. Images come from Discord's CDN and go out
-as attachments (media.py); what Parley cannot see in a channel is told by access.py.
+privately (ephemeral) where the command asks for it, else in the member's DM. Images come from
+Discord's CDN and go out as attachments (media.py); what Parley cannot see in a channel is told
+by access.py; `group @ann bob` from a DM starts a private thread with them (groups.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from adapters.discord.access import (
 )
 from adapters.discord.commands import channel_kind, command_of, parley_group
 from adapters.discord.events import ChannelKind, DiscordIdentity, translate
+from adapters.discord.groups import GroupStarter
 from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_name
 from adapters.discord.render import growing_preview, safe_text, split_discord
 from facilitator.model import (
@@ -45,6 +47,7 @@ from facilitator.model import (
     SendImage,
     SendMessage,
     ShowTyping,
+    StartGroup,
     StreamMessage,
 )
 from facilitator.ports import EventSink
@@ -76,6 +79,7 @@ class DiscordConfig:
     edit_seconds: float = 1.0  # a growing answer is edited at most this often per channel
     # Over the group size limit: "offer" a thread in the notice, or "create" one from the message.
     size_limit_thread: str = "offer"
+    group_channel_id: str | None = None  # where `group` from a DM starts private threads
     ready_timeout: float = 60.0
     guild_ready_timeout: float = 2.0
     api_base_url: str = DISCORD_API
@@ -114,6 +118,7 @@ class DiscordAdapter:
         self.tree.add_command(parley_group(self._on_command))
         self.client.event(self.on_socket_raw_receive)
         self.images = CdnImages(config.cdn_base_url)
+        self.groups = GroupStarter(self.client, config.group_channel_id)
         self.identity: DiscordIdentity | None = None
         self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted
         self._ready = asyncio.Event()
@@ -226,19 +231,22 @@ class DiscordAdapter:
         self._interactions[command.event_id] = interaction
         await self._core.handle(command, self)
         pending = self._interactions.pop(command.event_id, None)
-        if pending is not None and not pending.response.is_done():
-            await pending.response.send_message("Done.", ephemeral=True)
+        if pending is not None:
+            await self._reply(pending, "Done.", ephemeral=True)
 
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
         if isinstance(action, SendMessage):
             answered = await self._answer_interaction(action)
-            if answered:
+            if answered or (action.private_to is not None and await self._send_privately(action)):
                 return None
             if action.notice == "size_limit" and not action.conversation.is_direct:
                 return await self._offer_thread(action)
             return Delivered(tuple(await self._send(action.conversation, action.text, action.reply_to)))
+        if isinstance(action, StartGroup):
+            await self._start_group(action)
+            return None
         if isinstance(action, StreamMessage):
             return Delivered(tuple(await self._stream(action.conversation, action.chunks, action.reply_to)))
         channel = await self._channel(action.conversation)
@@ -284,14 +292,65 @@ class DiscordAdapter:
         text = f"{action.text} A thread is a smaller group: start one from your message and mention me there."
         return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
 
+    async def _start_group(self, action: StartGroup) -> None:
+        """The private thread for `group` (groups.py); the outcome is told in the DM, through the
+        `/parley group` interaction when it came that way (deferred: it may take a few calls)."""
+        interaction = self._interactions.get(self._pending_in(action.conversation) or "")
+        if interaction is not None and not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+        text = await self.groups.start(action)  # raises only for the unexpected: the core says sorry
+        key = self._pending_in(action.conversation)
+        if key is not None:
+            await self._reply(self._interactions.pop(key), text, ephemeral=False)
+            return
+        channel = await self._channel(action.conversation)
+        for part in split_discord(text):  # its own words: a <#thread> link must stay a link
+            await channel.send(part, allowed_mentions=NO_MENTIONS)
+
+    def _pending_in(self, conversation: ConversationRef) -> str | None:
+        """The `/parley` command under way in a DM, if any (its event id)."""
+        if not conversation.is_direct:
+            return None
+        for key, interaction in self._interactions.items():
+            if str(interaction.channel_id) == conversation.chat_id:
+                return key
+        return None
+
     async def _answer_interaction(self, action: SendMessage) -> bool:
-        """A command's answer goes back through its own interaction (privately when it should)."""
-        interaction = self._interactions.pop(action.reply_to or "", None)
-        if interaction is None or interaction.response.is_done():
+        """A command's answer goes back through its own interaction (privately when it should);
+        in a DM, an answer to nothing in particular (a failed `group`) goes to the one under way."""
+        key = action.reply_to if action.reply_to in self._interactions else None
+        if key is None and action.reply_to is None:
+            key = self._pending_in(action.conversation)
+        interaction = self._interactions.pop(key or "", None)
+        if interaction is None:
             return False
-        await interaction.response.send_message(
-            split_discord(safe_text(action.text))[0], ephemeral=action.private_to is not None
-        )
+        text = split_discord(safe_text(action.text))[0]
+        await self._reply(interaction, text, ephemeral=action.private_to is not None)
+        return True
+
+    async def _reply(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(content=text)  # in place of "thinking..."
+        elif interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=ephemeral)
+        else:
+            await interaction.response.send_message(text, ephemeral=ephemeral)
+
+    async def _send_privately(self, action: SendMessage) -> bool:
+        """A private answer to a command typed as a message in a server: in the member's DM
+        (false when they do not take DMs from server members: then it is posted as usual)."""
+        if action.conversation.is_direct or action.private_to is None:
+            return False
+        try:
+            user_id = int(action.private_to.user_id)
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            dm = user.dm_channel or await user.create_dm()
+            for part in split_discord(safe_text(action.text)):
+                await dm.send(part, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            logger.info("could not DM %s: %s", action.private_to.user_id, exc)
+            return False
         return True
 
     async def _channel(self, conversation: ConversationRef) -> Any:

@@ -1,5 +1,6 @@
 """The `/parley` application command: one group whose subcommands carry the shared commands
-(`/parley mode off` is the core's `mode off`), and the kind of conversation a channel is."""
+(`/parley mode off` is the core's `mode off`), and the kind of conversation a channel is. It is a
+global command, so Discord offers it in DMs with the bot too (`/parley group @ann bob` there)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ from facilitator.model import CommandReceived
 
 OnCommand = Callable[[discord.Interaction, str], Awaitable[None]]
 
-SUBCOMMANDS = (  # name, description, whether it takes text
-    ("help", "What Parley can do here", False),
-    ("mode", "mention, auto or off (admins change it)", True),
-    ("instructions", "This server's instructions for Parley (admins change them)", True),
-    ("profile", "How Parley knows you: name, handle or photo", True),
-    ("usage", "Your answers and tokens today", False),
-    ("forget", "Delete what Parley stores about you", False),
-    ("reset", "A fresh start for this conversation", False),
+TEXT = "what follows the command"
+SUBCOMMANDS = (  # name, description, what its text is (None: it takes none)
+    ("help", "What Parley can do here", None),
+    ("mode", "mention, auto or off (admins change it)", TEXT),
+    ("instructions", "This server's instructions for Parley (admins change them)", TEXT),
+    ("profile", "How Parley knows you: name, handle or photo", TEXT),
+    ("usage", "Your answers and tokens today", None),
+    ("forget", "Delete what Parley stores about you", None),
+    ("reset", "A fresh start for this conversation", None),
+    (
+        "group",
+        "From your DM with Parley: a private thread with the people you name",
+        "@name or username, ...",
+    ),
 )
 
 
@@ -40,11 +47,11 @@ def parley_group(on_command: OnCommand) -> app_commands.Group:
     """The `/parley` group; each subcommand hands `on_command` its text ("mode off")."""
     group = app_commands.Group(name="parley", description="Talk to Parley and change how it takes part")
 
-    def add(name: str, description: str, takes_text: bool) -> None:
-        if takes_text:
+    def add(name: str, description: str, text_is: str | None) -> None:
+        if text_is is not None:
 
             @group.command(name=name, description=description)
-            @app_commands.describe(text="what follows the command")
+            @app_commands.describe(text=text_is)
             async def with_text(interaction: discord.Interaction, text: str = "") -> None:
                 await on_command(interaction, f"{name} {text}".strip())
 
@@ -54,8 +61,8 @@ def parley_group(on_command: OnCommand) -> app_commands.Group:
             async def plain(interaction: discord.Interaction) -> None:
                 await on_command(interaction, name)
 
-    for name, description, takes_text in SUBCOMMANDS:
-        add(name, description, takes_text)
+    for name, description, text_is in SUBCOMMANDS:
+        add(name, description, text_is)
     return group
 
 

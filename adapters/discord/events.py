@@ -5,11 +5,16 @@ Which conversation: the channel, a thread (a channel of its own) or a DM; the ad
 kind a channel is, since a message payload does not. Is it for the AI: a real `<@bot>` mention
 (a role mention only when the operator names the role), a reply to one of its messages, or
 anything in a DM. `@everyone`/`@here` alone address nobody. Bots and webhooks never drive it.
+
+One command travels as a message: `group @ann bob` in a DM (or `@Parley group ...` in a server,
+which is told to ask from a DM) becomes the shared `group` command, since a DM has no easier way
+to name people than typing them.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +41,7 @@ AVATARS = "https://cdn.discordapp.com/avatars"
 ChannelKind = Literal["guild", "thread", "dm", "group_dm"]
 
 Json = Mapping[str, Any]
+_GROUP = re.compile(r"/?group(?=\s|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +50,10 @@ class DiscordIdentity:
     role_ids: tuple[str, ...] = ()  # roles whose mention addresses the AI (configured)
 
 
-def conversation_of(channel_id: str, kind: ChannelKind) -> ConversationRef:
-    return ConversationRef(PLATFORM, str(channel_id), is_direct=kind == "dm")
+def conversation_of(channel_id: str, kind: ChannelKind, guild_id: object = None) -> ConversationRef:
+    """The channel or thread; its server is the space an operator can switch off or give a tier."""
+    space = str(guild_id) if guild_id else None
+    return ConversationRef(PLATFORM, str(channel_id), is_direct=kind == "dm", space=space)
 
 
 def member_of(user: Json, member: Json | None = None, *, webhook: bool = False) -> Member:
@@ -60,6 +68,7 @@ def member_of(user: Json, member: Json | None = None, *, webhook: bool = False) 
         handle=user.get("username"),
         avatar_url=f"{AVATARS}/{user_id}/{avatar}.png" if avatar else None,
         is_bot=bool(user.get("bot")) or webhook,
+        roles=tuple(str(role) for role in member.get("roles") or ()),
     )
 
 
@@ -79,7 +88,9 @@ def _translate(kind: str, data: Json, me: DiscordIdentity, channel: ChannelKind)
         return _message(data, me, channel)
     if kind == "GUILD_MEMBER_UPDATE":  # a new nickname, name or picture: known before they speak
         return [ProfileChanged(member_of(data["user"], data))]
-    where = conversation_of(data["channel_id"], channel) if "channel_id" in data else None
+    where = (
+        conversation_of(data["channel_id"], channel, data.get("guild_id")) if "channel_id" in data else None
+    )
     if kind == "MESSAGE_UPDATE" and where is not None and isinstance(data.get("content"), str):
         return [MessageEdited(where, str(data["id"]), data["content"])]
     if kind == "MESSAGE_DELETE" and where is not None:
@@ -115,13 +126,20 @@ def _message(data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Even
     author = member_of(data["author"], data.get("member"), webhook=bool(data.get("webhook_id")))
     reference = data.get("message_reference") or {}
     replied = data.get("referenced_message") or {}
-    mentioned = any(str(user.get("id")) == me.user_id for user in data.get("mentions") or [])
-    mentioned = mentioned or any(str(role) in me.role_ids for role in data.get("mention_roles") or [])
+    mentioned_me = any(str(user.get("id")) == me.user_id for user in data.get("mentions") or [])
+    mentioned = mentioned_me or any(str(role) in me.role_ids for role in data.get("mention_roles") or [])
+    where = conversation_of(data["channel_id"], channel, data.get("guild_id"))
+    if channel == "dm":
+        command = group_command(text)
+    else:
+        command = group_command(text, me.user_id) if mentioned_me else None
+    if command is not None and not attachments:
+        return [CommandReceived(where, author, command, str(data["id"]), event_id=str(data["id"]))]
     return [
         MessageReceived(
             Message(
                 id=str(data["id"]),
-                conversation=conversation_of(data["channel_id"], channel),
+                conversation=where,
                 author=author,
                 text=text,
                 sent_at=datetime.fromisoformat(str(data["timestamp"])),
@@ -133,6 +151,21 @@ def _message(data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Even
             event_id=str(data["id"]),
         )
     ]
+
+
+def group_command(text: str, bot_id: str | None = None) -> str | None:
+    """The `group` command a message carries: in a DM, a line that starts with `group`; in a
+    server (`bot_id` given), one that starts with a mention of the bot, then `group`. A question
+    ("group chats, are they good?") or several lines are talk, not the command."""
+    text = text.strip()
+    if bot_id is not None:
+        unmentioned = re.sub(rf"^(?:<@!?{re.escape(bot_id)}>\s*)+", "", text)
+        if unmentioned == text:
+            return None
+        text = unmentioned
+    if not _GROUP.match(text) or "?" in text or "\n" in text:
+        return None
+    return text
 
 
 def _kind(content_type: str | None) -> str:
@@ -159,7 +192,7 @@ def translate_interaction(data: Json, channel: ChannelKind) -> CommandReceived |
             return None
         member = data.get("member")
         user = (member or {}).get("user") or data["user"]
-        where = conversation_of(data["channel_id"], channel)
+        where = conversation_of(data["channel_id"], channel, data.get("guild_id"))
         return CommandReceived(
             where, member_of(user, member), command_text(data["data"]), event_id=str(data["id"])
         )

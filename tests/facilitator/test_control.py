@@ -3,12 +3,21 @@ off across a restart; a chat, a whole server or workspace, or a whole platform."
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from facilitator import core as core_module
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import CommandReceived, ConversationRef, Member, Message, MessageReceived
+from facilitator.model import (
+    CommandReceived,
+    ConversationRef,
+    Member,
+    Message,
+    MessageReceived,
+    StreamMessage,
+)
 from facilitator.sqlite_store import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.recording_adapter import RecordingAdapter
@@ -22,17 +31,13 @@ def addressed(number: int, where: ConversationRef) -> MessageReceived:
     return MessageReceived(Message(f"m{number}", where, ALICE, "@parley hello?", mentions_ai=True))
 
 
-@pytest.fixture(autouse=True)
-def switch_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core_module, "OFF_REFRESH_SECONDS", 0.0)
-
-
 @pytest.mark.parametrize("target", ["test:g1", "test:team-1", "test:*"], ids=["chat", "space", "platform"])
 async def test_switched_off_it_neither_stores_nor_answers_and_says_so_to_commands(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, target: str
 ) -> None:
     assert await store.switch(target, off=True)
     core = Facilitator(FacilitatorConfig(), store, model)  # a restart: it is read from the database
+    await core.refresh_switches()  # as `parley run` does before any event
     adapter = RecordingAdapter()
     await core.handle(addressed(1, HERE), adapter)
     await core.handle(CommandReceived(HERE, ALICE, "mode auto", message_id="c1"), adapter)
@@ -54,9 +59,11 @@ async def test_switched_on_again_it_answers(
     core = Facilitator(FacilitatorConfig(), store, model)
     adapter = RecordingAdapter()
     await store.switch("test:g1", off=True)
+    await core.refresh_switches()  # what the running bot does every half minute
     await core.handle(addressed(1, HERE), adapter)
     assert not await store.switch("test:g1", off=True)  # already off
     assert await store.switch("test:g1", off=False)
+    await core.refresh_switches()
     await core.handle(addressed(2, HERE), adapter)
     await core.idle()
     assert adapter.texts == ["Hello from the fake model."]
@@ -70,3 +77,87 @@ async def test_the_settings_switch_it_off_too(
     await core.handle(addressed(1, HERE), adapter)
     await core.idle()
     assert fake_model.received == []
+
+
+NOT_ADMIN = Member("test", "bob", "Bob")
+
+
+async def test_strict_mode_is_set_by_admins_and_makes_the_instructions_stricter(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(), store, model)
+    adapter = RecordingAdapter()
+    await core.handle(CommandReceived(HERE, NOT_ADMIN, "strict on", message_id="c1"), adapter)
+    await core.handle(addressed(1, HERE), adapter)
+    await core.idle()
+    assert "Only this group's admins" in adapter.texts[0]
+    assert "Strict content mode is on" not in fake_model.received[0].text
+    await core.handle(CommandReceived(HERE, ALICE, "strict on", message_id="c2"), adapter)
+    await core.handle(addressed(2, HERE), adapter)
+    await core.idle()
+    assert "suitable for all ages" in adapter.texts[2]
+    assert "Strict content mode is on here: some members may be minors" in fake_model.received[1].text
+    await core.handle(addressed(3, ELSEWHERE), adapter)  # another group is not affected
+    await core.idle()
+    assert "Strict content mode" not in fake_model.received[2].text
+
+
+async def test_the_operator_can_force_strict_mode(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(forced_strict=frozenset({"test:team-1"})), store, model)
+    adapter = RecordingAdapter()
+    await core.handle(CommandReceived(HERE, ALICE, "strict off", message_id="c1"), adapter)
+    await core.handle(addressed(1, HERE), adapter)
+    await core.idle()
+    assert "set by the people who run me" in adapter.texts[0]
+    assert "Strict content mode is on" in fake_model.received[0].text
+
+
+async def test_with_moderation_a_strict_group_checks_what_is_said_and_answered(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(moderation=True, forced_strict=frozenset({"test:g1"})), store, model)
+    adapter = RecordingAdapter()
+    refusal = "I can't help with that here: this group has strict content rules."
+    await core.handle(
+        MessageReceived(Message("m1", HERE, ALICE, "@parley FLAGME now", mentions_ai=True)), adapter
+    )
+    await core.idle()
+    assert adapter.texts == [refusal] and fake_model.received == []  # the model never saw it
+    fake_model.script("Sure, here is FLAGME content")
+    await core.handle(addressed(2, HERE), adapter)
+    await core.idle()
+    assert adapter.texts[-1] == refusal  # the answer was checked whole before anyone saw it
+    await core.handle(addressed(3, HERE), adapter)
+    await core.idle()
+    assert adapter.texts[-1] == "Hello from the fake model."
+    assert not any(isinstance(action, StreamMessage) for action in adapter.actions)  # never streamed
+    fake_model.moderation_status = 500
+    await core.handle(addressed(4, HERE), adapter)
+    await core.idle()
+    assert adapter.texts[-1] == refusal  # strict means strict: no verdict, no answer
+    checked = len(fake_model.moderation_requests)
+    await core.handle(addressed(5, ELSEWHERE), adapter)  # not strict: not checked, streamed
+    await core.idle()
+    assert len(fake_model.moderation_requests) == checked
+    assert isinstance(adapter.actions[-1], StreamMessage)
+
+
+async def test_a_running_bot_follows_parley_off_within_its_refresh(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core_module, "OFF_REFRESH_SECONDS", 0.05)
+    core = Facilitator(FacilitatorConfig(), store, model)
+    await core.refresh_switches()
+    adapter = RecordingAdapter()
+    await core.handle(addressed(1, HERE), adapter)
+    await core.idle()
+    await store.switch("test:g1", off=True)  # `parley off test:g1`, from another process
+    await asyncio.sleep(0.1)
+    await core.handle(addressed(2, HERE), adapter)  # this one sets the background read going
+    await core.idle()
+    await core.handle(addressed(3, HERE), adapter)
+    await core.idle()
+    stored = [item.message_id for item in await store.history(HERE, 10)]
+    assert len(fake_model.received) == 2 and "m3" not in stored  # m2 set the read going; m3 met it

@@ -7,8 +7,9 @@ Point discord.py at it with `pointed_at(fake)`, which sets (and afterwards resto
 to the gateway (discord_gateway.py). Answers are Discord's: `Content-Type: application/json`
 exactly (discord.py parses nothing else), errors as {"message", "code"[, "errors"]} with
 Discord's codes (50035 Invalid Form Body, 50006 empty message, 50013 Missing Permissions, 10008
-Unknown Message, 40060 interaction already acknowledged...), and 429s with `retry_after`, a `Via`
-header and X-RateLimit-* headers, which discord.py waits out (`fail_next`). The bot's own REST
+Unknown Message, 40060 interaction already acknowledged, 50083 archived thread...), and 429s
+with `retry_after`, a `Via` header and X-RateLimit-* headers, which discord.py waits out
+(`fail_next`). Private threads show only to their members and moderators, as on Discord. The bot's own REST
 actions come back over the gateway as Discord sends them (MESSAGE_CREATE for its messages, etc.).
 
 Tests play the members with the builders of `DiscordWorld` (discord_payloads.py) and the
@@ -83,6 +84,7 @@ from tests.fakes.discord_payloads import (
 __all__ = ["DiscordError", "FakeDiscord", "Intent", "Perm", "pointed_at"]
 
 API = "/api/v10"
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes a thread stays in the channel list
 MAX_UPLOAD = 10 * 1024 * 1024  # a bot's attachment limit in a server without boosts
 Handler = Callable[[web.Request, Any], Awaitable[Any]]  # (request, JSON body) -> JSON answer or None
 
@@ -313,6 +315,7 @@ class FakeDiscord(DiscordEvents):
             ("POST", channel + "/messages", self._send, True),
             ("POST", channel + "/typing", self._typing, True),
             ("POST", channel + "/threads", self._start_thread, True),
+            ("GET", channel + "/thread-members", self._list_thread_members, True),
             ("PUT", channel + "/thread-members/{user_id}", self._join_thread, True),
             ("GET", message, self._get_message, True),
             ("PATCH", message, self._edit, True),
@@ -403,6 +406,8 @@ class FakeDiscord(DiscordEvents):
             raise unknown("channel")
         if channel.get("guild_id") and not self._perms(channel) & Perm.VIEW_CHANNEL:
             raise DiscordError(403, 50001, "Missing Access")
+        if channel["type"] == PRIVATE_THREAD and not self.sees_thread(self.bot_id, channel):
+            raise DiscordError(403, 50001, "Missing Access")  # not a member, not a moderator
         return channel
 
     def _perms(self, channel: JSON) -> int:
@@ -690,7 +695,10 @@ class FakeDiscord(DiscordEvents):
     # ----------------------------------------------------------------- threads
 
     async def _start_thread(self, request: web.Request, body: Any) -> JSON:
-        """POST .../messages/{id}/threads (public, the message's id) or POST .../threads."""
+        """POST .../messages/{id}/threads (public, the message's id) or POST .../threads (Start
+        Thread without Message: `type` 11 or 12, private by default in v9 and v10; a private
+        thread needs Create Private Threads and takes `invitable`, whether non-moderators may add
+        others). The bot starts it and is its first member; THREAD_CREATE follows."""
         body = body or {}
         channel = self._visible_channel(request)
         if channel["type"] != GUILD_TEXT:
@@ -704,6 +712,11 @@ class FakeDiscord(DiscordEvents):
             raise form_error(
                 "type", "BASE_TYPE_CHOICES", f"Value must be one of {{{PUBLIC_THREAD}, {PRIVATE_THREAD}}}."
             )
+        archive = int(body.get("auto_archive_duration") or 4320)
+        if archive not in ARCHIVE_DURATIONS:
+            raise form_error(
+                "auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}."
+            )
         self._require(
             channel, Perm.CREATE_PUBLIC_THREADS if kind == PUBLIC_THREAD else Perm.CREATE_PRIVATE_THREADS
         )
@@ -714,20 +727,31 @@ class FakeDiscord(DiscordEvents):
             name,
             id=int(message["id"]) if message is not None else None,
             type=kind,
-            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
+            auto_archive_duration=archive,
         )
         thread["rate_limit_per_user"] = int(body.get("rate_limit_per_user") or 0)
+        if kind == PRIVATE_THREAD:
+            thread["thread_metadata"]["invitable"] = body.get("invitable") is not False
         if message is not None:
             message["thread"] = copy.deepcopy(thread)
         await self.dispatch_thread_create(thread)
         return copy.deepcopy(thread)
 
     async def _join_thread(self, request: web.Request, body: Any) -> None:
+        """PUT .../thread-members/@me (Join Thread) or .../{user_id} (Add Thread Member: needs Send
+        Messages in Threads, and in a private thread that is not `invitable`, Manage Threads).
+        Not on an archived thread. 204 also when already a member; THREAD_MEMBERS_UPDATE."""
         thread = self._visible_channel(request)
         if thread["type"] not in THREAD_TYPES:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if thread["thread_metadata"]["archived"]:
+            raise DiscordError(400, 50083, "Thread is archived")
         raw = request.match_info["user_id"]
         user_id = self.bot_id if raw == "@me" else snowflake_arg(raw, "user_id")
+        if user_id != self.bot_id:
+            self._require(thread, Perm.SEND_MESSAGES_IN_THREADS)
+            if thread["type"] == PRIVATE_THREAD and not thread["thread_metadata"].get("invitable", True):
+                self._require(thread, Perm.MANAGE_THREADS)
         member = self.members[int(thread["guild_id"])].get(user_id)
         if member is None:
             raise unknown("member")
@@ -738,7 +762,32 @@ class FakeDiscord(DiscordEvents):
         added = {**self._thread_member(thread, user_id), "member": copy.deepcopy(member)}
         event = {"id": thread["id"], "guild_id": thread["guild_id"], "member_count": thread["member_count"]}
         await self.gateway.dispatch("THREAD_MEMBERS_UPDATE", {**event, "added_members": [added]})
+        if user_id == self.bot_id:  # joining also announces the thread itself
+            joined = {**copy.deepcopy(thread), "member": self._thread_member(thread, user_id)}
+            await self.gateway.dispatch("THREAD_CREATE", joined)
         return None
+
+    async def _list_thread_members(self, request: web.Request, body: Any) -> list[JSON]:
+        """GET .../thread-members (List Thread Members): needs the server members intent;
+        `with_member=true` adds each one's guild member, paginated by `after` and `limit`."""
+        thread = self._visible_channel(request)
+        if thread["type"] not in THREAD_TYPES:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if not self.privileged_intents & Intent.GUILD_MEMBERS:
+            raise DiscordError(403, 50001, "Missing Access")
+        members = self.members[int(thread["guild_id"])]
+        ids = sorted(self.thread_members[int(thread["id"])])
+        if request.query.get("with_member") not in ("true", "1", "True"):
+            return [self._thread_member(thread, user_id) for user_id in ids]
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "100"))
+        if not 1 <= limit <= 100:
+            raise form_error("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")
+        return [
+            {**self._thread_member(thread, user_id), "member": copy.deepcopy(members[user_id])}
+            for user_id in ids
+            if user_id > after and user_id in members
+        ][:limit]
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[JSON] | None]:

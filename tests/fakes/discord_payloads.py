@@ -118,6 +118,7 @@ BOT_DEFAULT = (  # the bot's managed role, as an invite link asking for what Par
     | Perm.SEND_MESSAGES
     | Perm.SEND_MESSAGES_IN_THREADS
     | Perm.CREATE_PUBLIC_THREADS
+    | Perm.CREATE_PRIVATE_THREADS
     | Perm.READ_MESSAGE_HISTORY
     | Perm.ADD_REACTIONS
     | Perm.EMBED_LINKS
@@ -610,6 +611,17 @@ class DiscordWorld:
             return 0
         return allowed
 
+    def sees_thread(self, user: Ref, thread: Ref) -> bool:
+        """Whether `user` may see `thread`: a private thread shows only to its members and to
+        moderators (Manage Threads); other threads to whoever sees their parent."""
+        thread_json = self._channel(thread)
+        if thread_json["type"] != PRIVATE_THREAD:
+            return True
+        user_id = id_of(self._user(user))
+        if user_id in self.thread_members.get(int(thread_json["id"]), set()):
+            return True
+        return bool(self.permissions(thread_json["guild_id"], user_id, thread_json) & Perm.MANAGE_THREADS)
+
     # ------------------------------------------------------------- payloads
 
     def guild_create(self, guild: Ref) -> JSON:
@@ -630,7 +642,11 @@ class DiscordWorld:
             "voice_states": [],
             "members": copy.deepcopy(members),
             "channels": [copy.deepcopy(c) for c in channels if c["type"] not in THREAD_TYPES],
-            "threads": [copy.deepcopy(c) for c in channels if c["type"] in THREAD_TYPES and self._active(c)],
+            "threads": [  # the active threads the bot may see (private ones: if a member or moderator)
+                copy.deepcopy(c)
+                for c in channels
+                if c["type"] in THREAD_TYPES and self._active(c) and self.sees_thread(self.bot_id, c)
+            ],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],
@@ -768,8 +784,9 @@ class DiscordWorld:
                 authorizing_integration_owners={"0": guild_json["id"]},
             )
         else:
+            # In the bot's DM a guild-installed app is authorised by "0" (a string, as documented).
             interaction.update(user=copy.deepcopy(user_json), context=1)
-            interaction["authorizing_integration_owners"] = {"0": None, "1": user_json["id"]}
+            interaction["authorizing_integration_owners"] = {"0": "0"}
         return interaction
 
     # -------------------------------------------------------------- lookups

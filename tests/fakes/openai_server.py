@@ -107,6 +107,9 @@ class FakeOpenAI:
     in_flight: int = 0
     image_requests: list[dict[str, Any]] = field(default_factory=list)
     image_status: int = 200  # what `images.generate` answers (a 400 for a refused prompt)
+    moderation_requests: list[dict[str, Any]] = field(default_factory=list)
+    moderation_status: int = 200
+    flag_words: tuple[str, ...] = ("FLAGME",)
     max_in_flight: int = 0  # the most requests answered at the same time
 
     @property
@@ -123,6 +126,7 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/images/generations", self._images)
+        app.router.add_post("/v1/moderations", self._moderations)
         app.router.add_get("/_received", self._received)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -147,6 +151,23 @@ class FakeOpenAI:
             return _error(self.image_status, "scripted image refusal", "invalid_request_error")
         data = base64.b64encode(png(256, 256)).decode()
         return web.json_response({"created": int(time.time()), "data": [{"b64_json": data}]})
+
+    async def _moderations(self, request: web.Request) -> web.Response:
+        """Flags any text holding one of `flag_words`, as a moderation model would flag abuse."""
+        body = await request.json()
+        self.moderation_requests.append(body)
+        if self.moderation_status != 200:
+            return _error(self.moderation_status, "scripted moderation failure", "server_error")
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        results = []
+        for text in texts:
+            flagged = any(word in str(text) for word in self.flag_words)
+            categories = {"harassment": flagged, "violence": False, "sexual": False, "self-harm": False}
+            scores = {name: (0.9 if hit else 0.01) for name, hit in categories.items()}
+            results.append({"flagged": flagged, "categories": categories, "category_scores": scores})
+        return web.json_response(
+            {"id": "modr-1", "model": body.get("model", "moderation"), "results": results}
+        )
 
     async def _received(self, request: web.Request) -> web.Response:
         return web.json_response([{"at": r.at, "first_token_at": r.first_token_at} for r in self.received])

@@ -193,3 +193,12 @@ def test_malformed_or_other_dispatches_give_no_event_and_no_exception(
     kind: str, data: dict[str, Any]
 ) -> None:
     assert translate(kind, data, ME, "guild") == []
+
+
+def test_the_server_and_the_members_roles_travel_with_a_message() -> None:
+    """For the operator's kill switch and tiers: `discord:<server id>`, `discord:<role id>`."""
+    member = {"nick": "Ali", "roles": ["555", "666"], "joined_at": "2025-01-01T00:00:00+00:00", "flags": 0}
+    message = only(translate("MESSAGE_CREATE", create("hi", member=member), ME, "guild")).message
+    assert message.conversation.space == "100" and message.author.roles == ("555", "666")
+    direct = only(translate("MESSAGE_CREATE", create("hi", guild_id=None, member=None), ME, "dm")).message
+    assert direct.conversation.space is None and direct.author.roles == ()
