@@ -170,7 +170,7 @@ async def _usage(settings: Settings, args: argparse.Namespace) -> int:
             day,
             platform,
             account,
-            "group" if account.startswith("group:") else "member",
+            _kind(account),
             u.replies,
             u.prompt_tokens,
             u.completion_tokens,
@@ -185,9 +185,15 @@ async def _usage(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for row in table:
         print("  ".join(str(cell) for cell in row))
-    tokens = sum(row[5] + row[6] for row in table)
-    print(f"{len(table)} account-days, {sum(row[4] for row in table)} answers, {tokens} tokens")
+    spent = [row for row in table if row[3] != "group"]  # a group's totals repeat its members'
+    tokens = sum(row[5] + row[6] for row in spent)
+    print(f"{len(table)} account-days, {sum(row[4] for row in spent)} answers, {tokens} tokens")
     return 0
+
+
+def _kind(account: str) -> str:
+    """group: a group's totals (its members' answers too); auto: its unprompted turns."""
+    return {"group": "group", "auto": "unprompted"}.get(account.split(":", 1)[0], "member")
 
 
 async def _switch(settings: Settings, args: argparse.Namespace) -> int:

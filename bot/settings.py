@@ -122,7 +122,7 @@ class QuotaSettings(_Section):
     members: dict[str, str] = {}  # "platform:user_id" = "tier"
     roles: dict[str, str] = {}  # "discord:<role id>" = "tier"
     groups: dict[str, str] = {}  # "platform:<chat, server or workspace id>" = "tier", for all there
-    group_replies_per_day: int = Field(0, ge=0)  # each group's unprompted answers (auto mode)
+    group_replies_per_day: int = Field(0, ge=0)  # each group's answers a day, prompted or not
     daily_tokens: int = Field(0, ge=0)  # all tokens of a day together: the spend cap
 
     @model_validator(mode="after")

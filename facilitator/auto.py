@@ -225,7 +225,9 @@ class AutoMode:
             conversation.chat_id,
             choice.reason,
         )
-        await self._charge(conversation, turns, stats, text)
+        # The decision's tokens; an answer it wrote counts as one answer of the group's.
+        answered = choice.action is tools.Action.REPLY and bool(choice.message)
+        await self._charge(conversation, turns, stats, text, replies=int(answered))
         if choice.action is tools.Action.SILENT:
             return
         room.intervened(now)
@@ -265,7 +267,7 @@ class AutoMode:
         finally:
             await reply.close()
         await self._remember(conversation, message, sent)
-        await self._charge(conversation, turns, reply.stats, sent.text if sent else "")
+        await self._charge(conversation, turns, reply.stats, sent.text if sent else "", replies=1)
 
     async def _remember(
         self, conversation: ConversationRef, message: Message, sent: Delivered | None
@@ -274,13 +276,22 @@ class AutoMode:
             await self._store.add_ai_message(conversation, message_id, text, message.id)
 
     async def _charge(
-        self, conversation: ConversationRef, turns: list[ChatTurn], stats: StreamStats, text: str
+        self,
+        conversation: ConversationRef,
+        turns: list[ChatTurn],
+        stats: StreamStats,
+        text: str,
+        replies: int,
     ) -> None:
-        """Unprompted turns are the group's own cost, not any member's."""
+        """Unprompted turns are the group's own cost, not any member's: they count in its
+        unprompted account and in its totals."""
         counter = self._host.counter
         prompt = stats.prompt_tokens or sum(counter.count(t.content) + TURN_OVERHEAD for t in turns)
         completion = stats.completion_tokens or counter.count(text)
-        await self._store.record_usage(conversation.platform, group_account(conversation), prompt, completion)
+        for account in (auto_account(conversation), group_account(conversation)):
+            await self._store.record_usage(
+                conversation.platform, account, prompt, completion, replies=replies
+            )
 
     # --- rooms ----------------------------------------------------------------------------------
 
@@ -326,8 +337,13 @@ class AutoMode:
 
 
 def group_account(conversation: ConversationRef) -> str:
-    """The usage account of a group's own spending (unprompted turns)."""
+    """The usage account of a group's totals: every answer there, prompted or not."""
     return f"group:{conversation.chat_id}"
+
+
+def auto_account(conversation: ConversationRef) -> str:
+    """The usage account of a group's own spending: its unprompted turns (auto mode)."""
+    return f"auto:{conversation.chat_id}"
 
 
 def _heard(item: HistoryItem) -> Heard:

@@ -224,8 +224,16 @@ class Facilitator:
         quotas, author = self.config.quotas, message.author
         today = utcnow().date()
         reason = None
+        conversation = message.conversation
         if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
             reason = "budget"
+        elif (
+            quotas.group_replies_per_day
+            and not conversation.is_direct
+            and (await self._store.usage(conversation.platform, group_account(conversation), today)).replies
+            >= quotas.group_replies_per_day
+        ):
+            reason = "group"
         else:
             tier = quotas.tier_for(author, message.conversation)
             reason = over_limit(tier, await self._store.usage(author.platform, author.user_id, today))
@@ -469,6 +477,10 @@ class Facilitator:
         await self._store.record_usage(
             target.author.platform, target.author.user_id, prompt, completion, images
         )
+        if not conversation.is_direct:  # the group's totals, for its budget and the usage export
+            await self._store.record_usage(
+                conversation.platform, group_account(conversation), prompt, completion, images
+            )
         logger.info(
             "answered %d message(s) in %s with %d part(s), %d tool call(s)",
             len(answered),

@@ -173,8 +173,17 @@ class Store(Protocol):
         ...
 
     async def record_usage(
-        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int, images: int = 0
-    ) -> None: ...
+        self,
+        platform: str,
+        user_id: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        images: int = 0,
+        replies: int = 1,
+    ) -> None:
+        """Count a model call against an account: a member (`user_id`), a group's totals
+        (`group:<chat>`) or a group's unprompted turns (`auto:<chat>`)."""
+        ...
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
 

@@ -33,7 +33,7 @@ class Quotas:
     members: Mapping[str, str] = field(default_factory=dict)  # "platform:user_id" -> tier
     roles: Mapping[str, str] = field(default_factory=dict)  # "platform:role_id" -> tier
     groups: Mapping[str, str] = field(default_factory=dict)  # "platform:chat or space id" -> tier
-    group_replies_per_day: int = 0  # each group's own budget, for unprompted answers
+    group_replies_per_day: int = 0  # each group's answers a day, prompted or not
     daily_tokens: int = 0  # everything together, per day: the operator's spend cap
 
     @property

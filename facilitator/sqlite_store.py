@@ -567,15 +567,29 @@ class SqliteStore:
     # --- usage ------------------------------------------------------------------------------
 
     async def record_usage(
-        self, platform: str, user_id: str, prompt_tokens: int, completion_tokens: int, images: int = 0
+        self,
+        platform: str,
+        user_id: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        images: int = 0,
+        replies: int = 1,
     ) -> None:
         self._writes.add(
             "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"
-            " VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
-            " replies = replies + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
+            " replies = replies + excluded.replies, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
             " completion_tokens = completion_tokens + excluded.completion_tokens,"
             " images = images + excluded.images",
-            (platform, user_id, utcnow().date().isoformat(), prompt_tokens, completion_tokens, images),
+            (
+                platform,
+                user_id,
+                utcnow().date().isoformat(),
+                replies,
+                prompt_tokens,
+                completion_tokens,
+                images,
+            ),
         )
         await self._writes.commit()
 
@@ -591,7 +605,9 @@ class SqliteStore:
 
     async def tokens_spent(self, day: date) -> int:
         found = await self._one(
-            "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage WHERE day = ?",
+            # A group's row totals its members' answers: counted once, through the members.
+            "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage"
+            " WHERE day = ? AND user_id NOT LIKE 'group:%'",
             (day.isoformat(),),
         )
         return int(found[0]) if found else 0

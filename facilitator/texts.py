@@ -98,6 +98,11 @@ def usage_text(usage: Usage, tier: Tier | None = None, resets: timedelta | None 
 
 
 def over_limit(reason: str, resets: timedelta) -> str:
+    if reason == "group":
+        return (
+            "This group has had all its answers for today, so I'll be quiet here until "
+            f"midnight UTC{_in(resets)}."
+        )
     if reason == "budget":
         return f"I've used up today's budget for answers, so I'll be quiet until midnight UTC{_in(resets)}."
     what = "answers" if reason == "replies" else "tokens"

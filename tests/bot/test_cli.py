@@ -228,7 +228,8 @@ async def test_usage_exports_members_and_groups_as_csv(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "p.db")
     await store.record_usage("slack", "U1", 100, 20)
     await store.record_usage("slack", "U1", 50, 10, images=1)
-    await store.record_usage("slack", "group:C1", 30, 5)
+    await store.record_usage("slack", "group:C1", 150, 30, images=1, replies=2)  # the members' answers there
+    await store.record_usage("slack", "auto:C1", 30, 5, replies=0)  # a decision that stayed silent
     await store.close()
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
     code, out, err = await parley("usage", "--csv", env=env, cwd=tmp_path)
@@ -246,7 +247,8 @@ async def test_usage_exports_members_and_groups_as_csv(tmp_path: Path) -> None:
     ]
     assert [row[1:] for row in rows] == [  # by day, platform and account
         ["slack", "U1", "member", "2", "150", "30", "1"],
-        ["slack", "group:C1", "group", "1", "30", "5", "0"],
+        ["slack", "auto:C1", "unprompted", "0", "30", "5", "0"],
+        ["slack", "group:C1", "group", "2", "150", "30", "1"],
     ]
     code, out, _ = await parley("usage", env=env, cwd=tmp_path)
-    assert "2 account-days, 3 answers, 215 tokens" in out
+    assert "3 account-days, 2 answers, 215 tokens" in out  # a group's totals are not counted twice

@@ -134,5 +134,24 @@ async def test_unprompted_answers_are_the_groups_own_cost_within_its_budget(
     await core.close()
     assert len(fake_model.received) == 1  # the group's one unprompted answer today is spent
     today = datetime.now(UTC).date()
-    assert (await store.usage("test", "group:g1", today)).replies == 1
+    assert (await store.usage("test", "auto:g1", today)).replies == 1  # the group's own answer
+    assert (await store.usage("test", "group:g1", today)).replies == 1  # and its totals
     assert (await store.usage("test", "alice", today)).replies == 0  # the member asked nothing
+
+
+async def test_a_groups_daily_budget_covers_its_members_answers(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    core = Facilitator(FacilitatorConfig(quotas=Quotas(group_replies_per_day=2)), store, model)
+    adapter = RecordingAdapter()
+    for number, who in enumerate((ALICE, BOB, ALICE), start=1):
+        await core.handle(addressed(number, who), adapter)
+        await core.idle()
+    assert len(fake_model.received) == 2
+    [notice] = [a for a in adapter.actions if isinstance(a, SendMessage) and a.private_to is not None]
+    assert notice.private_to == ALICE and "This group has had all its answers for today" in notice.text
+    today = datetime.now(UTC).date()
+    assert (await store.usage("test", "group:g1", today)).replies == 2
+    spent = [await store.usage("test", who, today) for who in ("alice", "bob")]
+    total = sum(used.prompt_tokens + used.completion_tokens for used in spent)
+    assert await store.tokens_spent(today) == total  # the group's totals are not counted twice
