@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from facilitator.commands import COMMANDS
 from facilitator.model import (
     Attachment,
     CommandReceived,
@@ -38,6 +39,7 @@ COMMAND = "parley"
 OWN_COMMANDS = {"group"}
 # In a private chat people start with /start and look for /help: both get the help text.
 PRIVATE_HELP = {"start", "help"}
+SHARED_COMMANDS = {spec.name for spec in COMMANDS}
 ATTACHMENT_KINDS = {
     "photo": "image",
     "document": "file",
@@ -220,6 +222,10 @@ def _command(text: str, entities: list[Json], bot: BotIdentity, private: bool) -
     if name.lower() == COMMAND:
         return rest
     if name.lower() in OWN_COMMANDS:
+        return f"{name.lower()} {rest}".strip()
+    # In a private chat no other bot listens, and `/usage@thisbot` names us: Parley's own
+    # command names work as commands of their own there (`/instructions be brief`).
+    if (private or target) and name.lower() in SHARED_COMMANDS:
         return f"{name.lower()} {rest}".strip()
     if private and name.lower() in PRIVATE_HELP:
         return "help"

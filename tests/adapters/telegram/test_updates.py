@@ -261,3 +261,21 @@ def test_unknown_or_malformed_updates_give_no_event_and_no_exception(update: dic
 def test_huge_and_odd_text_passes_through_unchanged() -> None:
     text = "\u202e\u0000" + "ü" * 10_000 + "\ud83d"
     assert only(translate(message(text), BOT)).message.text == text
+
+
+def test_parleys_command_names_work_alone_in_a_private_chat_or_named_for_it_in_a_group() -> None:
+    private = {"id": 11, "type": "private", "first_name": "Alice"}
+    cases = [
+        (private, "/instructions Be brief.", "instructions Be brief."),
+        (private, "/usage", "usage"),
+        (GROUP, "/usage@parley_bot", "usage"),
+    ]
+    for chat, text, expected in cases:
+        command = text.split()[0]
+        entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        event = only(translate(message(text, chat=chat, entities=entities), BOT))
+        assert isinstance(event, CommandReceived) and event.text == expected
+    alone_in_a_group = translate(
+        message("/usage", entities=[{"type": "bot_command", "offset": 0, "length": 6}]), BOT
+    )
+    assert isinstance(only(alone_in_a_group), MessageReceived)  # another bot's, perhaps
