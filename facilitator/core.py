@@ -160,11 +160,14 @@ class Facilitator:
             if addressed:
                 message = _with_reply_flag(message)
         if not addressed or message.author.is_bot:
-            if message.author.is_bot or conversation.is_direct:
-                await self._store.add_message(message)
-            elif (
-                await self._store.add_message_once(message) and await self.mode_of(conversation) is Mode.AUTO
-            ):
+            reads_the_room = (
+                not message.author.is_bot
+                and not conversation.is_direct
+                and await self.mode_of(conversation) is Mode.AUTO
+            )
+            if not reads_the_room:
+                await self._store.add_message(message)  # batched with the others: the common case
+            elif await self._store.add_message_once(message):  # a redelivery is no new candidate
                 await self.auto.heard(message, adapter, addressed=False)
             return
         # Persisted before any answer is attempted; a redelivery is stored once and answered once.
