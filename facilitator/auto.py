@@ -288,10 +288,8 @@ class AutoMode:
         counter = self._host.counter
         prompt = stats.prompt_tokens or sum(counter.count(t.content) + TURN_OVERHEAD for t in turns)
         completion = stats.completion_tokens or counter.count(text)
-        for account in (auto_account(conversation), group_account(conversation)):
-            await self._store.record_usage(
-                conversation.platform, account, prompt, completion, replies=replies
-            )
+        accounts = (auto_account(conversation), group_account(conversation))
+        await self._store.record_usage(conversation.platform, accounts, prompt, completion, replies=replies)
 
     # --- rooms ----------------------------------------------------------------------------------
 

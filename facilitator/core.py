@@ -477,13 +477,10 @@ class Facilitator:
         )
         completion = reply.stats.completion_tokens or self.counter.count(delivered.text if delivered else "")
         images = sum(1 for each in made if each is not None)
-        await self._store.record_usage(
-            target.author.platform, target.author.user_id, prompt, completion, images
-        )
+        accounts: tuple[str, ...] = (target.author.user_id,)
         if not conversation.is_direct:  # the group's totals, for its budget and the usage export
-            await self._store.record_usage(
-                conversation.platform, group_account(conversation), prompt, completion, images
-            )
+            accounts += (group_account(conversation),)
+        await self._store.record_usage(conversation.platform, accounts, prompt, completion, images)
         logger.info(
             "answered %d message(s) in %s with %d part(s), %d tool call(s)",
             len(answered),

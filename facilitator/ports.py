@@ -175,14 +175,14 @@ class Store(Protocol):
     async def record_usage(
         self,
         platform: str,
-        user_id: str,
+        user_id: str | tuple[str, ...],
         prompt_tokens: int,
         completion_tokens: int,
         images: int = 0,
         replies: int = 1,
     ) -> None:
-        """Count a model call against an account: a member (`user_id`), a group's totals
-        (`group:<chat>`) or a group's unprompted turns (`auto:<chat>`)."""
+        """Count a model call against accounts: a member (`user_id`), a group's totals
+        (`group:<chat>`), a group's unprompted turns (`auto:<chat>`); several at once."""
         ...
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...

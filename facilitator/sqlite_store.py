@@ -69,6 +69,13 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
     return text
 
 
+_ADD_USAGE = (
+    "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
+    " replies = replies + excluded.replies, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+    " completion_tokens = completion_tokens + excluded.completion_tokens, images = images + excluded.images"
+)
+_NOTHING: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 PRUNE_BATCH = 2000  # messages deleted per transaction when the retention period passes
 
 
@@ -411,32 +418,36 @@ class SqliteStore:
             " ORDER BY m.seq DESC LIMIT ?",
             (conversation.platform, row.id, row.context_from, limit),
         )
-        return [
-            HistoryItem(
-                seq,
-                message_id,
-                speaker,
-                handle,
-                text,
-                bool(from_ai),
-                reply_to,
-                *_describe(attachments),
-                author_id=author_id,
-                sent_at=sent_at,
+        items = []
+        for (
+            seq,
+            message_id,
+            from_ai,
+            text,
+            speaker,
+            handle,
+            reply_to,
+            attachments,
+            author_id,
+            sent_at,
+        ) in reversed(rows):
+            described, images = _describe(attachments) if attachments else _NOTHING
+            items.append(
+                HistoryItem(
+                    seq,
+                    message_id,
+                    speaker,
+                    handle,
+                    text,
+                    bool(from_ai),
+                    reply_to,
+                    described,
+                    images,
+                    author_id,
+                    sent_at,
+                )
             )
-            for (
-                seq,
-                message_id,
-                from_ai,
-                text,
-                speaker,
-                handle,
-                reply_to,
-                attachments,
-                author_id,
-                sent_at,
-            ) in reversed(rows)
-        ]
+        return items
 
     # --- members and profiles ---------------------------------------------------------------
 
@@ -569,29 +580,18 @@ class SqliteStore:
     async def record_usage(
         self,
         platform: str,
-        user_id: str,
+        user_id: str | tuple[str, ...],
         prompt_tokens: int,
         completion_tokens: int,
         images: int = 0,
         replies: int = 1,
     ) -> None:
-        self._writes.add(
-            "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
-            " replies = replies + excluded.replies, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-            " completion_tokens = completion_tokens + excluded.completion_tokens,"
-            " images = images + excluded.images",
-            (
-                platform,
-                user_id,
-                utcnow().date().isoformat(),
-                replies,
-                prompt_tokens,
-                completion_tokens,
-                images,
-            ),
-        )
-        await self._writes.commit()
+        day = utcnow().date().isoformat()
+        for account in (user_id,) if isinstance(user_id, str) else user_id:
+            self._writes.add(
+                _ADD_USAGE, (platform, account, day, replies, prompt_tokens, completion_tokens, images)
+            )
+        await self._writes.commit()  # one commit for every account the call counts against
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage:
         found = await self._one(
