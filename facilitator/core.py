@@ -96,7 +96,12 @@ class Facilitator:
         )
         self._reading = Reading(config, store, counter or EstimatingCounter())
         self._tool_use = ToolUse(
-            model, self._slots, self._perform, reactions=config.reactions, images=config.image_generation
+            model,
+            self._slots,
+            self._perform,
+            reactions=config.reactions,
+            images=config.image_generation,
+            allowed=self.passes_moderation,
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self.auto = AutoMode(self, store, model, self._slots, config.auto, config.names, clock)

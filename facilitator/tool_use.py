@@ -15,12 +15,25 @@ logger = logging.getLogger(__name__)
 MAX_CALLS = 3  # a model looping over its tools gets three
 
 Perform = Callable[[Adapter, Action], Awaitable[Delivered | None]]
+Allowed = Callable[[ConversationRef, str], Awaitable[bool]]
+
+
+async def _anything(conversation: ConversationRef, text: str) -> bool:
+    return True
 
 
 class ToolUse:
     def __init__(
-        self, model: ModelClient, slots: asyncio.Semaphore, perform: Perform, *, reactions: bool, images: bool
+        self,
+        model: ModelClient,
+        slots: asyncio.Semaphore,
+        perform: Perform,
+        *,
+        reactions: bool,
+        images: bool,
+        allowed: Allowed = _anything,
     ) -> None:
+        self._allowed = allowed  # a strict group's moderation, for what an image would show
         self._model = model
         self._slots = slots
         self._perform = perform
@@ -54,6 +67,10 @@ class ToolUse:
     ) -> Delivered | None:
         logger.info("creating an image for %s in %s", target.id, conversation.chat_id)
         logger.debug("image prompt: %r", prompt)
+        if not await self._allowed(conversation, prompt):
+            logger.info("an image for %s in %s held back by moderation", target.id, conversation.chat_id)
+            await self._perform(adapter, SendMessage(conversation, texts.MODERATED, reply_to=target.id))
+            return None
         try:
             async with self._slots:
                 data = await self._model.generate_image(prompt)

@@ -19,7 +19,7 @@ from facilitator.model import (
     StreamMessage,
 )
 from facilitator.sqlite_store import SqliteStore
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
 ALICE = Member("test", "alice", "Alice", is_admin=True)
@@ -161,3 +161,18 @@ async def test_a_running_bot_follows_parley_off_within_its_refresh(
     await core.idle()
     stored = [item.message_id for item in await store.history(HERE, 10)]
     assert len(fake_model.received) == 2 and "m3" not in stored  # m2 set the read going; m3 met it
+
+
+async def test_in_a_strict_group_an_image_is_checked_before_it_is_made(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    config = FacilitatorConfig(moderation=True, image_generation=True, forced_strict=frozenset({"test:g1"}))
+    core = Facilitator(config, store, model)
+    adapter = RecordingAdapter()
+    fake_model.script(
+        Reply(text="", tool_calls=[{"name": "create_image", "arguments": {"prompt": "FLAGME gore"}}])
+    )
+    await core.handle(addressed(1, HERE), adapter)
+    await core.idle()
+    assert fake_model.image_requests == []  # never drawn
+    assert adapter.texts == ["I can't help with that here: this group has strict content rules."]
