@@ -21,6 +21,7 @@ from facilitator.addressing import addresses_by_name
 from facilitator.auto import AutoMode, group_account
 from facilitator.command_handler import CommandHandler
 from facilitator.config import FacilitatorConfig
+from facilitator.control import Control
 from facilitator.member_counts import MemberCounts
 from facilitator.model import (
     Action,
@@ -42,22 +43,17 @@ from facilitator.model import (
     ShowTyping,
     StartGroup,
     StreamMessage,
-    utcnow,
 )
 from facilitator.policy import Decision, Facts, decide, over_size_limit
 from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
-from facilitator.quotas import over_limit, resets_in
 from facilitator.reading import Reading
 from facilitator.replying import ModelReply
-from facilitator.targets import applies
 from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
 from facilitator.tool_use import ToolUse
 
 __all__ = ["Facilitator", "FacilitatorConfig"]  # the settings are read where the core is
 
 logger = logging.getLogger(__name__)
-
-OFF_REFRESH_SECONDS = 30.0  # how soon `parley off` reaches a running bot
 
 
 @dataclass
@@ -88,9 +84,6 @@ class Facilitator:
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
         self._member_counts = MemberCounts(config.member_count_ttl_seconds, config.seen_ids)
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
-        self._told: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # first-use notices
-        self._off: frozenset[str] | set[str] = config.switched_off
-        self._off_read_at = -OFF_REFRESH_SECONDS
         self._commands = CommandHandler(
             store, config.ai_name, config.default_mode, config.quotas, config.forced_strict
         )
@@ -104,6 +97,7 @@ class Facilitator:
             allowed=self.passes_moderation,
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        self._control = Control(config, store, model, self._perform, self.spawn)
         self.auto = AutoMode(self, store, model, self._slots, config.auto, config.names, clock)
 
     @property
@@ -126,7 +120,7 @@ class Facilitator:
 
     async def _dispatch(self, event: Event, adapter: Adapter) -> None:
         where = getattr(event, "conversation", None)
-        if isinstance(where, ConversationRef) and self._switched_off(where):
+        if isinstance(where, ConversationRef) and self._control.switched_off(where):
             if isinstance(event, CommandReceived) and not event.author.is_bot:
                 await self._perform(
                     adapter, SendMessage(where, texts.SWITCHED_OFF, reply_to=event.message_id)
@@ -209,16 +203,15 @@ class Facilitator:
         if decision is Decision.ANSWER:
             if settings.size_notice_sent:
                 await self._store.set_size_notice(conversation, False)
-            if self.config.quotas.enabled and await self._over_quota(message, adapter):
+            if self.config.quotas.enabled and await self._control.over_quota(message, adapter):
                 return
             if not await self.passes_moderation(conversation, message.text):
                 logger.info("message %s in %s held back by moderation", message.id, conversation.chat_id)
                 await self._perform(adapter, SendMessage(conversation, texts.MODERATED, reply_to=message.id))
                 return
             self._queue_answer(message, adapter)
-            told = (*conversation.key()[:2], message.author.user_id) in self._told
-            if self.config.first_use_notice and not told:
-                self.spawn(self._tell_first_use(message, adapter))
+            if self._control.owes_first_use(message):
+                self.spawn(self._control.tell_first_use(message, adapter))
         elif decision is Decision.SIZE_NOTICE:
             await self._store.set_size_notice(conversation, True)
             notice = texts.size_notice(count or 0, self.config.size_limit)
@@ -226,91 +219,20 @@ class Facilitator:
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
             )
 
-    async def _over_quota(self, message: Message, adapter: Adapter) -> bool:
-        """Over their tier, or the operator's daily budget spent: no answer, and the member is
-        told once a day, privately where the platform can."""
-        quotas, author = self.config.quotas, message.author
-        today = utcnow().date()
-        reason = None
-        conversation = message.conversation
-        if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
-            reason = "budget"
-        elif (
-            quotas.group_replies_per_day
-            and not conversation.is_direct
-            and (await self._store.usage(conversation.platform, group_account(conversation), today)).replies
-            >= quotas.group_replies_per_day
-        ):
-            reason = "group"
-        else:
-            tier = quotas.tier_for(author, message.conversation)
-            reason = over_limit(tier, await self._store.usage(author.platform, author.user_id, today))
-        if reason is None:
-            return False
-        logger.info("over quota (%s): %s in %s", reason, author.user_id, message.conversation.chat_id)
-        key = f"notice:quota:{author.user_id}:{today.isoformat()}"
-        if await self._store.first_delivery(author.platform, key):
-            text = texts.over_limit(reason, resets_in(utcnow()))
-            await self._perform(adapter, SendMessage(message.conversation, text, private_to=author))
-        return True
+    # --- the operator's and the admins' controls: see facilitator/control.py -------------------
 
     async def within_budget(self, conversation: ConversationRef) -> bool:
-        """Room for an unprompted turn: the group's own budget and the operator's daily cap."""
-        quotas, today = self.config.quotas, utcnow().date()
-        if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
-            return False
-        if quotas.group_replies_per_day:
-            spent = await self._store.usage(conversation.platform, group_account(conversation), today)
-            return spent.replies < quotas.group_replies_per_day
-        return True
-
-    def _switched_off(self, conversation: ConversationRef) -> bool:
-        """No await here: events keep their order. The database's list (`parley off`) is read
-        at start (`refresh_switches`) and again in the background every half minute."""
-        if time.monotonic() - self._off_read_at > OFF_REFRESH_SECONDS:
-            self._off_read_at = time.monotonic()
-            self.spawn(self.refresh_switches())
-        return applies(self._off, conversation)
+        return await self._control.within_budget(conversation)
 
     async def refresh_switches(self) -> None:
-        try:
-            self._off = self.config.switched_off | await self._store.switched_off()
-            self._off_read_at = time.monotonic()
-        except Exception:
-            logger.warning("could not read the kill switch; keeping the last known", exc_info=True)
+        """Read the kill switch from the database (`parley run` does so before any event)."""
+        await self._control.refresh_switches()
 
     async def strict(self, conversation: ConversationRef) -> bool:
-        """Strict content mode: set by the group's admins, or forced by the operator."""
-        if applies(self.config.forced_strict, conversation):
-            return True
-        return (await self._store.group_settings(conversation)).strict
+        return await self._control.strict(conversation)
 
     async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool:
-        """In a strict group, with the operator's moderation on: the provider's verdict on `text`.
-        A moderation endpoint that fails counts as a refusal: strict means strict."""
-        if not self.config.moderation or not await self.strict(conversation):
-            return True
-        try:
-            return not await self._model.flagged(text)
-        except ModelError as exc:
-            logger.warning("moderation failed in %s: %s", conversation.chat_id, exc.kind)
-            return False
-
-    async def _tell_first_use(self, message: Message, adapter: Adapter) -> None:
-        """Once per member and chat: what the AI reads here, where it goes, and how to see or
-        delete what is stored (privately, where the platform can)."""
-        conversation, author = message.conversation, message.author
-        key = (conversation.platform, conversation.chat_id, author.user_id)
-        self._told[key] = None
-        if len(self._told) > self.config.seen_ids:
-            self._told.popitem(last=False)
-        if not await self._store.first_delivery(
-            conversation.platform, f"notice:first-use:{conversation.chat_id}:{author.user_id}"
-        ):
-            return
-        logger.info("first-use notice for %s in %s", author.user_id, conversation.chat_id)
-        text = texts.first_use(self.config.ai_name, conversation.is_direct, self.config.provider)
-        await self._perform(adapter, SendMessage(conversation, text, private_to=author))
+        return await self._control.passes_moderation(conversation, text)
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation

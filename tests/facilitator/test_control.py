@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from facilitator import core as core_module
+from facilitator import control as control_module
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import OpenAIChatModel
 from facilitator.model import (
@@ -147,7 +147,7 @@ async def test_with_moderation_a_strict_group_checks_what_is_said_and_answered(
 async def test_a_running_bot_follows_parley_off_within_its_refresh(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core_module, "OFF_REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(control_module, "OFF_REFRESH_SECONDS", 0.05)
     core = Facilitator(FacilitatorConfig(), store, model)
     await core.refresh_switches()
     adapter = RecordingAdapter()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from facilitator import core as core_module
+from facilitator import control as control_module
 from facilitator import sqlite_store
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import OpenAIChatModel
@@ -85,7 +85,7 @@ async def test_over_the_tier_one_private_notice_and_no_answer_until_the_day_turn
     assert "0 of 2 answers left" in adapter.texts[-1] and "resets at midnight UTC, in" in adapter.texts[-1]
 
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    for module in (core_module, sqlite_store):
+    for module in (control_module, sqlite_store):
         monkeypatch.setattr(module, "utcnow", lambda: tomorrow)
     await core.handle(addressed(6), adapter)
     await core.idle()
