@@ -1,24 +1,25 @@
 """The facilitator: every platform's events in, the AI's actions out through the same adapter.
 
-Every message is persisted, addressed or not. A message addressed to the AI starts a model
-request at once; if more addressed messages arrive before the model has said anything, the
-request is restarted with all of them, so a burst gets one answer without a fixed delay.
-Each conversation answers in order; a semaphore caps model calls across all of them.
+Every message is persisted, addressed or not, unless the operator switched the AI off there.
+Whether to answer is decided here (addressed, the mode, the size limit, the quotas, strict
+moderation); the answering itself is facilitator/answering.py, reading the room in `auto` mode
+facilitator/auto.py, and the operator's and admins' controls facilitator/control.py. A
+semaphore caps model calls across all conversations.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from facilitator import texts
 from facilitator.addressing import addresses_by_name
-from facilitator.auto import AutoMode, group_account
+from facilitator.answering import Answering
+from facilitator.auto import AutoMode
 from facilitator.command_handler import CommandHandler
 from facilitator.config import FacilitatorConfig
 from facilitator.control import Control
@@ -40,30 +41,17 @@ from facilitator.model import (
     ProfileChanged,
     ReactionAdded,
     SendMessage,
-    ShowTyping,
     StartGroup,
-    StreamMessage,
 )
 from facilitator.policy import Decision, Facts, decide, over_size_limit
-from facilitator.ports import Adapter, ChatTurn, ModelClient, ModelError, Store
+from facilitator.ports import Adapter, ChatTurn, ModelClient, Store
 from facilitator.reading import Reading
-from facilitator.replying import ModelReply
-from facilitator.tokens import TURN_OVERHEAD, EstimatingCounter, TokenCounter
+from facilitator.tokens import EstimatingCounter, TokenCounter
 from facilitator.tool_use import ToolUse
 
 __all__ = ["Facilitator", "FacilitatorConfig"]  # the settings are read where the core is
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Conversation:
-    """What the core keeps in memory per conversation while it is answering."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    pending: list[Message] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    responder: asyncio.Task[None] | None = None
 
 
 class Facilitator:
@@ -81,7 +69,6 @@ class Facilitator:
         self._store = store
         self._model = model
         self._slots = asyncio.Semaphore(config.max_concurrent_calls)
-        self._conversations: dict[tuple[str, str, str], _Conversation] = {}
         self._member_counts = MemberCounts(config.member_count_ttl_seconds, config.seen_ids)
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         self._commands = CommandHandler(
@@ -98,6 +85,7 @@ class Facilitator:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._control = Control(config, store, model, self._perform, self.spawn)
+        self._answering = Answering(self, store, model, self._slots, self._tool_use)
         self.auto = AutoMode(self, store, model, self._slots, config.auto, config.names, clock)
 
     @property
@@ -209,7 +197,7 @@ class Facilitator:
                 logger.info("message %s in %s held back by moderation", message.id, conversation.chat_id)
                 await self._perform(adapter, SendMessage(conversation, texts.MODERATED, reply_to=message.id))
                 return
-            self._queue_answer(message, adapter)
+            self._answering.queue(message, adapter)
             if self._control.owes_first_use(message):
                 self.spawn(self._control.tell_first_use(message, adapter))
         elif decision is Decision.SIZE_NOTICE:
@@ -244,12 +232,12 @@ class Facilitator:
         if key is not None and not await self._store.first_delivery(conversation.platform, key):
             logger.info("command %s redelivered in %s: not run again", key, conversation.chat_id)
             return
-        state = self._state(conversation)
+        state = self._answering.state(conversation)
         async with state.lock:  # in order with the answers of this conversation
             await self._store.remember_member(conversation, event.author)
             outcome = await self._commands.run(event)
         if state.responder is None or state.responder.done():
-            self._release(conversation, state)
+            self._answering.release(conversation, state)
         if outcome.start_group:
             await self._start_group(StartGroup(conversation, event.author, outcome.start_group), adapter)
             return
@@ -279,100 +267,14 @@ class Facilitator:
             await self._perform(adapter, SendMessage(action.conversation, texts.GROUP_FAILED))
 
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
-        state = self._state(old)
+        state = self._answering.state(old)
         async with state.lock:  # after any answer under way in the old conversation
             await self._store.move_conversation(old, new)
         self._member_counts.forget(old)
-        self._release(old, state)
+        self._answering.release(old, state)
         logger.info("conversation %s moved to %s", old.chat_id, new.chat_id)
 
     # --- answering --------------------------------------------------------------------------
-
-    def _queue_answer(self, message: Message, adapter: Adapter) -> None:
-        state = self._state(message.conversation)
-        state.pending.append(message)
-        state.arrived.set()
-        if state.responder is None or state.responder.done():
-            state.responder = self.spawn(self._respond(message.conversation, state, adapter))
-
-    async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
-        async with state.lock:
-            while state.pending:
-                try:
-                    await self._answer_pending(conversation, state, adapter)
-                except Exception:  # the store or the adapter broke: say so, keep the bot alive
-                    logger.exception("answering in %s failed", conversation.chat_id)
-                    target = state.pending[-1].id if state.pending else None
-                    state.pending.clear()
-                    await self._say_failed(adapter, conversation, "unavailable", target)
-        self._release(conversation, state)
-
-    async def _answer_pending(
-        self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
-    ) -> None:
-        self.spawn(self._perform(adapter, ShowTyping(conversation)))
-        burst_started = time.monotonic()
-        while True:
-            state.arrived.clear()
-            taken = len(state.pending)  # the messages this attempt's context can see
-            target = state.pending[-1]
-            turns = await self.context(conversation, adapter, asking=target)
-            tier = self.config.quotas.tier_for(target.author, conversation)
-            reply = ModelReply(self._model, turns, self._slots, self._tool_use.offered, tier.model)
-            starting = asyncio.ensure_future(reply.start())
-            arrival = asyncio.ensure_future(state.arrived.wait())
-            try:
-                await asyncio.wait({starting, arrival}, return_when=asyncio.FIRST_COMPLETED)
-            except asyncio.CancelledError:  # shutting down: the request must not outlive us
-                starting.cancel()
-                arrival.cancel()
-                raise
-            in_window = time.monotonic() - burst_started < self.config.burst_window_seconds
-            if not starting.done() and in_window:
-                starting.cancel()  # more of the burst arrived before the model spoke: start over
-                await asyncio.gather(starting, return_exceptions=True)
-                logger.info(
-                    "burst in %s: restarting with %d messages", conversation.chat_id, len(state.pending)
-                )
-                continue
-            arrival.cancel()
-            break
-        answered = state.pending[:taken]
-        del state.pending[:taken]  # what came later gets an answer of its own
-        try:
-            await starting
-        except ModelError as exc:
-            logger.warning("model failed for %s in %s: %s", target.id, conversation.chat_id, exc)
-            await self._say_failed(adapter, conversation, exc.kind, target.id)
-            return
-        except Exception:
-            logger.exception("model call crashed for %s", target.id)
-            await self._say_failed(adapter, conversation, "unavailable", target.id)
-            return
-        delivered = None
-        if reply.first and self.config.moderation and await self.strict(conversation):
-            # Checked whole before anyone sees it: no streaming where moderation is on.
-            try:
-                text = "".join([chunk async for chunk in reply.chunks()])
-            finally:
-                await reply.close()
-            if not await self.passes_moderation(conversation, text):
-                logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
-                text = texts.MODERATED
-            delivered = await self._perform(adapter, SendMessage(conversation, text, reply_to=target.id))
-        elif reply.first:
-            try:
-                delivered = await self._perform(
-                    adapter,
-                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
-                )
-            finally:
-                await reply.close()  # the adapter may have stopped reading early, or we were stopped
-        made = await self._tool_use.carry_out(conversation, target, reply.stats.tool_calls, adapter)
-        if not reply.first and not made:
-            await self._say_failed(adapter, conversation, "rejected", target.id)
-            return
-        await self._remember_reply(conversation, target, answered, delivered, reply, made)
 
     async def context(
         self,
@@ -385,37 +287,6 @@ class Facilitator:
         """What the model would read now in this conversation (its recent window, never more)."""
         return await self._reading.read(conversation, adapter, asking, unprompted, budget_tokens)
 
-    async def _remember_reply(
-        self,
-        conversation: ConversationRef,
-        target: Message,
-        answered: list[Message],
-        delivered: Delivered | None,
-        reply: ModelReply,
-        made: list[Delivered | None],
-    ) -> None:
-        posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
-        for message_id, text in posted:
-            await self._store.add_ai_message(conversation, message_id, text, target.id)
-        await self.auto.ai_spoke(conversation)
-        # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
-        prompt = reply.stats.prompt_tokens or sum(
-            self.counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
-        )
-        completion = reply.stats.completion_tokens or self.counter.count(delivered.text if delivered else "")
-        images = sum(1 for each in made if each is not None)
-        accounts: tuple[str, ...] = (target.author.user_id,)
-        if not conversation.is_direct:  # the group's totals, for its budget and the usage export
-            accounts += (group_account(conversation),)
-        await self._store.record_usage(conversation.platform, accounts, prompt, completion, images)
-        logger.info(
-            "answered %d message(s) in %s with %d part(s), %d tool call(s)",
-            len(answered),
-            conversation.chat_id,
-            len(posted),
-            len(made),
-        )
-
     # --- helpers ----------------------------------------------------------------------------
 
     def _already_seen(self, conversation: ConversationRef, message_id: str) -> bool:
@@ -426,23 +297,6 @@ class Facilitator:
         if len(self._seen) > self.config.seen_ids:
             self._seen.popitem(last=False)
         return False
-
-    def _release(self, conversation: ConversationRef, state: _Conversation) -> None:
-        """Memory only for active conversations: drop the state once nothing waits on it."""
-        if self._conversations.get(conversation.key()) is state and not state.pending:
-            del self._conversations[conversation.key()]
-
-    async def _say_failed(
-        self, adapter: Adapter, conversation: ConversationRef, kind: str, reply_to: str | None
-    ) -> None:
-        await self._perform(adapter, SendMessage(conversation, texts.model_failed(kind), reply_to=reply_to))
-
-    def _state(self, conversation: ConversationRef) -> _Conversation:
-        key = conversation.key()
-        state = self._conversations.get(key)
-        if state is None:
-            state = self._conversations[key] = _Conversation()
-        return state
 
     async def mode_of(self, conversation: ConversationRef) -> Mode:
         if conversation.is_direct:
