@@ -19,6 +19,7 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module
         "adapters/discord/commands.py",
         "adapters/discord/access.py",
         "adapters/discord/groups.py",
+        "adapters/discord/sending.py",
     },
     "yarl": {"adapters/discord/adapter.py"},
     "slack_bolt": {"adapters/slack/adapter.py"},

@@ -15,7 +15,6 @@ import asyncio
 import io
 import json
 import logging
-import time
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +36,8 @@ from adapters.discord.commands import channel_kind, command_of, parley_group
 from adapters.discord.events import ChannelKind, DiscordIdentity, translate
 from adapters.discord.groups import GroupStarter
 from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_name
-from adapters.discord.render import growing_preview, safe_text, split_discord
+from adapters.discord.render import safe_text, split_discord
+from adapters.discord.sending import NO_MENTIONS, DiscordSender, reference_to
 from facilitator.model import (
     Action,
     ConversationRef,
@@ -62,7 +62,6 @@ DISPATCHES = {  # the raw dispatches the core hears about
     "MESSAGE_REACTION_ADD",
     "GUILD_MEMBER_UPDATE",
 }
-NO_MENTIONS = discord.AllowedMentions.none()
 DISCORD_API = "https://discord.com/api/v10"
 __all__ = ["INVITE_PERMISSIONS", "DiscordAdapter", "DiscordConfig", "DiscordStartError", "discord_facts"]
 
@@ -123,7 +122,7 @@ class DiscordAdapter:
         self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted
         self._ready = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        self._last_edit: dict[str, float] = {}
+        self._sender = DiscordSender(config.edit_seconds)
         self._interactions: dict[str, discord.Interaction] = {}  # event id -> interaction to answer
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -255,7 +254,7 @@ class DiscordAdapter:
             sent = await channel.send(
                 text or None,
                 file=discord.File(io.BytesIO(action.data), filename=image_name(action)),
-                reference=self._reference(channel, action.reply_to),
+                reference=reference_to(channel, action.reply_to),
                 allowed_mentions=NO_MENTIONS,
             )
             return Delivered(((str(sent.id), text),))
@@ -359,62 +358,15 @@ class DiscordAdapter:
             channel = await self.client.fetch_channel(int(conversation.chat_id))
         return channel
 
-    def _reference(self, channel: Any, reply_to: str | None) -> discord.MessageReference | None:
-        if not reply_to or not reply_to.isdigit():
-            return None
-        return discord.MessageReference(
-            message_id=int(reply_to), channel_id=channel.id, fail_if_not_exists=False
-        )
-
     async def _send(
         self, conversation: ConversationRef, text: str, reply_to: str | None
     ) -> list[tuple[str, str]]:
-        channel = await self._channel(conversation)
-        posted = []
-        for number, part in enumerate(split_discord(safe_text(text))):
-            reference = self._reference(channel, reply_to) if number == 0 else None
-            sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
-            posted.append((str(sent.id), part))
-        return posted
+        return await self._sender.send(await self._channel(conversation), text, reply_to)
 
     async def _stream(
         self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
     ) -> list[tuple[str, str]]:
-        channel = await self._channel(conversation)
-        text = ""
-        shown: list[tuple[Any, str]] = []  # (message, text it shows)
-        async for chunk in chunks:
-            text += chunk
-            if time.monotonic() - self._last_edit.get(conversation.chat_id, 0.0) >= self.config.edit_seconds:
-                await self._show(channel, conversation, text, shown, reply_to, final=False)
-        await self._show(channel, conversation, text, shown, reply_to, final=True)
-        return [(str(message.id), part) for message, part in shown]
-
-    async def _show(
-        self,
-        channel: Any,
-        conversation: ConversationRef,
-        text: str,
-        shown: list[tuple[Any, str]],
-        reply_to: str | None,
-        *,
-        final: bool,
-    ) -> None:
-        self._last_edit[conversation.chat_id] = time.monotonic()
-        safe = safe_text(text)
-        parts = split_discord(safe)
-        if not final:  # the last part is still growing: shown closed, so a half code block reads well
-            parts[-1] = growing_preview(parts[-1])
-        parts = [part for part in parts if part]  # nothing to show yet (a fence just opened)
-        for number, part in enumerate(parts):
-            if number < len(shown):
-                if shown[number][1] != part:
-                    await shown[number][0].edit(content=part, allowed_mentions=NO_MENTIONS)
-                    shown[number] = (shown[number][0], part)
-            else:
-                reference = self._reference(channel, reply_to) if number == 0 else None
-                sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
-                shown.append((sent, part))
+        return await self._sender.stream(await self._channel(conversation), conversation, chunks, reply_to)
 
     def _emoji(self, channel: Any, emoji: str) -> str | discord.Emoji:
         """Unicode as it is; a server's custom emoji by its name (`:party_parrot:`)."""
