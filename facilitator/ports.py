@@ -91,6 +91,7 @@ class Forgotten:
     groups: int = 0  # conversations that no longer list them
     usage_days: int = 0
     profile: bool = False
+    direct_chats: int = 0  # cleared whole: the AI's answers and their own instructions too
 
 
 @dataclass(frozen=True, slots=True)

@@ -546,7 +546,7 @@ class SqliteStore(SqliteLedger):
             if row.id in direct:
                 row.settings = replace(row.settings, instructions="")
         logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
-        return Forgotten(int(removed), int(groups), int(usage_days), profile)
+        return Forgotten(int(removed), int(groups), int(usage_days), profile, len(direct))
 
     async def prune(self, before: datetime) -> int:
         """Old messages go in batches, oldest first, so no write waits long behind them."""
