@@ -68,7 +68,7 @@ def first_use(ai_name: str, is_direct: bool, provider: str) -> str:
 def forgotten(gone: Forgotten) -> str:
     parts = [f"{gone.messages} message{'s' * (gone.messages != 1)}"]
     if gone.direct_chats:
-        parts[0] += " (our direct chat, my answers there included)"
+        parts.append("our direct chat (my answers and your instructions there too)")
     if gone.groups:
         parts.append(f"your place in {gone.groups} group{'s' * (gone.groups != 1)}")
     if gone.profile:

@@ -118,7 +118,7 @@ async def test_forget_removes_a_member_everywhere_and_says_what_went(
     await core.handle(CommandReceived(GROUP_A, ALICE, "forget", message_id="c2"), adapter)
     await core.idle()
     told = adapter.texts[-1]
-    assert "3 messages (our direct chat, my answers there included)" in told
+    assert "3 messages, our direct chat (my answers and your instructions there too)" in told
     assert "1 group" in told and "your profile" in told and "1 day of usage" in told
     assert [a.private_to for a in adapter.actions[-1:]] == [ALICE]  # said to her alone
     assert [item.text for item in await store.history(GROUP_A, 10)] == ["nice place"]
