@@ -18,8 +18,7 @@ from facilitator import texts
 from facilitator.auto import group_account
 from facilitator.model import ConversationRef, Delivered, Message, SendMessage, ShowTyping, StreamMessage
 from facilitator.ports import Adapter, ModelClient, ModelError, Store
-from facilitator.replying import ModelReply
-from facilitator.tokens import TURN_OVERHEAD
+from facilitator.replying import ModelReply, tokens_used
 from facilitator.tool_use import ToolUse
 
 if TYPE_CHECKING:
@@ -110,30 +109,34 @@ class Answering:
             logger.exception("model call crashed for %s", target.id)
             await self._say_failed(adapter, conversation, "unavailable", target.id)
             return
-        delivered = None
-        if reply.first and self._core.config.moderation and await self._core.strict(conversation):
-            # Checked whole before anyone sees it: no streaming where moderation is on.
-            try:
-                text = "".join([chunk async for chunk in reply.chunks()])
-            finally:
-                await reply.close()
-            if not await self._core.passes_moderation(conversation, text):
-                logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
-                text = texts.MODERATED
-            delivered = await self._core.perform(adapter, SendMessage(conversation, text, reply_to=target.id))
-        elif reply.first:
-            try:
-                delivered = await self._core.perform(
-                    adapter,
-                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
-                )
-            finally:
-                await reply.close()  # the adapter may have stopped reading early, or we were stopped
+        delivered = await self.show(conversation, reply, target, adapter) if reply.first else None
         made = await self._tool_use.carry_out(conversation, target, reply.stats.tool_calls, adapter)
         if not reply.first and not made:
             await self._say_failed(adapter, conversation, "rejected", target.id)
             return
         await self._remember_reply(conversation, target, answered, delivered, reply, made)
+
+    async def show(
+        self, conversation: ConversationRef, reply: ModelReply, target: Message, adapter: Adapter
+    ) -> Delivered | None:
+        """A started reply, as an answer to `target`: streamed, or, where moderation is on,
+        checked whole before anyone sees it."""
+        if not await self._core.moderated(conversation):
+            try:
+                return await self._core.perform(
+                    adapter,
+                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
+                )
+            finally:
+                await reply.close()  # the adapter may have stopped reading early, or we were stopped
+        try:
+            text = "".join([chunk async for chunk in reply.chunks()])
+        finally:
+            await reply.close()
+        if not await self._core.passes_moderation(conversation, text):
+            logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
+            text = texts.MODERATED
+        return await self._core.perform(adapter, SendMessage(conversation, text, reply_to=target.id))
 
     async def _remember_reply(
         self,
@@ -147,13 +150,9 @@ class Answering:
         posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
         for message_id, text in posted:
             await self._store.add_ai_message(conversation, message_id, text, target.id)
-        await self._core.auto.ai_spoke(conversation)
-        # Servers that report no usage (llama.cpp's, some proxies) are counted by our own estimate.
-        prompt = reply.stats.prompt_tokens or sum(
-            self._core.counter.count(turn.content) + TURN_OVERHEAD for turn in reply.turns
-        )
-        completion = reply.stats.completion_tokens or self._core.counter.count(
-            delivered.text if delivered else ""
+        self._core.auto.ai_spoke(conversation)
+        prompt, completion = tokens_used(
+            self._core.counter, reply.stats, reply.turns, delivered.text if delivered else ""
         )
         images = sum(1 for each in made if each is not None)
         accounts: tuple[str, ...] = (target.author.user_id,)

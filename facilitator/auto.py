@@ -20,11 +20,11 @@ from typing import Any, Protocol
 from facilitator import gate, texts, tools
 from facilitator.context import human_line
 from facilitator.gate import Heard, Kind
-from facilitator.model import ConversationRef, Delivered, Message, Mode, React, SendMessage, StreamMessage
+from facilitator.model import ConversationRef, Delivered, Message, Mode, React, SendMessage
 from facilitator.ports import Adapter, ChatTurn, HistoryItem, ModelClient, ModelError, Store, StreamStats
-from facilitator.replying import ModelReply
+from facilitator.replying import ModelReply, tokens_used
 from facilitator.room import DAY, AutoLimits, Candidate, Room
-from facilitator.tokens import TURN_OVERHEAD, TokenCounter
+from facilitator.tokens import TokenCounter
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ class Host(Protocol):
 
     async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool: ...
 
+    async def show_reply(
+        self, conversation: ConversationRef, reply: ModelReply, target: Message, adapter: Adapter
+    ) -> Delivered | None: ...
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]: ...
 
 
@@ -89,10 +93,9 @@ class AutoMode:
         self._timers_on = clock is None
         self._clock = clock or time.time
         self._rooms: OrderedDict[tuple[str, str, str], Room] = OrderedDict()
-        self._candidates: dict[tuple[str, str, str], dict[str, Message]] = {}
+        self._candidates: dict[tuple[str, str, str], dict[str, Message]] = {}  # of room.waiting
         self._timers: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
-        self._adapters: dict[tuple[str, str, str], Adapter] = {}
-        self._refs: dict[tuple[str, str, str], ConversationRef] = {}
+        self._where: dict[tuple[str, str, str], tuple[ConversationRef, Adapter]] = {}  # per room
 
     # --- what is said -----------------------------------------------------------------------
 
@@ -100,6 +103,7 @@ class AutoMode:
         """A member's message in an `auto` group (already stored): is it a candidate?"""
         conversation = message.conversation
         room = await self._room(conversation)
+        self._where[conversation.key()] = (conversation, adapter)
         recent = await self._store.history(conversation, RECENT)
         before = [_heard(item) for item in recent if item.message_id != message.id]
         this = Heard(
@@ -117,14 +121,17 @@ class AutoMode:
         room.heard(replace(this, at=self._clock()), message.id, kind)
         if kind is not None:
             logger.info("candidate %s in %s: %s", message.id, conversation.chat_id, kind.value)
-            waiting = self._candidates.setdefault(conversation.key(), {})
-            waiting[message.id] = message
-            for stale in [mid for mid in waiting if mid not in {c.message_id for c in room.waiting}]:
-                del waiting[stale]
-            self._refs[conversation.key()] = conversation
+            self._candidates.setdefault(conversation.key(), {})[message.id] = message
+        self._keep_waiting(conversation.key(), room)
         self._schedule(conversation, room, adapter)
 
-    async def ai_spoke(self, conversation: ConversationRef) -> None:
+    def _keep_waiting(self, key: tuple[str, str, str], room: Room) -> None:
+        """The messages kept are those of the room's waiting candidates, no others."""
+        waiting = self._candidates.get(key, {})
+        for stale in waiting.keys() - {candidate.message_id for candidate in room.waiting}:
+            del waiting[stale]
+
+    def ai_spoke(self, conversation: ConversationRef) -> None:
         room = self._rooms.get(conversation.key())
         if room is not None:
             room.heard(Heard("", "", "", self._clock(), from_ai=True), "", None)
@@ -146,7 +153,6 @@ class AutoMode:
 
     def _schedule(self, conversation: ConversationRef, room: Room, adapter: Adapter) -> None:
         key = conversation.key()
-        self._adapters[key] = adapter
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
@@ -169,8 +175,7 @@ class AutoMode:
         moment = room.due(self._clock())
         waiting = self._candidates.get(key, {})
         found = [(c, waiting.pop(c.message_id)) for c in moment if c.message_id in waiting]
-        for stale in [mid for mid in waiting if mid not in {c.message_id for c in room.waiting}]:
-            del waiting[stale]
+        self._keep_waiting(key, room)
         if not found:
             if room.refused is not None:
                 logger.info("candidate in %s not taken up: %s", conversation.chat_id, room.refused)
@@ -242,16 +247,14 @@ class AutoMode:
                 adapter, SendMessage(conversation, choice.message, reply_to=message.id)
             )
             await self._remember(conversation, message, sent)
-        elif not await self._host.passes_moderation(conversation, ""):
-            return  # a strict group checks every word first: no unchecked stream, unprompted
         else:
             await self._reply(conversation, message, f"{moment}\nYou decided to reply", adapter)
 
     async def _reply(
         self, conversation: ConversationRef, message: Message, note: str, adapter: Adapter
     ) -> None:
-        """The model chose to reply but wrote nothing yet: one streamed answer, unprompted."""
-        # Deciding needs the moment, not the whole evening: a smaller window, a cheaper call.
+        """The model chose to reply but wrote nothing yet: one more call, shown as any answer
+        is (streamed, or checked whole where moderation is on)."""
         turns = await self._host.context(conversation, adapter, unprompted=note)
         reply = ModelReply(self._model, turns, self._slots)
         try:
@@ -259,13 +262,7 @@ class AutoMode:
         except ModelError as exc:
             logger.warning("unprompted reply failed in %s: %s", conversation.chat_id, exc.kind)
             return
-        try:
-            sent = await self._host.perform(
-                adapter,
-                StreamMessage(conversation, reply.chunks(), reply_to=message.id, answering=message.author),
-            )
-        finally:
-            await reply.close()
+        sent = await self._host.show_reply(conversation, reply, message, adapter)
         await self._remember(conversation, message, sent)
         await self._charge(conversation, turns, reply.stats, sent.text if sent else "", replies=1)
 
@@ -285,9 +282,7 @@ class AutoMode:
     ) -> None:
         """Unprompted turns are the group's own cost, not any member's: they count in its
         unprompted account and in its totals."""
-        counter = self._host.counter
-        prompt = stats.prompt_tokens or sum(counter.count(t.content) + TURN_OVERHEAD for t in turns)
-        completion = stats.completion_tokens or counter.count(text)
+        prompt, completion = tokens_used(self._host.counter, stats, turns, text)
         accounts = (auto_account(conversation), group_account(conversation))
         await self._store.record_usage(conversation.platform, accounts, prompt, completion, replies=replies)
 
@@ -305,15 +300,11 @@ class AutoMode:
         if len(self._rooms) > ROOMS:
             old, _ = self._rooms.popitem(last=False)
             self._candidates.pop(old, None)
-            self._adapters.pop(old, None)
-            self._refs.pop(old, None)
+            self._where.pop(old, None)
             timer = self._timers.pop(old, None)
             if timer is not None:
                 timer.cancel()
         return room
-
-    def room(self, conversation: ConversationRef) -> Room | None:
-        return self._rooms.get(conversation.key())
 
     def next_due(self) -> float | None:
         """When the earliest waiting candidate is due (for a replay that keeps its own time)."""
@@ -325,8 +316,8 @@ class AutoMode:
         now = self._clock()
         for key, room in list(self._rooms.items()):
             due = room.next_due()
-            if due is not None and due <= now and key in self._refs:
-                await self.decide_due(self._refs[key], self._adapters[key])
+            if due is not None and due <= now and key in self._where:
+                await self.decide_due(*self._where[key])
 
     def close(self) -> None:
         for timer in self._timers.values():

@@ -8,6 +8,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date
 from typing import Any
 
 from facilitator import texts
@@ -44,18 +45,8 @@ class Control:
         told once a day, privately where the platform can."""
         quotas, author = self.config.quotas, message.author
         today = utcnow().date()
-        reason = None
-        conversation = message.conversation
-        if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
-            reason = "budget"
-        elif (
-            quotas.group_replies_per_day
-            and not conversation.is_direct
-            and (await self._store.usage(conversation.platform, group_account(conversation), today)).replies
-            >= quotas.group_replies_per_day
-        ):
-            reason = "group"
-        else:
+        reason = await self._budget_spent(message.conversation, today)
+        if reason is None:
             tier = quotas.tier_for(author, message.conversation)
             reason = over_limit(tier, await self._store.usage(author.platform, author.user_id, today))
         if reason is None:
@@ -69,13 +60,18 @@ class Control:
 
     async def within_budget(self, conversation: ConversationRef) -> bool:
         """Room for an unprompted turn: the group's own budget and the operator's daily cap."""
-        quotas, today = self.config.quotas, utcnow().date()
+        return await self._budget_spent(conversation, utcnow().date()) is None
+
+    async def _budget_spent(self, conversation: ConversationRef, today: date) -> str | None:
+        """ "budget" (the operator's daily cap) or "group" (the group's answers today) when spent."""
+        quotas = self.config.quotas
         if quotas.daily_tokens and await self._store.tokens_spent(today) >= quotas.daily_tokens:
-            return False
-        if quotas.group_replies_per_day:
+            return "budget"
+        if quotas.group_replies_per_day and not conversation.is_direct:
             spent = await self._store.usage(conversation.platform, group_account(conversation), today)
-            return spent.replies < quotas.group_replies_per_day
-        return True
+            if spent.replies >= quotas.group_replies_per_day:
+                return "group"
+        return None
 
     def switched_off(self, conversation: ConversationRef) -> bool:
         """No await here: events keep their order. The database's list (`parley off`) is read
@@ -98,10 +94,14 @@ class Control:
             return True
         return (await self._store.group_settings(conversation)).strict
 
+    async def moderated(self, conversation: ConversationRef) -> bool:
+        """Whether what is said here goes past the moderation endpoint (strict, and switched on)."""
+        return self.config.moderation and await self.strict(conversation)
+
     async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool:
         """In a strict group, with the operator's moderation on: the provider's verdict on `text`.
         A moderation endpoint that fails counts as a refusal: strict means strict."""
-        if not self.config.moderation or not await self.strict(conversation):
+        if not await self.moderated(conversation):
             return True
         try:
             return not await self._model.flagged(text)

@@ -46,6 +46,7 @@ from facilitator.model import (
 from facilitator.policy import Decision, Facts, decide, over_size_limit
 from facilitator.ports import Adapter, ChatTurn, ModelClient, Store
 from facilitator.reading import Reading
+from facilitator.replying import ModelReply
 from facilitator.tokens import EstimatingCounter, TokenCounter
 from facilitator.tool_use import ToolUse
 
@@ -221,6 +222,14 @@ class Facilitator:
 
     async def passes_moderation(self, conversation: ConversationRef, text: str) -> bool:
         return await self._control.passes_moderation(conversation, text)
+
+    async def moderated(self, conversation: ConversationRef) -> bool:
+        return await self._control.moderated(conversation)
+
+    async def show_reply(
+        self, conversation: ConversationRef, reply: ModelReply, target: Message, adapter: Adapter
+    ) -> Delivered | None:
+        return await self._answering.show(conversation, reply, target, adapter)
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation

@@ -12,8 +12,18 @@ from collections.abc import AsyncIterator, Sequence
 
 from facilitator import texts
 from facilitator.ports import ChatTurn, ModelClient, ModelError, StreamStats, Tool
+from facilitator.tokens import TURN_OVERHEAD, TokenCounter
 
 logger = logging.getLogger(__name__)
+
+
+def tokens_used(
+    counter: TokenCounter, stats: StreamStats, turns: Sequence[ChatTurn], text: str
+) -> tuple[int, int]:
+    """(prompt, completion) as the server reported them, or by our own estimate where it did
+    not (llama.cpp's server and some proxies never report usage when streaming)."""
+    prompt = stats.prompt_tokens or sum(counter.count(turn.content) + TURN_OVERHEAD for turn in turns)
+    return prompt, stats.completion_tokens or counter.count(text)
 
 
 class ModelReply:

@@ -16,9 +16,12 @@ from facilitator.model import (
     Member,
     Message,
     MessageReceived,
+    Mode,
     StreamMessage,
 )
+from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
+from tests.facilitator.test_auto import decide, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -176,3 +179,23 @@ async def test_in_a_strict_group_an_image_is_checked_before_it_is_made(
     await core.idle()
     assert fake_model.image_requests == []  # never drawn
     assert adapter.texts == ["I can't help with that here: this group has strict content rules."]
+
+
+async def test_in_a_strict_group_an_unprompted_reply_is_checked_whole_too(
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+) -> None:
+    limits = AutoLimits(
+        question_wait_seconds=0.05, settle_seconds=0.05, recheck_seconds=0, cooldown_seconds=0
+    )
+    config = FacilitatorConfig(auto=limits, moderation=True, forced_strict=frozenset({"test:g1"}))
+    core = Facilitator(config, store, model)
+    adapter = RecordingAdapter()
+    await store.set_mode(HERE, Mode.AUTO)
+    fake_model.script(decide("reply"), Reply(text="FLAGME is the answer"))  # decided, then written
+    await core.handle(
+        MessageReceived(Message("q1", HERE, NOT_ADMIN, "any ideas for dinner tonight?")), adapter
+    )
+    await until(lambda: adapter.texts)
+    await core.close()
+    assert adapter.texts == ["I can't help with that here: this group has strict content rules."]
+    assert not any(isinstance(action, StreamMessage) for action in adapter.actions)
