@@ -20,7 +20,7 @@ from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
 from bot.platforms import Platforms, discord_config, slack_config, telegram_config
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import TARGET, Settings, SettingsError, load_settings
 from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.model import utcnow
 from facilitator.sqlite_store import SqliteStore, StoreError
@@ -199,7 +199,7 @@ def _kind(account: str) -> str:
 async def _switch(settings: Settings, args: argparse.Namespace) -> int:
     """The kill switch, kept in the database: a running bot follows it within half a minute."""
     target = args.target
-    if target is not None and not re.fullmatch(r"(shell|telegram|slack|discord):\S+", target):
+    if target is not None and not re.match(TARGET, target):
         raise SettingsError(f"{target!r}: give platform:id, for example telegram:-1001234 or slack:T0123ABC")
     store = await SqliteStore.open(settings.store.sqlite_path())
     try:

@@ -53,15 +53,20 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Where an operator's rule applies: "platform:id" of a chat, a Discord server, or "platform:*".
+TARGET = r"^(shell|telegram|slack|discord):\S+$"
+Target = Annotated[str, Field(pattern=TARGET)]
+
+
 class BotSettings(_Section):
     name: str = Field("Parley", min_length=1, max_length=32)
     aliases: tuple[str, ...] = ()
     operator_prompt: str = ""
     first_use_notice: bool = True  # tell each member once what the AI reads and where it goes
     # The kill switch: "platform:id" of a chat, Discord server or Slack workspace, or "platform:*".
-    switched_off: tuple[Annotated[str, Field(pattern=r"^(shell|telegram|slack|discord):\S+$")], ...] = ()
+    switched_off: tuple[Target, ...] = ()
     # Strict content mode forced by the operator (e.g. where minors are): the same "platform:id" forms.
-    strict: tuple[Annotated[str, Field(pattern=r"^(shell|telegram|slack|discord):\S+$")], ...] = ()
+    strict: tuple[Target, ...] = ()
 
 
 class LLMSettings(_Section):

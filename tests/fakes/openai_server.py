@@ -64,6 +64,11 @@ class Received:
         return "\n".join(_words(m.get("content")) for m in self.messages)
 
     @property
+    def everything(self) -> str:
+        """Its words and its whole body: where a leak would show, wherever it hid."""
+        return f"{self.text}\n{self.body}"
+
+    @property
     def images(self) -> list[str]:
         """The image inputs the model was shown (their URLs, data: URLs for uploaded bytes)."""
         return [

@@ -7,8 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from adapters.discord.adapter import DiscordAdapter, DiscordConfig
+from facilitator.core import Facilitator
 from facilitator.ports import EventSink
+from facilitator.sqlite_store import SqliteStore
+from tests.conftest import core_with
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.openai_server import FakeOpenAI
 
 GUILD, GENERAL = 1_410_000_000_000_000_001, 1_410_000_000_000_000_011
 ANN, BOB = 1_420_000_000_000_000_001, 1_420_000_000_000_000_002
@@ -62,3 +66,22 @@ async def running(adapter: DiscordAdapter) -> AsyncIterator[DiscordAdapter]:
         yield adapter
     finally:
         await adapter.stop()
+
+
+@asynccontextmanager
+async def parley_running(
+    fake: FakeDiscord,
+    fake_model: FakeOpenAI,
+    store: SqliteStore,
+    *,
+    adapter_options: dict[str, Any] | None = None,
+    **core_options: Any,
+) -> AsyncIterator[tuple[Facilitator, DiscordAdapter]]:
+    """Parley on Discord, its core set up as an operator would (vision, quotas, ...)."""
+    async with core_with(fake_model, store, **core_options) as core:
+        adapter = adapter_for(core, fake, **(adapter_options or {}))
+        await adapter.start()
+        try:
+            yield core, adapter
+        finally:
+            await adapter.stop()

@@ -19,8 +19,7 @@ from adapters.discord.groups import resolve
 from facilitator.core import Facilitator
 from facilitator.model import CommandReceived, MessageReceived
 from facilitator.sqlite_store import SqliteStore
-from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, adapter_for, answers, mention
-from tests.conftest import core_with
+from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord, Perm
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -44,13 +43,9 @@ def world(fake: FakeDiscord) -> FakeDiscord:
 async def parley(
     fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
 ) -> AsyncIterator[tuple[Facilitator, DiscordAdapter]]:
-    async with core_with(fake_model, store) as core:
-        adapter = adapter_for(core, fake, **options)
-        await adapter.start()
-        try:
-            yield core, adapter
-        finally:
-            await adapter.stop()
+    """Parley with these adapter options (the channel for new groups)."""
+    async with parley_running(fake, fake_model, store, adapter_options=options) as started:
+        yield started
 
 
 def private_threads(fake: FakeDiscord) -> list[dict[str, Any]]:

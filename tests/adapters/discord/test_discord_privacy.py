@@ -13,10 +13,9 @@ from typing import Any
 from facilitator.core import Facilitator
 from facilitator.quotas import Quotas, Tier
 from facilitator.sqlite_store import SqliteStore
-from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, adapter_for, answers, mention
-from tests.conftest import core_with
+from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.openai_server import FakeOpenAI, Received
+from tests.fakes.openai_server import FakeOpenAI
 
 PLANS = 1_410_000_000_000_000_012
 ONE_REPLY_A_DAY = Quotas(tiers={"free": Tier("free", replies_per_day=1)}, default_tier="free")
@@ -29,18 +28,8 @@ async def parley(
 ) -> AsyncIterator[Facilitator]:
     """Ann and Bob in #general and #plans of one server, and Parley with the core's options."""
     fake.text_channel(GUILD, PLANS, "plans")
-    async with core_with(fake_model, store, **options) as core:
-        adapter = adapter_for(core, fake)
-        await adapter.start()
-        try:
-            yield core
-        finally:
-            await adapter.stop()
-
-
-def seen(request: Received) -> str:
-    """Everything one model request carried: its words and its whole body."""
-    return f"{request.text}\n{request.body}"
+    async with parley_running(fake, fake_model, store, **options) as (core, _):
+        yield core
 
 
 def dm_of(fake: FakeDiscord, user: int) -> int:
@@ -71,7 +60,7 @@ async def test_what_a_member_tells_parley_in_a_dm_never_reaches_a_channel_they_t
     in_dm, *in_channel = fake_model.received
     assert canary in in_dm.text
     assert len(in_channel) == 2 and "what should we pack?" in in_channel[0].text
-    assert all(canary not in seen(request) for request in in_channel)
+    assert all(canary not in request.everything for request in in_channel)
 
 
 async def test_instructions_set_in_the_dm_are_followed_there_and_in_no_channel(
@@ -91,7 +80,7 @@ async def test_instructions_set_in_the_dm_are_followed_there_and_in_no_channel(
     assert response["ephemeral"] and "direct chat only" in response["data"]["content"]
     in_channel, in_dm = fake_model.received
     assert canary in in_dm.text
-    assert canary not in seen(in_channel) and canary not in "".join(answers(fake, GENERAL))
+    assert canary not in in_channel.everything and canary not in "".join(answers(fake, GENERAL))
 
 
 async def test_what_is_said_in_one_channel_never_reaches_another_channel_of_the_same_member(
@@ -105,7 +94,7 @@ async def test_what_is_said_in_one_channel_never_reaches_another_channel_of_the_
         await core.idle()
     in_general, in_plans = fake_model.received
     assert canary in in_general.text
-    assert "what do you know about me?" in in_plans.text and canary not in seen(in_plans)
+    assert "what do you know about me?" in in_plans.text and canary not in in_plans.everything
 
 
 async def test_the_first_use_notice_comes_once_in_the_members_dm_not_in_the_channel(

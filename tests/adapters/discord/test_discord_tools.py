@@ -6,40 +6,20 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 from PIL import Image
 
-from adapters.discord.adapter import DiscordAdapter
-from facilitator.core import Facilitator
 from facilitator.sqlite_store import SqliteStore
-from tests.adapters.discord.helpers import ANN, GENERAL, adapter_for, answers, mention
-from tests.conftest import core_with
+from tests.adapters.discord.helpers import ANN, GENERAL, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Reply, png
-
-
-@asynccontextmanager
-async def parley(
-    fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
-) -> AsyncIterator[tuple[Facilitator, DiscordAdapter]]:
-    """Parley on Discord with the core's options (vision, image generation) as an operator sets them."""
-    async with core_with(fake_model, store, **options) as core:
-        adapter = adapter_for(core, fake)
-        await adapter.start()
-        try:
-            yield core, adapter
-        finally:
-            await adapter.stop()
 
 
 async def test_the_model_reacts_to_a_mention_instead_of_answering(
     fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore
 ) -> None:
     fake_model.script(Reply(text="", tool_calls=[{"name": "react", "arguments": {"emoji": "👍"}}]))
-    async with parley(fake, fake_model, store) as (core, _):
+    async with parley_running(fake, fake_model, store) as (core, _):
         said = await fake.dispatch_message(
             GENERAL, ANN, f"{mention(fake)} we booked the cabin!", mentions=[fake.bot_user]
         )
@@ -56,7 +36,7 @@ async def test_with_vision_the_model_sees_the_image_a_member_attached(
     fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore
 ) -> None:
     photo = fake.attachment(GENERAL, "cabin.png", png(320, 240, (30, 140, 60)), "image/png")
-    async with parley(fake, fake_model, store, vision=True) as (core, _):
+    async with parley_running(fake, fake_model, store, vision=True) as (core, _):
         await fake.dispatch_message(
             GENERAL,
             ANN,
@@ -84,7 +64,7 @@ async def test_the_model_creates_an_image_that_is_posted_in_the_channel(
     fake_model.script(
         Reply(text="", tool_calls=[{"name": "create_image", "arguments": {"prompt": "a red fox in snow"}}])
     )
-    async with parley(fake, fake_model, store, image_generation=True) as (core, _):
+    async with parley_running(fake, fake_model, store, image_generation=True) as (core, _):
         asked = await fake.dispatch_message(
             GENERAL, ANN, f"{mention(fake)} draw us a red fox", mentions=[fake.bot_user]
         )

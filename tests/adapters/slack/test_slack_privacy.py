@@ -15,7 +15,7 @@ from facilitator.quotas import Quotas, Tier
 from facilitator.sqlite_store import SqliteStore
 from tests.adapters.slack.room import SlackRoom, open_room, until
 from tests.conftest import core_with
-from tests.fakes.openai_server import FakeOpenAI, Received
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
 ONE_REPLY_A_DAY = Quotas(tiers={"free": Tier("free", replies_per_day=1)}, default_tier="free")
@@ -34,11 +34,6 @@ async def parley(
     fake.im("U1")
     async with core_with(fake_model, store, **options) as core, open_room(fake, core) as room:
         yield core, room
-
-
-def seen(request: Received) -> str:
-    """Everything one model request carried: its words and its whole body."""
-    return f"{request.text}\n{request.body}"
 
 
 async def say(room: SlackRoom, channel: str, user: str, text: str) -> None:
@@ -67,7 +62,7 @@ async def test_what_a_member_tells_parley_in_a_dm_never_reaches_a_channel_they_t
     in_dm, *in_channel = fake_model.received
     assert canary in in_dm.text
     assert len(in_channel) == 2 and "what should we pack?" in in_channel[0].text
-    assert all(canary not in seen(request) for request in in_channel)
+    assert all(canary not in request.everything for request in in_channel)
 
 
 async def test_instructions_set_in_the_dm_are_followed_there_and_in_no_channel(
@@ -85,7 +80,7 @@ async def test_instructions_set_in_the_dm_are_followed_there_and_in_no_channel(
     assert "direct chat only" in fake.posted(dm)[0]  # the command's answer, in the DM
     in_channel, in_dm = fake_model.received
     assert canary in in_dm.text
-    assert canary not in seen(in_channel) and canary not in "".join(fake.posted("C1"))
+    assert canary not in in_channel.everything and canary not in "".join(fake.posted("C1"))
 
 
 async def test_what_is_said_in_one_channel_never_reaches_another_channel_of_the_same_member(
@@ -99,7 +94,7 @@ async def test_what_is_said_in_one_channel_never_reaches_another_channel_of_the_
         await core.idle()
     in_trip, in_work = fake_model.received
     assert canary in in_trip.text
-    assert "what do you know about me?" in in_work.text and canary not in seen(in_work)
+    assert "what do you know about me?" in in_work.text and canary not in in_work.everything
 
 
 async def test_the_first_use_notice_is_an_ephemeral_for_the_member_once(

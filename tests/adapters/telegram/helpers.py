@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from facilitator.core import Facilitator
 from facilitator.ports import EventSink
+from facilitator.sqlite_store import SqliteStore
+from tests.conftest import core_with
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 
 GROUP_ID = -1001234
@@ -41,3 +46,17 @@ def bot_texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
 
 def mention(telegram: FakeTelegram) -> str:
     return f"@{telegram.username}"
+
+
+@asynccontextmanager
+async def parley_running(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore, **core_options: Any
+) -> AsyncIterator[tuple[Facilitator, TelegramAdapter]]:
+    """Parley on Telegram, its core set up as an operator would (vision, quotas, ...)."""
+    async with core_with(fake_model, store, **core_options) as core:
+        adapter = adapter_for(telegram, core)
+        await adapter.start()
+        try:
+            yield core, adapter
+        finally:
+            await adapter.stop()

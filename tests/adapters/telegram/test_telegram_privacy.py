@@ -13,9 +13,8 @@ from typing import Any
 from facilitator.core import Facilitator
 from facilitator.quotas import Quotas, Tier
 from facilitator.sqlite_store import SqliteStore
-from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
-from tests.conftest import core_with
-from tests.fakes.openai_server import FakeOpenAI, Received
+from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, parley_running, until
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 
 OTHER_GROUP = -1005678
@@ -28,18 +27,8 @@ CANT_WRITE_PRIVATELY = "I can't write to you privately yet"
 async def parley(
     telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
 ) -> AsyncIterator[Facilitator]:
-    async with core_with(fake_model, store, **options) as core:
-        adapter = adapter_for(telegram, core)
-        await adapter.start()
-        try:
-            yield core
-        finally:
-            await adapter.stop()
-
-
-def seen(request: Received) -> str:
-    """Everything one model request carried: its words and its whole body."""
-    return f"{request.text}\n{request.body}"
+    async with parley_running(telegram, fake_model, store, **options) as (core, _):
+        yield core
 
 
 async def say(telegram: FakeTelegram, chat: dict[str, Any], user: dict[str, Any], text: str) -> None:
@@ -64,7 +53,7 @@ async def test_what_a_member_tells_the_bot_privately_never_reaches_a_group_they_
     in_private, *in_group = fake_model.received
     assert canary in in_private.text
     assert len(in_group) == 2 and "what should we pack?" in in_group[0].text
-    assert all(canary not in seen(request) for request in in_group)
+    assert all(canary not in request.everything for request in in_group)
 
 
 async def test_instructions_set_in_the_private_chat_are_followed_there_and_in_no_group(
@@ -81,7 +70,7 @@ async def test_instructions_set_in_the_private_chat_are_followed_there_and_in_no
     assert "direct chat only" in bot_texts(telegram, ALICE)[0]  # the command's answer, privately
     in_group, in_private = fake_model.received
     assert canary in in_private.text
-    assert canary not in seen(in_group) and canary not in "".join(bot_texts(telegram, GROUP_ID))
+    assert canary not in in_group.everything and canary not in "".join(bot_texts(telegram, GROUP_ID))
 
 
 async def test_what_is_said_in_one_group_never_reaches_another_group_of_the_same_member(
@@ -98,7 +87,7 @@ async def test_what_is_said_in_one_group_never_reaches_another_group_of_the_same
         await core.idle()
     in_trip, in_work = fake_model.received
     assert canary in in_trip.text
-    assert "what do you know about me?" in in_work.text and canary not in seen(in_work)
+    assert "what do you know about me?" in in_work.text and canary not in in_work.everything
 
 
 async def test_the_first_use_notice_comes_once_in_the_private_chat_not_in_the_group(

@@ -6,34 +6,14 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 from PIL import Image
 
-from adapters.telegram.adapter import TelegramAdapter
-from facilitator.core import Facilitator
 from facilitator.room import AutoLimits
 from facilitator.sqlite_store import SqliteStore
-from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
-from tests.conftest import core_with
+from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, parley_running, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram, jpeg
-
-
-@asynccontextmanager
-async def parley(
-    telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
-) -> AsyncIterator[tuple[Facilitator, TelegramAdapter]]:
-    """Parley on Telegram with the core's options (vision, image generation) as an operator sets them."""
-    async with core_with(fake_model, store, **options) as core:
-        adapter = adapter_for(telegram, core)
-        await adapter.start()
-        try:
-            yield core, adapter
-        finally:
-            await adapter.stop()
 
 
 async def test_the_model_reacts_to_a_mention_instead_of_answering(
@@ -42,7 +22,7 @@ async def test_the_model_reacts_to_a_mention_instead_of_answering(
     fake_model.script(Reply(text="", tool_calls=[{"name": "react", "arguments": {"emoji": "👍"}}]))
     alice = telegram.user(11, "Alice")
     group = telegram.group(GROUP_ID, "Trip", supergroup=True)
-    async with parley(telegram, fake_model, store) as (core, _):
+    async with parley_running(telegram, fake_model, store) as (core, _):
         update = telegram.push_message(group, alice, f"{mention(telegram)} we booked the cabin!")
         said = update["message"]["message_id"]
         await until(lambda: telegram.reactions.get((GROUP_ID, said)))
@@ -57,7 +37,7 @@ async def test_with_vision_the_model_sees_the_photo_a_member_posted(
 ) -> None:
     alice = telegram.user(11, "Alice")
     group = telegram.group(GROUP_ID, "Trip", supergroup=True)
-    async with parley(telegram, fake_model, store, vision=True) as (core, _):
+    async with parley_running(telegram, fake_model, store, vision=True) as (core, _):
         telegram.push_message(
             group, alice, photo=jpeg(320, 240), caption=f"{mention(telegram)} what is in this picture?"
         )
@@ -81,7 +61,7 @@ async def test_the_model_creates_an_image_that_is_posted_in_the_chat(
     )
     alice = telegram.user(11, "Alice")
     group = telegram.group(GROUP_ID, "Trip", supergroup=True)
-    async with parley(telegram, fake_model, store, image_generation=True) as (core, _):
+    async with parley_running(telegram, fake_model, store, image_generation=True) as (core, _):
         telegram.push_message(group, alice, f"{mention(telegram)} draw us a red fox")
         await until(lambda: telegram.photos, within=15.0)
         await core.idle()
@@ -99,7 +79,7 @@ async def test_auto_mode_in_a_group_hidden_by_privacy_mode_says_how_to_fix_it(
     alice = telegram.user(11, "Alice")
     group = telegram.group(GROUP_ID, "Trip", supergroup=True)
     telegram.add_admin(group, alice)
-    async with parley(telegram, fake_model, store) as (core, _):
+    async with parley_running(telegram, fake_model, store) as (core, _):
         telegram.push_message(group, alice, "/parley mode auto")
         await until(lambda: bot_texts(telegram, GROUP_ID))
         await core.idle()
@@ -116,7 +96,7 @@ async def test_auto_mode_joins_in_on_a_question_nobody_answers(
     alice, bob = telegram.user(11, "Alice"), telegram.user(12, "Bob")
     group = telegram.group(GROUP_ID, "Trip", supergroup=True)
     telegram.add_admin(group, alice)
-    async with parley(telegram, fake_model, store, auto=quick) as (core, _):
+    async with parley_running(telegram, fake_model, store, auto=quick) as (core, _):
         telegram.push_message(group, alice, "/parley mode auto")
         await until(lambda: bot_texts(telegram, GROUP_ID))
         telegram.push_message(group, bob, "hi all")
