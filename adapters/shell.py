@@ -20,17 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
-from facilitator.model import (
+from facilitator.actions import (
     Action,
-    CommandReceived,
-    ConversationRef,
     Delivered,
     EditMessage,
-    Member,
-    MemberJoined,
-    MemberLeft,
-    Message,
-    MessageReceived,
     React,
     SendImage,
     SendMessage,
@@ -38,8 +31,10 @@ from facilitator.model import (
     StartGroup,
     StreamMessage,
 )
+from facilitator.chat import ConversationRef, Member, Message
+from facilitator.daemon_threads import in_daemon_thread
+from facilitator.events import CommandReceived, MemberJoined, MemberLeft, MessageReceived
 from facilitator.ports import EventSink, MediaError
-from facilitator.threads import in_daemon_thread
 
 logger = logging.getLogger(__name__)
 

@@ -28,19 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import Figure, figure, main, progress
+from facilitator.actions import Action, Delivered, SendMessage
+from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import MessageReceived
 from facilitator.llm import ModelConfig, OpenAIChatModel
-from facilitator.model import (
-    Action,
-    ConversationRef,
-    Delivered,
-    Member,
-    Message,
-    MessageReceived,
-    Mode,
-    SendMessage,
-)
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 

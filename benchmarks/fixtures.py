@@ -17,21 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from facilitator.actions import Action, Delivered, SendMessage, StreamMessage
+from facilitator.chat import ConversationRef, Member, Message
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import MessageReceived
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
-from facilitator.model import (
-    Action,
-    ConversationRef,
-    Delivered,
-    Member,
-    Message,
-    MessageReceived,
-    SendMessage,
-    StreamMessage,
-)
 from facilitator.ports import MediaError
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 
 PLATFORM = "bench"
 WORDS = (

@@ -16,7 +16,7 @@ import aiosqlite
 from benchmarks import fixtures
 from benchmarks.measure import Figure, figure, main, progress
 from facilitator.core import Facilitator
-from facilitator.model import MessageReceived
+from facilitator.events import MessageReceived
 
 CONVERSATIONS = 20
 MEMBERS = 12

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from benchmarks import fixtures
 from benchmarks.measure import Figure, figure, main, progress
-from facilitator.migrations import LATEST
+from facilitator.store.migrations import LATEST
 
 DATA = Path(__file__).parent / "results" / "data"
 GB = 1000**3

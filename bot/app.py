@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
 from bot.settings import Settings, SettingsError
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
-from facilitator.model import utcnow
 from facilitator.quotas import Quotas, Tier
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from facilitator.tokens import load_counter
 
 logger = logging.getLogger(__name__)

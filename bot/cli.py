@@ -21,9 +21,9 @@ from bot.local_model import LocalModelError
 from bot.logs import setup_logging
 from bot.platforms import Platforms, discord_config, slack_config, telegram_config
 from bot.settings import TARGET, Settings, SettingsError, load_settings
+from facilitator.chat import utcnow
 from facilitator.gc_tuning import tune_garbage_collector
-from facilitator.model import utcnow
-from facilitator.sqlite_store import SqliteStore, StoreError
+from facilitator.store.sqlite import SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from facilitator.model import Mode
+from facilitator.chat import Mode
 
 DEFAULT_CONFIG = "config.toml"
 

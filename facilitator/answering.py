@@ -12,17 +12,18 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from facilitator import texts
-from facilitator.auto import group_account
-from facilitator.model import ConversationRef, Delivered, Message, SendMessage, ShowTyping, StreamMessage
-from facilitator.ports import Adapter, ModelClient, ModelError, Store
-from facilitator.replying import ModelReply, tokens_used
-from facilitator.tool_use import ToolUse
-
-if TYPE_CHECKING:
-    from facilitator.core import Facilitator
+from facilitator.accounts import group_account
+from facilitator.actions import Delivered, SendMessage, ShowTyping
+from facilitator.auto.mode import AutoMode
+from facilitator.chat import ConversationRef, Message
+from facilitator.model_reply import ModelReply, tokens_used
+from facilitator.ports import Adapter, ModelError
+from facilitator.services import Services
+from facilitator.showing import Showing
+from facilitator.tool_calls import ToolCalls
+from facilitator.window import Window
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +40,13 @@ class _Conversation:
 
 class Answering:
     def __init__(
-        self, core: Facilitator, store: Store, model: ModelClient, slots: asyncio.Semaphore, tool_use: ToolUse
+        self, services: Services, window: Window, showing: Showing, tool_calls: ToolCalls, auto: AutoMode
     ) -> None:
-        self._core = core
-        self._store = store
-        self._model = model
-        self._slots = slots
-        self._tool_use = tool_use
+        self._services = services
+        self._window = window
+        self._showing = showing
+        self._tool_calls = tool_calls
+        self._auto = auto  # told when the AI spoke, for the room's cool-down
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
 
     def queue(self, message: Message, adapter: Adapter) -> None:
@@ -53,7 +54,7 @@ class Answering:
         state.pending.append(message)
         state.arrived.set()
         if state.responder is None or state.responder.done():
-            state.responder = self._core.spawn(self._respond(message.conversation, state, adapter))
+            state.responder = self._services.spawn(self._respond(message.conversation, state, adapter))
 
     async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
         async with state.lock:
@@ -70,15 +71,17 @@ class Answering:
     async def _answer_pending(
         self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
     ) -> None:
-        self._core.spawn(self._core.perform(adapter, ShowTyping(conversation)))
+        self._services.spawn(self._services.perform(adapter, ShowTyping(conversation)))
         burst_started = time.monotonic()
         while True:
             state.arrived.clear()
             taken = len(state.pending)  # the messages this attempt's context can see
             target = state.pending[-1]
-            turns = await self._core.context(conversation, adapter, asking=target)
-            tier = self._core.config.quotas.tier_for(target.author, conversation)
-            reply = ModelReply(self._model, turns, self._slots, self._tool_use.offered, tier.model)
+            turns = await self._window.turns(conversation, adapter, asking=target)
+            tier = self._services.config.quotas.tier_for(target.author, conversation)
+            reply = ModelReply(
+                self._services.model, turns, self._services.slots, self._tool_calls.offered, tier.model
+            )
             starting = asyncio.ensure_future(reply.start())
             arrival = asyncio.ensure_future(state.arrived.wait())
             try:
@@ -87,7 +90,7 @@ class Answering:
                 starting.cancel()
                 arrival.cancel()
                 raise
-            in_window = time.monotonic() - burst_started < self._core.config.burst_window_seconds
+            in_window = time.monotonic() - burst_started < self._services.config.burst_window_seconds
             if not starting.done() and in_window:
                 starting.cancel()  # more of the burst arrived before the model spoke: start over
                 await asyncio.gather(starting, return_exceptions=True)
@@ -109,34 +112,12 @@ class Answering:
             logger.exception("model call crashed for %s", target.id)
             await self._say_failed(adapter, conversation, "unavailable", target.id)
             return
-        delivered = await self.show(conversation, reply, target, adapter) if reply.first else None
-        made = await self._tool_use.carry_out(conversation, target, reply.stats.tool_calls, adapter)
+        delivered = await self._showing.show(conversation, reply, target, adapter) if reply.first else None
+        made = await self._tool_calls.carry_out(conversation, target, reply.stats.tool_calls, adapter)
         if not reply.first and not made:
             await self._say_failed(adapter, conversation, "rejected", target.id)
             return
         await self._remember_reply(conversation, target, answered, delivered, reply, made)
-
-    async def show(
-        self, conversation: ConversationRef, reply: ModelReply, target: Message, adapter: Adapter
-    ) -> Delivered | None:
-        """A started reply, as an answer to `target`: streamed, or, where moderation is on,
-        checked whole before anyone sees it."""
-        if not await self._core.moderated(conversation):
-            try:
-                return await self._core.perform(
-                    adapter,
-                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
-                )
-            finally:
-                await reply.close()  # the adapter may have stopped reading early, or we were stopped
-        try:
-            text = "".join([chunk async for chunk in reply.chunks()])
-        finally:
-            await reply.close()
-        if not await self._core.passes_moderation(conversation, text):
-            logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
-            text = texts.MODERATED
-        return await self._core.perform(adapter, SendMessage(conversation, text, reply_to=target.id))
 
     async def _remember_reply(
         self,
@@ -149,16 +130,16 @@ class Answering:
     ) -> None:
         posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
         for message_id, text in posted:
-            await self._store.add_ai_message(conversation, message_id, text, target.id)
-        self._core.auto.ai_spoke(conversation)
+            await self._services.messages.add_ai_message(conversation, message_id, text, target.id)
+        self._auto.ai_spoke(conversation)
         prompt, completion = tokens_used(
-            self._core.counter, reply.stats, reply.turns, delivered.text if delivered else ""
+            self._services.tokens, reply.stats, reply.turns, delivered.text if delivered else ""
         )
         images = sum(1 for each in made if each is not None)
         accounts: tuple[str, ...] = (target.author.user_id,)
         if not conversation.is_direct:  # the group's totals, for its budget and the usage export
             accounts += (group_account(conversation),)
-        await self._store.record_usage(conversation.platform, accounts, prompt, completion, images)
+        await self._services.ledger.record_usage(conversation.platform, accounts, prompt, completion, images)
         logger.info(
             "answered %d message(s) in %s with %d part(s), %d tool call(s)",
             len(answered),
@@ -175,7 +156,7 @@ class Answering:
     async def _say_failed(
         self, adapter: Adapter, conversation: ConversationRef, kind: str, reply_to: str | None
     ) -> None:
-        await self._core.perform(
+        await self._services.perform(
             adapter, SendMessage(conversation, texts.model_failed(kind), reply_to=reply_to)
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from facilitator.model import Mode
+from facilitator.chat import Mode
 
 PROFILE_FIELDS = ("name", "handle", "photo")
 MAX_INSTRUCTIONS = 2000

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from facilitator.model import Mode
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import Mode
 from facilitator.quotas import Quotas
-from facilitator.room import AutoLimits
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
-"""Whether the AI speaks: a pure decision over facts the core has gathered.
+"""Whether the AI answers a message: a pure decision over facts the core has gathered.
 
-The `auto` mode plugs in through `unprompted`: a later policy reads the room for messages
-nobody addressed to the AI. Until then, `auto` behaves like `mention`.
+Addressed messages are decided here; in `auto` mode, messages nobody addressed to the AI go
+through the gate and the room instead (facilitator/auto/), which may pass `unprompted`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from facilitator.model import Mode
+from facilitator.chat import Mode
+from facilitator.group_size import over_size_limit
 
 
 class Decision(Enum):
@@ -35,10 +36,6 @@ class Facts:
     @property
     def addressed(self) -> bool:
         return self.is_direct or self.mentioned or self.replied_to_ai or self.named
-
-
-def over_size_limit(member_count: int | None, size_limit: int) -> bool:
-    return size_limit > 0 and member_count is not None and member_count > size_limit
 
 
 def decide(facts: Facts, unprompted: Callable[[Facts], bool] | None = None) -> Decision:

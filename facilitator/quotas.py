@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from facilitator.model import ConversationRef, Member
-from facilitator.ports import Usage
+from facilitator.chat import ConversationRef, Member
+from facilitator.store.roles import Usage
 
 
 @dataclass(frozen=True, slots=True)

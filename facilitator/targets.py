@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from facilitator.model import ConversationRef
+from facilitator.chat import ConversationRef
 
 
 def applies(targets: Collection[str], conversation: ConversationRef) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from facilitator.chat import Mode
 from facilitator.commands import COMMANDS
-from facilitator.model import Mode
-from facilitator.ports import Forgotten, Usage
 from facilitator.quotas import Tier
+from facilitator.store.roles import Forgotten, Usage
 
 MODEL_FAILED = {
     "rate_limited": "I'm getting too many requests right now. Please ask me again in a minute.",

@@ -12,7 +12,7 @@ import math
 from functools import lru_cache
 from typing import Protocol
 
-from facilitator.threads import in_daemon_thread
+from facilitator.daemon_threads import in_daemon_thread
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,8 @@ TURN_OVERHEAD = 4
 
 
 class TokenCounter(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def count(self, text: str) -> int: ...
 

@@ -14,7 +14,7 @@ import pytest
 from adapters.shell import ShellAdapter, ShellGroup
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.llm import ModelConfig, OpenAIChatModel
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -38,9 +38,8 @@ from adapters.discord.groups import GroupStarter
 from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_name
 from adapters.discord.render import safe_text, split_discord
 from adapters.discord.sending import NO_MENTIONS, DiscordSender, reference_to
-from facilitator.model import (
+from facilitator.actions import (
     Action,
-    ConversationRef,
     Delivered,
     EditMessage,
     React,
@@ -50,6 +49,7 @@ from facilitator.model import (
     StartGroup,
     StreamMessage,
 )
+from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)

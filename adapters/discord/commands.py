@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.events import ChannelKind, translate_interaction
-from facilitator.model import CommandReceived
+from facilitator.events import CommandReceived
 
 OnCommand = Callable[[discord.Interaction, str], Awaitable[None]]
 

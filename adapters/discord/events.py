@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from facilitator.model import (
-    Attachment,
+from facilitator.chat import Attachment, ConversationRef, Member, Message
+from facilitator.events import (
     CommandReceived,
-    ConversationRef,
     Event,
-    Member,
-    Message,
     MessageDeleted,
     MessageEdited,
     MessageReceived,

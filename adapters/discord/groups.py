@@ -19,7 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import discord
 
-from facilitator.model import StartGroup
+from facilitator.actions import StartGroup
 
 logger = logging.getLogger(__name__)
 

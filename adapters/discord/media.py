@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from adapters.discord.render import safe_text, split_discord
 from adapters.downloads import Downloader, DownloadError
-from facilitator.model import SendImage
+from facilitator.actions import SendImage
 from facilitator.ports import MediaError
 
 DISCORD_CDN = "https://cdn.discordapp.com"

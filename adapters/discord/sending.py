@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from adapters.discord.render import growing_preview, safe_text, split_discord
-from facilitator.model import ConversationRef
+from facilitator.chat import ConversationRef
 
 NO_MENTIONS = discord.AllowedMentions.none()
 

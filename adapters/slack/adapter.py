@@ -38,26 +38,26 @@ from adapters.slack.events import (
 from adapters.slack.files import SlackFiles
 from adapters.slack.groups import GroupStarter
 from adapters.slack.sending import SlackSender
-from facilitator.model import (
+from facilitator.actions import (
     Action,
-    CommandReceived,
-    ConversationRef,
     Delivered,
     EditMessage,
-    Event,
-    Member,
-    MemberJoined,
-    MemberLeft,
-    Message,
-    MessageReceived,
-    ProfileChanged,
     React,
-    ReactionAdded,
     SendImage,
     SendMessage,
     ShowTyping,
     StartGroup,
     StreamMessage,
+)
+from facilitator.chat import ConversationRef, Member, Message
+from facilitator.events import (
+    CommandReceived,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    ProfileChanged,
+    ReactionAdded,
 )
 from facilitator.ports import EventSink
 

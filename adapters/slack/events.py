@@ -15,15 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.render import plain_text
-from facilitator.model import (
-    Attachment,
+from facilitator.chat import Attachment, ConversationRef, Member, Message
+from facilitator.events import (
     CommandReceived,
-    ConversationRef,
     Event,
-    Member,
     MemberJoined,
     MemberLeft,
-    Message,
     MessageDeleted,
     MessageEdited,
     MessageReceived,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from adapters.downloads import Downloader, DownloadError
 from adapters.slack.render import split_mrkdwn, to_mrkdwn
 from adapters.slack.sending import SlackSender
-from facilitator.model import SendImage
+from facilitator.actions import SendImage
 from facilitator.ports import MediaError
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from typing import Any
 from adapters.slack.events import USER_MENTION
 from adapters.slack.render import plain_text
 from adapters.slack.sending import MissingScope, SlackSender
-from facilitator.model import ConversationRef, Delivered, StartGroup
+from facilitator.actions import Delivered, StartGroup
+from facilitator.chat import ConversationRef
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.downloads import TRANSFER_ERRORS
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
-from facilitator.model import ConversationRef, Member
+from facilitator.chat import ConversationRef, Member
 from facilitator.ports import MediaError
 
 logger = logging.getLogger(__name__)

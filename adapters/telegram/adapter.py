@@ -26,16 +26,10 @@ from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
 from adapters.telegram.media import Downloads, file_id_of, privacy_note, too_large
 from adapters.telegram.sending import TelegramSender, seconds_of
 from adapters.telegram.updates import PLATFORM, BotIdentity, translate
-from facilitator.model import (
+from facilitator.actions import (
     Action,
-    CommandReceived,
-    ConversationMoved,
-    ConversationRef,
     Delivered,
     EditMessage,
-    Event,
-    Member,
-    MessageReceived,
     React,
     SendImage,
     SendMessage,
@@ -43,6 +37,8 @@ from facilitator.model import (
     StartGroup,
     StreamMessage,
 )
+from facilitator.chat import ConversationRef, Member
+from facilitator.events import CommandReceived, ConversationMoved, Event, MessageReceived
 from facilitator.ports import EventSink, MediaError
 
 logger = logging.getLogger(__name__)

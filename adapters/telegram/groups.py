@@ -28,7 +28,8 @@ from typing import Any
 
 from adapters.telegram.sending import TelegramSender
 from adapters.telegram.updates import BotIdentity, entity_text, member_of
-from facilitator.model import Delivered, Member, StartGroup
+from facilitator.actions import Delivered, StartGroup
+from facilitator.chat import Member
 
 logger = logging.getLogger(__name__)
 

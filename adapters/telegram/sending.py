@@ -34,7 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram.media import fit_caption
 from adapters.telegram.reactions import accepted_reaction
 from adapters.telegram.render import split_html, to_html, visible_text
-from facilitator.model import ConversationRef
+from facilitator.chat import ConversationRef
 
 logger = logging.getLogger(__name__)
 

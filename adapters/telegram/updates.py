@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from facilitator.chat import Attachment, ConversationRef, Member, Message
 from facilitator.commands import COMMANDS
-from facilitator.model import (
-    Attachment,
+from facilitator.events import (
     CommandReceived,
     ConversationMoved,
-    ConversationRef,
     Event,
-    Member,
     MemberJoined,
     MemberLeft,
-    Message,
     MessageEdited,
     MessageReceived,
     ReactionAdded,

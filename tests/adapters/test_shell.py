@@ -5,9 +5,9 @@ The model is the real `openai` client against the loopback server; the store is 
 
 from __future__ import annotations
 
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.model import ConversationRef
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.conftest import Shell
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
@@ -261,7 +261,7 @@ async def test_a_question_asked_while_it_is_answering_gets_its_own_answer_after(
 
 
 async def test_reactions_and_edits_are_shown(shell: Shell) -> None:
-    from facilitator.model import EditMessage, React
+    from facilitator.actions import EditMessage, React
 
     await shell.say("alice: what a day")
     message_id = next(i for i, name in shell.adapter.group.authors.items() if name == "alice")

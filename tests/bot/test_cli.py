@@ -223,7 +223,7 @@ async def test_run_without_platforms_or_port_talks_through_the_shell(
 
 
 async def test_usage_exports_members_and_groups_as_csv(tmp_path: Path) -> None:
-    from facilitator.sqlite_store import SqliteStore
+    from facilitator.store.sqlite import SqliteStore
 
     store = await SqliteStore.open(tmp_path / "p.db")
     await store.record_usage("slack", "U1", 100, 20)

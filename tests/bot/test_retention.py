@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import keep_retention
-from facilitator.model import ConversationRef, Member, Message, utcnow
-from facilitator.sqlite_store import SqliteStore
+from facilitator.chat import ConversationRef, Member, Message, utcnow
+from facilitator.store.sqlite import SqliteStore
 
 GROUP = ConversationRef("test", "g1")
 BOB = Member("test", "bob", "Bob")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from facilitator.model import Mode
+from facilitator.chat import Mode
 
 
 def write(tmp_path: Path, text: str) -> Path:

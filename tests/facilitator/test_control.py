@@ -7,21 +7,15 @@ import asyncio
 
 import pytest
 
-from facilitator import control as control_module
+from facilitator import kill_switch
+from facilitator.actions import StreamMessage
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import (
-    CommandReceived,
-    ConversationRef,
-    Member,
-    Message,
-    MessageReceived,
-    Mode,
-    StreamMessage,
-)
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
-from tests.facilitator.test_auto import decide, until
+from facilitator.store.sqlite import SqliteStore
+from tests.facilitator.auto.test_mode import decide, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -49,7 +43,7 @@ async def test_switched_off_it_neither_stores_nor_answers_and_says_so_to_command
     assert adapter.texts == [
         "I'm switched off here by the people who run me, so I'm not reading or answering."
     ]
-    assert (await store.group_settings(HERE)).mode is None  # the command was not carried out
+    assert (await store.group_state(HERE)).mode is None  # the command was not carried out
     if target != "test:*":
         await core.handle(addressed(2, ELSEWHERE), adapter)
         await core.idle()
@@ -150,7 +144,7 @@ async def test_with_moderation_a_strict_group_checks_what_is_said_and_answered(
 async def test_a_running_bot_follows_parley_off_within_its_refresh(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(control_module, "OFF_REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(kill_switch, "OFF_REFRESH_SECONDS", 0.05)
     core = Facilitator(FacilitatorConfig(), store, model)
     await core.refresh_switches()
     adapter = RecordingAdapter()

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 
+from facilitator.actions import ShowTyping
+from facilitator.chat import ConversationRef, Member, Message
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import MessageReceived
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import ConversationRef, Member, Message, MessageReceived, ShowTyping
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -103,14 +105,14 @@ async def test_shutdown_stops_an_answer_that_would_take_too_long(
     await fake_model.arrived.wait()
     await core.close(grace_seconds=0.2)
     assert adapter.texts == []
-    assert core._tasks == set()
+    assert len(core._tasks) == 0
     assert not core._slots.locked()  # the stopped request gave its model slot back
 
 
 async def test_edits_and_deletions_reach_the_context(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
 ) -> None:
-    from facilitator.model import MessageDeleted, MessageEdited
+    from facilitator.events import MessageDeleted, MessageEdited
 
     core = Facilitator(FacilitatorConfig(), store, model)
     adapter = RecordingAdapter()
@@ -128,7 +130,7 @@ async def test_edits_and_deletions_reach_the_context(
 async def test_a_moved_conversation_answers_under_its_new_id_with_its_old_context(
     facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    from facilitator.model import ConversationMoved
+    from facilitator.events import ConversationMoved
 
     adapter = RecordingAdapter()
     old, new = ConversationRef("test", "-5"), ConversationRef("test", "-1005")
@@ -146,7 +148,7 @@ async def test_a_moved_conversation_answers_under_its_new_id_with_its_old_contex
 async def test_a_redelivered_command_is_not_run_twice_even_after_a_restart(
     store: SqliteStore, model: OpenAIChatModel
 ) -> None:
-    from facilitator.model import CommandReceived
+    from facilitator.events import CommandReceived
 
     adapter = RecordingAdapter()
     where = ConversationRef("test", "g1")
@@ -161,7 +163,7 @@ async def test_a_redelivered_command_is_not_run_twice_even_after_a_restart(
 async def test_the_size_notice_is_marked_so_an_adapter_can_offer_a_smaller_group(
     facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    from facilitator.model import SendMessage
+    from facilitator.actions import SendMessage
 
     adapter = RecordingAdapter(members=40)
     await facilitator.handle(addressed(1), adapter)

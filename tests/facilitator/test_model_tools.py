@@ -8,20 +8,12 @@ import io
 
 from PIL import Image
 
+from facilitator.actions import React, SendImage
+from facilitator.chat import Attachment, ConversationRef, Member, Message, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import ModelConfig, OpenAIChatModel
-from facilitator.model import (
-    Attachment,
-    CommandReceived,
-    ConversationRef,
-    Member,
-    Message,
-    MessageReceived,
-    React,
-    SendImage,
-    utcnow,
-)
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply, png
 from tests.fakes.recording_adapter import RecordingAdapter
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facilitator.model import Mode
+from facilitator.chat import Mode
 from facilitator.policy import Decision, Facts, decide
 
 

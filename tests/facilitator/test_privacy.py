@@ -7,21 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from facilitator.actions import SendMessage
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import (
-    CommandReceived,
-    ConversationRef,
-    Member,
-    Message,
-    MessageReceived,
-    Mode,
-    SendMessage,
-    utcnow,
-)
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
-from tests.facilitator.test_auto import decide, until
+from facilitator.store.sqlite import SqliteStore
+from tests.facilitator.auto.test_mode import decide, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -123,7 +116,7 @@ async def test_forget_removes_a_member_everywhere_and_says_what_went(
     assert [a.private_to for a in adapter.actions[-1:]] == [ALICE]  # said to her alone
     assert [item.text for item in await store.history(GROUP_A, 10)] == ["nice place"]
     assert await store.history(DIRECT, 10) == []  # the AI's answers in her direct chat went too
-    assert (await store.group_settings(DIRECT)).instructions == ""
+    assert (await store.group_state(DIRECT)).instructions == ""
     assert await store.profile("test", "alice") is None
     assert (await store.usage("test", "alice", utcnow().date())).replies == 0
 

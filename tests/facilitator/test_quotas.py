@@ -10,24 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from facilitator import control as control_module
-from facilitator import sqlite_store
+from facilitator import fair_use
+from facilitator.actions import SendMessage
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import (
-    CommandReceived,
-    ConversationRef,
-    Member,
-    Message,
-    MessageReceived,
-    Mode,
-    SendMessage,
-)
-from facilitator.ports import Usage
 from facilitator.quotas import Quotas, Tier, over_limit, resets_in
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
-from tests.facilitator.test_auto import decide, until
+from facilitator.store import sqlite as sqlite_store
+from facilitator.store.roles import Usage
+from facilitator.store.sqlite import SqliteStore
+from tests.facilitator.auto.test_mode import decide, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -85,7 +79,7 @@ async def test_over_the_tier_one_private_notice_and_no_answer_until_the_day_turn
     assert "0 of 2 answers left" in adapter.texts[-1] and "resets at midnight UTC, in" in adapter.texts[-1]
 
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    for module in (control_module, sqlite_store):
+    for module in (fair_use, sqlite_store):
         monkeypatch.setattr(module, "utcnow", lambda: tomorrow)
     await core.handle(addressed(6), adapter)
     await core.idle()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from facilitator.model import Action, ConversationRef, Delivered, SendImage, SendMessage, StreamMessage
+from facilitator.actions import Action, Delivered, SendImage, SendMessage, StreamMessage
+from facilitator.chat import ConversationRef
 from facilitator.ports import MediaError
 
 

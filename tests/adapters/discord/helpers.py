@@ -9,7 +9,7 @@ from typing import Any
 from adapters.discord.adapter import DiscordAdapter, DiscordConfig
 from facilitator.core import Facilitator
 from facilitator.ports import EventSink
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.conftest import core_with
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
+from facilitator.actions import React
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from facilitator.model import ConversationRef, React
 from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, adapter_for, answers, build
 from tests.fakes.discord_api import FakeDiscord, Intent, pointed_at
 from tests.fakes.openai_server import FakeOpenAI, Reply

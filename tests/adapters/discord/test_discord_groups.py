@@ -17,8 +17,8 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.events import DiscordIdentity, group_command, translate
 from adapters.discord.groups import resolve
 from facilitator.core import Facilitator
-from facilitator.model import CommandReceived, MessageReceived
-from facilitator.sqlite_store import SqliteStore
+from facilitator.events import CommandReceived, MessageReceived
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord, Perm
 from tests.fakes.openai_server import FakeOpenAI

@@ -10,8 +10,9 @@ import pytest
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.events import DiscordIdentity, member_of, translate
 from adapters.discord.media import CdnImages
+from facilitator.actions import Delivered, SendImage
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from facilitator.model import ConversationRef, Delivered, SendImage
 from facilitator.ports import MediaError
 from tests.adapters.discord.helpers import (
     ANN,

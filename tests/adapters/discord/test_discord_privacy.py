@@ -12,7 +12,7 @@ from typing import Any
 
 from facilitator.core import Facilitator
 from facilitator.quotas import Quotas, Tier
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI

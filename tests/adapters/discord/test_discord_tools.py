@@ -9,7 +9,7 @@ import io
 
 from PIL import Image
 
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.discord.helpers import ANN, GENERAL, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Reply, png

@@ -8,14 +8,8 @@ from typing import Any
 import pytest
 
 from adapters.discord.events import DiscordIdentity, command_text, translate, translate_interaction
-from facilitator.model import (
-    CommandReceived,
-    ConversationRef,
-    MessageDeleted,
-    MessageEdited,
-    MessageReceived,
-    ReactionAdded,
-)
+from facilitator.chat import ConversationRef
+from facilitator.events import CommandReceived, MessageDeleted, MessageEdited, MessageReceived, ReactionAdded
 
 ME = DiscordIdentity(user_id="900", role_ids=("777",))
 ALICE = {"id": "11", "username": "alice", "global_name": "Alice", "avatar": "abc", "discriminator": "0"}

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from adapters.slack.events import SlackIdentity, translate_command, translate_event
-from facilitator.model import (
+from facilitator.chat import ConversationRef
+from facilitator.events import (
     CommandReceived,
-    ConversationRef,
     MemberJoined,
     MessageDeleted,
     MessageEdited,

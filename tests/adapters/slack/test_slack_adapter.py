@@ -10,8 +10,9 @@ import time
 from typing import Any
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
+from facilitator.actions import React
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from facilitator.model import ConversationRef, React
 from tests.adapters.slack.room import SECRET, SlackRoom, setup_channel, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
+from facilitator.auto.room import AutoLimits
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.slack.room import open_room, setup_channel, until
 from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI, Reply

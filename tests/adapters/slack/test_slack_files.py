@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from facilitator.model import ConversationRef, SendImage
+from facilitator.actions import SendImage
+from facilitator.chat import ConversationRef
 from facilitator.ports import MediaError
 from tests.adapters.slack.room import SlackRoom, setup_channel, until
 from tests.fakes.openai_server import png

@@ -12,7 +12,7 @@ from typing import Any
 
 from facilitator.core import Facilitator
 from facilitator.quotas import Quotas, Tier
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.slack.room import SlackRoom, open_room, until
 from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI

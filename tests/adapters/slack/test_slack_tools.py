@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from facilitator.core import Facilitator
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.slack.room import SlackRoom, open_room, setup_channel, until
 from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI, Reply, png

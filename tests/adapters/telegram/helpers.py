@@ -12,7 +12,7 @@ from typing import Any
 from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from facilitator.core import Facilitator
 from facilitator.ports import EventSink
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.conftest import core_with
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram

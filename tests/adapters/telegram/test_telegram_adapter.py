@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 from adapters.telegram.adapter import TelegramAdapter
+from facilitator.actions import React
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from facilitator.model import ConversationRef, React
 from tests.adapters.telegram.helpers import GROUP_ID, adapter_for, bot_texts, mention, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram

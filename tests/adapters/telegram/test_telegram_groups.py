@@ -15,8 +15,8 @@ import pytest
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.groups import GroupTokens, TokenRefused, group_start, invitee_names
 from adapters.telegram.updates import BotIdentity
+from facilitator.chat import Member
 from facilitator.core import Facilitator
-from facilitator.model import Member
 from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram

@@ -13,8 +13,10 @@ import pytest
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.updates import translate
+from facilitator.actions import Delivered, SendImage
+from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from facilitator.model import ConversationRef, Delivered, MessageReceived, SendImage
+from facilitator.events import MessageReceived
 from facilitator.ports import MediaError
 from tests.adapters.telegram.helpers import GROUP_ID, until
 from tests.fakes.openai_server import png

@@ -12,7 +12,7 @@ from typing import Any
 
 from facilitator.core import Facilitator
 from facilitator.quotas import Quotas, Tier
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, parley_running, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram

@@ -9,8 +9,8 @@ import io
 
 from PIL import Image
 
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
+from facilitator.auto.room import AutoLimits
+from facilitator.store.sqlite import SqliteStore
 from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, parley_running, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram, jpeg

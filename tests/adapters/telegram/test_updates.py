@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from adapters.telegram.updates import BotIdentity, translate
-from facilitator.model import (
+from facilitator.chat import ConversationRef
+from facilitator.events import (
     CommandReceived,
     ConversationMoved,
-    ConversationRef,
     MemberJoined,
     MemberLeft,
     MessageEdited,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.migrations import LATEST
-from facilitator.model import ConversationRef, Member, Message, Mode
-from facilitator.sqlite_store import SqliteStore, StoreError
+from facilitator.chat import ConversationRef, Member, Message, Mode
+from facilitator.store.migrations import LATEST
+from facilitator.store.sqlite import SqliteStore, StoreError
 
 GROUP_A = ConversationRef("shell", "a")
 GROUP_B = ConversationRef("shell", "b")
@@ -35,7 +35,7 @@ async def test_migrates_an_empty_file_and_reopens_it_with_its_data(tmp_path: Pat
     again = await SqliteStore.open(path)
     assert again.applied_migrations == []
     assert [item.text for item in await again.history(GROUP_A, 10)] == ["kept across restarts"]
-    assert (await again.group_settings(GROUP_A)).mode is Mode.OFF
+    assert (await again.group_state(GROUP_A)).mode is Mode.OFF
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     await again.close()
@@ -142,7 +142,7 @@ async def test_members_are_the_humans_of_that_conversation(store: SqliteStore) -
 
 
 async def test_replies_and_attachments_come_back_with_the_history(store: SqliteStore) -> None:
-    from facilitator.model import Attachment
+    from facilitator.chat import Attachment
 
     photo = Attachment("image", url="https://cdn.example/secret-token/cat.jpg", name="cat.jpg")
     await store.add_message(message(1, "look"))
@@ -157,7 +157,7 @@ async def test_members_are_listed_most_recently_active_first_to_the_minute(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    import facilitator.sqlite_store as sqlite_store
+    import facilitator.store.sqlite as sqlite_store
 
     bob = Member("shell", "bob", "Bob", "bob")
     clock = [1000.0]
@@ -186,7 +186,7 @@ async def test_a_moved_conversation_keeps_its_history_settings_and_members(store
     await store.set_instructions(group, "Answer in French.")
     await store.move_conversation(group, supergroup)
     assert [item.text for item in await store.history(supergroup, 10)] == ["before the move"]
-    settings = await store.group_settings(supergroup)
+    settings = await store.group_state(supergroup)
     assert (settings.mode, settings.instructions) == (Mode.OFF, "Answer in French.")
     assert [p.name for p in await store.members(supergroup, 10)] == ["Alice"]
     assert await store.history(group, 10) == []  # the old id starts empty if it is ever reused
@@ -201,5 +201,5 @@ async def test_a_move_onto_a_conversation_that_already_spoke_merges_them(store: 
     await store.add_message(Message("1", supergroup, bob, "new one, same id"))
     await store.move_conversation(group, supergroup)
     assert [item.text for item in await store.history(supergroup, 10)] == ["old one", "new one, same id"]
-    assert (await store.group_settings(supergroup)).instructions == "Be brief."
+    assert (await store.group_state(supergroup)).instructions == "Be brief."
     assert {p.name for p in await store.members(supergroup, 10)} == {"Alice", "Bob"}

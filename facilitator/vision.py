@@ -15,9 +15,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from facilitator.chat import Profile
 from facilitator.images import ImageError, data_url, shrink
-from facilitator.model import Profile
-from facilitator.ports import Adapter, ChatImage, HistoryItem, MediaError
+from facilitator.ports import Adapter, ChatImage, MediaError
+from facilitator.store.roles import HistoryItem
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def asks_about_photos(text: str) -> bool:
     return _PHOTOS.search(text) is not None
 
 
-class Seeing:
+class Vision:
     def __init__(self, max_bytes: int, max_images: int = 4, max_photos: int = 8) -> None:
         self.max_bytes = max_bytes
         self.max_images = max_images

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field, replace
 
-from facilitator.gate import Heard, Kind, answers
+from facilitator.auto.gate import Heard, Kind, answers
 
 COOLING_DOWN = "cooling down"
 MAX_WAITING = 8

@@ -1,5 +1,5 @@
 """The gate's patterns: what questions, requests, disputes, rhetoric and replies look like, in
-English, Spanish, German, French and Portuguese. Data for facilitator/gate.py, which reads them."""
+English, Spanish, German, French and Portuguese. Data for facilitator/auto/gate.py, which reads them."""
 
 from __future__ import annotations
 

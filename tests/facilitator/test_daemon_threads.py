@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from facilitator.threads import in_daemon_thread
+from facilitator.daemon_threads import in_daemon_thread
 
 
 async def test_the_result_and_the_error_come_back() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from facilitator.group_commit import MAX_BATCH, BatchRefused, GroupCommit
+from facilitator.store.group_commit import MAX_BATCH, BatchRefused, GroupCommit
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from facilitator import texts
+from facilitator.chat import Mode, utcnow
 from facilitator.commands import Command, CommandError, parse_command, spec
-from facilitator.model import CommandReceived, Mode, utcnow
-from facilitator.ports import Store
-from facilitator.quotas import Quotas, resets_in
+from facilitator.events import CommandReceived
+from facilitator.quotas import resets_in
+from facilitator.services import Services
 from facilitator.targets import applies
 
 logger = logging.getLogger(__name__)
@@ -23,20 +24,16 @@ class CommandOutcome:
     start_group: tuple[str, ...] = ()  # the people to start a new group with (from a direct chat)
 
 
-class CommandHandler:
-    def __init__(
-        self,
-        store: Store,
-        ai_name: str,
-        default_mode: Mode,
-        quotas: Quotas | None = None,
-        forced_strict: frozenset[str] = frozenset(),
-    ) -> None:
-        self._forced_strict = forced_strict
-        self._store = store
-        self._ai_name = ai_name
-        self._default_mode = default_mode
-        self._quotas = quotas or Quotas()
+class CommandRunner:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._groups = services.groups
+        self._members = services.members
+        self._ledger = services.ledger
+        self._ai_name = services.config.ai_name
+        self._default_mode = services.config.default_mode
+        self._quotas = services.config.quotas
+        self._forced_strict = services.config.forced_strict
 
     async def run(self, event: CommandReceived) -> CommandOutcome:
         try:
@@ -61,7 +58,7 @@ class CommandHandler:
         return outcome
 
     async def _mode_now(self, event: CommandReceived) -> Mode:
-        settings = await self._store.group_settings(event.conversation)
+        settings = await self._groups.group_state(event.conversation)
         return settings.mode or self._default_mode
 
     async def _help(self, event: CommandReceived, command: Command) -> CommandOutcome:
@@ -75,7 +72,7 @@ class CommandHandler:
             mode = await self._mode_now(event)
             return CommandOutcome(f"Mode here: {mode.value}. Change it with `mode mention|auto|off`.")
         mode = Mode(command.args[0])
-        await self._store.set_mode(event.conversation, mode)
+        await self._groups.set_mode(event.conversation, mode)
         return CommandOutcome(
             {
                 Mode.MENTION: "OK: I'll answer here only when someone addresses me.",
@@ -95,15 +92,15 @@ class CommandHandler:
             else ("This group's instructions for me")
         )
         if not command.args:
-            current = (await self._store.group_settings(event.conversation)).instructions
+            current = (await self._groups.group_state(event.conversation)).instructions
             if current:
                 return CommandOutcome(f"{whose}:\n{current}", private=own)
             return CommandOutcome("No instructions are set here. Set them with `instructions <text>`.")
         text = command.args[0]
         if text.lower() == "clear":
-            await self._store.set_instructions(event.conversation, "")
+            await self._groups.set_instructions(event.conversation, "")
             return CommandOutcome("OK: no instructions for me here now.", private=own)
-        await self._store.set_instructions(event.conversation, text)
+        await self._groups.set_instructions(event.conversation, text)
         if own:
             return CommandOutcome("OK: I'll follow these here, in our direct chat only.", private=True)
         return CommandOutcome("OK: I'll follow these instructions here.")
@@ -113,8 +110,8 @@ class CommandHandler:
         if command.args:
             field = command.args[0]
             value = command.args[1] if len(command.args) > 1 else None
-            await self._store.set_profile_field(author.platform, author.user_id, field, value)
-        profile = await self._store.profile(author.platform, author.user_id)
+            await self._members.set_profile_field(author.platform, author.user_id, field, value)
+        profile = await self._members.profile(author.platform, author.user_id)
         name = profile.name if profile else author.display_name
         handle = profile.handle if profile else author.handle
         photo = profile.photo_url if profile else author.avatar_url
@@ -129,13 +126,13 @@ class CommandHandler:
     async def _usage(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author
         now = utcnow()
-        usage = await self._store.usage(author.platform, author.user_id, now.date())
+        usage = await self._ledger.usage(author.platform, author.user_id, now.date())
         tier = self._quotas.tier_for(author, event.conversation) if self._quotas.tiers else None
         return CommandOutcome(texts.usage_text(usage, tier, resets_in(now)), private=True)
 
     async def _forget(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author
-        gone = await self._store.forget_member(author.platform, author.user_id)
+        gone = await self._members.forget_member(author.platform, author.user_id)
         return CommandOutcome(texts.forgotten(gone), private=True)
 
     async def _strict(self, event: CommandReceived, command: Command) -> CommandOutcome:
@@ -143,8 +140,8 @@ class CommandHandler:
         if conversation.is_direct:
             return CommandOutcome("Strict mode is for groups; ask the operator about this chat.")
         if command.args:
-            await self._store.set_strict(conversation, command.args[0] == "on")
-        strict = (await self._store.group_settings(conversation)).strict
+            await self._groups.set_strict(conversation, command.args[0] == "on")
+        strict = (await self._groups.group_state(conversation)).strict
         if applies(self._forced_strict, conversation):
             return CommandOutcome("Strict content rules are on here, set by the people who run me.")
         return CommandOutcome(
@@ -162,5 +159,5 @@ class CommandHandler:
         return CommandOutcome("", start_group=command.args)
 
     async def _reset(self, event: CommandReceived, command: Command) -> CommandOutcome:
-        await self._store.reset_context(event.conversation)
+        await self._groups.reset_context(event.conversation)
         return CommandOutcome("Fresh start: I've set aside the earlier messages of this conversation.")

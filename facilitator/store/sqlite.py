@@ -20,11 +20,11 @@ from typing import Any
 
 import aiosqlite
 
-from facilitator.group_commit import GroupCommit
-from facilitator.migrations import LATEST, MIGRATIONS
-from facilitator.model import ConversationRef, Member, Message, Mode, Profile, utcnow
-from facilitator.ports import Forgotten, GroupSettings, HistoryItem
-from facilitator.sqlite_ledger import SqliteLedger
+from facilitator.chat import ConversationRef, Member, Message, Mode, Profile, utcnow
+from facilitator.store.group_commit import GroupCommit
+from facilitator.store.ledger import SqliteLedger
+from facilitator.store.migrations import LATEST, MIGRATIONS
+from facilitator.store.roles import Forgotten, GroupState, HistoryItem
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def _iso(moment: datetime) -> str:
 @dataclass
 class _ConversationRow:
     id: int
-    settings: GroupSettings
+    settings: GroupState
     context_from: int
 
 
@@ -220,11 +220,11 @@ class SqliteStore(SqliteLedger):
         conv_id, mode, instructions, notice, context_from, strict = found
         return _ConversationRow(
             id=int(conv_id),
-            settings=GroupSettings(Mode(mode) if mode else None, instructions, bool(notice), bool(strict)),
+            settings=GroupState(Mode(mode) if mode else None, instructions, bool(notice), bool(strict)),
             context_from=int(context_from),
         )
 
-    async def group_settings(self, conversation: ConversationRef) -> GroupSettings:
+    async def group_state(self, conversation: ConversationRef) -> GroupState:
         return (await self._conversation(conversation)).settings
 
     async def _update_conversation(self, conversation: ConversationRef, **changes: Any) -> None:

@@ -3,8 +3,8 @@ and the caps that keep the AI considerate."""
 
 from __future__ import annotations
 
-from facilitator.gate import Heard, Kind
-from facilitator.room import AutoLimits, Room
+from facilitator.auto.gate import Heard, Kind
+from facilitator.auto.room import AutoLimits, Room
 
 LIMITS = AutoLimits(
     interventions_per_hour=2,

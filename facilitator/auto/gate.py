@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from facilitator import gate_patterns as p
+from facilitator.auto import patterns as p
 
 
 class Kind(Enum):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from facilitator.model import ConversationRef, utcnow
-from facilitator.ports import Usage
+from facilitator.chat import ConversationRef, utcnow
+from facilitator.store.roles import Usage
 
 if TYPE_CHECKING:
-    from facilitator.group_commit import GroupCommit
+    from facilitator.store.group_commit import GroupCommit
 
 _ADD_USAGE = (
     "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from json.encoder import encode_basestring
 
-from facilitator.model import Profile
-from facilitator.ports import ChatImage, ChatTurn, HistoryItem
+from facilitator.chat import Profile
+from facilitator.ports import ChatImage, ChatTurn
+from facilitator.store.roles import HistoryItem
 from facilitator.tokens import TURN_OVERHEAD, TokenCounter
 
 STRICT = (

@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from facilitator import texts, tools
-from facilitator.model import Action, ConversationRef, Delivered, Message, React, SendImage, SendMessage
-from facilitator.ports import Adapter, ModelClient, ModelError, Tool, ToolCall
+from facilitator.actions import Delivered, React, SendImage, SendMessage
+from facilitator.chat import ConversationRef, Message
+from facilitator.ports import Adapter, ModelError, Tool, ToolCall
+from facilitator.services import Services
+from facilitator.strictness import Strictness
 
 logger = logging.getLogger(__name__)
 
 MAX_CALLS = 3  # a model looping over its tools gets three
 
-Perform = Callable[[Adapter, Action], Awaitable[Delivered | None]]
-Allowed = Callable[[ConversationRef, str], Awaitable[bool]]
 
-
-async def _anything(conversation: ConversationRef, text: str) -> bool:
-    return True
-
-
-class ToolUse:
-    def __init__(
-        self,
-        model: ModelClient,
-        slots: asyncio.Semaphore,
-        perform: Perform,
-        *,
-        reactions: bool,
-        images: bool,
-        allowed: Allowed = _anything,
-    ) -> None:
-        self._allowed = allowed  # a strict group's moderation, for what an image would show
-        self._model = model
-        self._slots = slots
-        self._perform = perform
+class ToolCalls:
+    def __init__(self, services: Services, strictness: Strictness) -> None:
+        self._services = services
+        self._strictness = strictness  # a strict group's moderation, for what an image would show
+        config = services.config
         self.offered: tuple[Tool, ...] = (
-            *((tools.REACT,) if reactions else ()),
-            *((tools.CREATE_IMAGE,) if images else ()),
+            *((tools.REACT,) if config.reactions else ()),
+            *((tools.CREATE_IMAGE,) if config.image_generation else ()),
         )
 
     async def carry_out(
@@ -52,7 +36,7 @@ class ToolUse:
             emoji = tools.reaction(call) if tools.REACT.name in offered else None
             if emoji is not None:
                 logger.info("reacting to %s in %s", target.id, conversation.chat_id)
-                await self._perform(adapter, React(conversation, target.id, emoji))
+                await self._services.perform(adapter, React(conversation, target.id, emoji))
                 done.append(None)
                 continue
             prompt = tools.image_prompt(call) if tools.CREATE_IMAGE.name in offered else None
@@ -67,16 +51,20 @@ class ToolUse:
     ) -> Delivered | None:
         logger.info("creating an image for %s in %s", target.id, conversation.chat_id)
         logger.debug("image prompt: %r", prompt)
-        if not await self._allowed(conversation, prompt):
+        if not await self._strictness.passes(conversation, prompt):
             logger.info("an image for %s in %s held back by moderation", target.id, conversation.chat_id)
-            await self._perform(adapter, SendMessage(conversation, texts.MODERATED, reply_to=target.id))
+            await self._services.perform(
+                adapter, SendMessage(conversation, texts.MODERATED, reply_to=target.id)
+            )
             return None
         try:
-            async with self._slots:
-                data = await self._model.generate_image(prompt)
+            async with self._services.slots:
+                data = await self._services.model.generate_image(prompt)
         except ModelError as exc:
             logger.warning("image generation failed in %s: %s", conversation.chat_id, exc)
-            await self._perform(adapter, SendMessage(conversation, texts.IMAGE_FAILED, reply_to=target.id))
+            await self._services.perform(
+                adapter, SendMessage(conversation, texts.IMAGE_FAILED, reply_to=target.id)
+            )
             return None
         jpeg = data[:3] == b"\xff\xd8\xff"
         image = SendImage(
@@ -87,4 +75,4 @@ class ToolUse:
             caption=texts.image_caption(prompt),
             reply_to=target.id,
         )
-        return await self._perform(adapter, image)
+        return await self._services.perform(adapter, image)

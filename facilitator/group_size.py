@@ -1,4 +1,5 @@
-"""How many people a conversation has, asked of the platform at most every few minutes."""
+"""The group size limit: how many humans a conversation has (asked of the platform at most every
+few minutes) against `size_limit`; over it, the AI stays out (facilitator/policy.py decides)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,28 @@ import logging
 import time
 from collections import OrderedDict
 
-from facilitator.model import ConversationRef
+from facilitator.chat import ConversationRef
 from facilitator.ports import Adapter
+from facilitator.services import Services
 
 logger = logging.getLogger(__name__)
 
 
-class MemberCounts:
-    def __init__(self, ttl_seconds: float, most: int) -> None:
-        self._ttl = ttl_seconds
-        self._most = most  # conversations remembered: only the recently active ones
+def over_size_limit(member_count: int | None, size_limit: int) -> bool:
+    """0 is no limit; a platform that cannot tell its count is taken to be within it."""
+    return size_limit > 0 and member_count is not None and member_count > size_limit
+
+
+class GroupSize:
+    def __init__(self, services: Services) -> None:
+        self._limit = services.config.size_limit
+        self._ttl = services.config.member_count_ttl_seconds
+        self._most = services.config.seen_ids  # conversations remembered: the recently active ones
         self._counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
+
+    @property
+    def limit(self) -> int:
+        return self._limit
 
     async def count(self, conversation: ConversationRef, adapter: Adapter) -> int | None:
         key = conversation.key()
@@ -34,6 +46,9 @@ class MemberCounts:
         if len(self._counts) > self._most:
             self._counts.popitem(last=False)
         return count
+
+    async def within(self, conversation: ConversationRef, adapter: Adapter) -> bool:
+        return not over_size_limit(await self.count(conversation, adapter), self._limit)
 
     def forget(self, conversation: ConversationRef) -> None:
         """Someone joined or left: count again next time."""

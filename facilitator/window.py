@@ -1,27 +1,25 @@
 """What the model reads in a conversation: the stored window, its members, and, for a vision
-model, the window's images and (when asked about) the members' photos."""
+model, the window's images and (when asked about) the members' photos, made into the prompt by
+facilitator/prompt.py."""
 
 from __future__ import annotations
 
 import asyncio
 
-from facilitator.config import FacilitatorConfig
-from facilitator.context import ContextSpec, build_context
-from facilitator.model import ConversationRef, Message, Profile
-from facilitator.ports import Adapter, ChatImage, ChatTurn, Store
-from facilitator.seeing import Seeing, asks_about_photos
+from facilitator.chat import ConversationRef, Message, Profile
+from facilitator.ports import Adapter, ChatImage, ChatTurn
+from facilitator.prompt import ContextSpec, build_context
+from facilitator.services import Services
 from facilitator.targets import applies
-from facilitator.tokens import TokenCounter
+from facilitator.vision import Vision, asks_about_photos
 
 
-class Reading:
-    def __init__(self, config: FacilitatorConfig, store: Store, counter: TokenCounter) -> None:
-        self._config = config
-        self._store = store
-        self.counter = counter
-        self._seeing = Seeing(config.max_image_bytes)
+class Window:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._vision = Vision(services.config.max_image_bytes)
 
-    async def read(
+    async def turns(
         self,
         conversation: ConversationRef,
         adapter: Adapter | None = None,
@@ -31,25 +29,25 @@ class Reading:
     ) -> list[ChatTurn]:
         """The turns for the model. Images are shown only with the adapter to fetch them;
         members' photos only when `asking` asks about them, and for that request only."""
-        config = self._config
-        settings = await self._store.group_settings(conversation)
-        history_read = self._store.history(conversation, config.history_window)
+        services, config = self._services, self._services.config
+        state = await services.groups.group_state(conversation)
+        history_read = services.messages.history(conversation, config.history_window)
         members: list[Profile]
         if conversation.is_direct:
             history, members = await history_read, []
         else:  # both reads queued at once: the database thread runs them back to back
             history, members = await asyncio.gather(
-                history_read, self._store.members(conversation, config.members_in_context)
+                history_read, services.members.members(conversation, config.members_in_context)
             )
         spec = ContextSpec(
             ai_name=config.ai_name,
             platform=conversation.platform,
             is_direct=conversation.is_direct,
-            group_instructions=settings.instructions,
+            group_instructions=state.instructions,
             budget_tokens=min(budget_tokens or config.context_tokens, config.context_tokens),
             operator_prompt=config.operator_prompt,
             unprompted=unprompted,
-            strict=settings.strict or applies(config.forced_strict, conversation),
+            strict=state.strict or applies(config.forced_strict, conversation),
         )
         images: dict[str, tuple[ChatImage, ...]] = {}
         photos: tuple[ChatImage, ...] = ()
@@ -58,10 +56,10 @@ class Reading:
                 asking is not None and not conversation.is_direct and asks_about_photos(asking.text)
             )
             images, photos = await asyncio.gather(
-                self._seeing.in_history(adapter, history),
-                self._seeing.photos(adapter, members) if wants_photos else _none(),
+                self._vision.in_history(adapter, history),
+                self._vision.photos(adapter, members) if wants_photos else _none(),
             )
-        return build_context(spec, members, history, self.counter, images, photos)
+        return build_context(spec, members, history, services.tokens, images, photos)
 
 
 async def _none() -> tuple[ChatImage, ...]:

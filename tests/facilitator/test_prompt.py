@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from facilitator.context import ContextSpec, build_context, human_line
-from facilitator.model import Profile
-from facilitator.ports import HistoryItem
+from facilitator.chat import Profile
+from facilitator.prompt import ContextSpec, build_context, human_line
+from facilitator.store.roles import HistoryItem
 from facilitator.tokens import EstimatingCounter
 
 COUNTER = EstimatingCounter()

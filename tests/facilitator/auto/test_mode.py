@@ -10,21 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from facilitator.actions import React, SendMessage
+from facilitator.auto.room import AutoLimits
+from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
-from facilitator.model import (
-    CommandReceived,
-    ConversationRef,
-    Member,
-    Message,
-    MessageReceived,
-    Mode,
-    React,
-    SendMessage,
-    utcnow,
-)
-from facilitator.room import AutoLimits
-from facilitator.sqlite_store import SqliteStore
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 
@@ -254,7 +246,7 @@ async def test_stop_chiming_in_goes_back_to_mention_mode_and_says_so_once(
     await group.say(BOB, "Parley, stop chiming in please")
     await group.core.idle()
     assert group.adapter.texts[-1].startswith("OK, I'll stop chiming in")
-    assert (await store.group_settings(GROUP)).mode is Mode.MENTION
+    assert (await store.group_state(GROUP)).mode is Mode.MENTION
     await group.say(ALICE, "any ideas for dinner tonight?")
     await quiet_for(0.4, group.core)
     assert fake_model.received == []  # neither the request nor the question went to the model

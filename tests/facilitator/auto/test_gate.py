@@ -1,4 +1,4 @@
-"""The local gate of `auto` mode over a labelled set of messages (tests/facilitator/data/
+"""The local gate of `auto` mode over a labelled set of messages (tests/facilitator/auto/data/
 gate_cases.jsonl: written apart from the gate, across the platforms' phrasing and several
 languages): what must be a candidate is one, what must not be never is."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from facilitator.gate import Heard, Kind, answers, asks_to_hold_back, candidate
+from facilitator.auto.gate import Heard, Kind, answers, asks_to_hold_back, candidate
 
 CASES = [
     json.loads(line)

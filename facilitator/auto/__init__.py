@@ -1,0 +1,1 @@
+"""`auto` mode: the local gate and its patterns, the room and its caps, the decision call."""

@@ -1,0 +1,1 @@
+"""The store: SQLite through aiosqlite, its ledger, group commit and migrations."""

@@ -1,0 +1,191 @@
+"""The store's roles, as the core's parts see it: each part is handed only the roles it uses.
+
+`Store` is their union, for the composition root; the SQLite store fills it (and a PostgreSQL
+store would), without inheriting from anything here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from facilitator.chat import ConversationRef, Member, Message, Mode, Profile
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One stored message as the context builder needs it (names already resolved)."""
+
+    seq: int
+    message_id: str
+    speaker: str
+    handle: str | None
+    text: str
+    from_ai: bool
+    reply_to: str | None = None  # the platform id of the message it answers
+    attachments: tuple[str, ...] = ()  # short descriptions: "image cat.jpg"
+    images: tuple[str, ...] = ()  # the platform's references of its image attachments
+    author_id: str = ""
+    sent_at: str = ""  # ISO 8601, as stored (parsed only by those who need the time)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupState:
+    """What a group's admins set, and what the AI already told it."""
+
+    mode: Mode | None = None  # None: the operator's default
+    instructions: str = ""
+    size_notice_sent: bool = False
+    strict: bool = False  # strict content mode, set by the group's admins
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What `forget` removed, to tell the member."""
+
+    messages: int = 0  # theirs, and in their direct chats the AI's answers too
+    groups: int = 0  # conversations that no longer list them
+    usage_days: int = 0
+    profile: bool = False
+    direct_chats: int = 0  # cleared whole: the AI's answers and their own instructions too
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    day: date
+    replies: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    images: int = 0
+
+
+class MessageStore(Protocol):
+    """The conversation as it was said: messages in, the recent window out."""
+
+    async def add_message(self, message: Message) -> None:
+        """Persist a message (a repeated platform id is ignored); returns once it is durable."""
+        ...
+
+    async def add_message_once(self, message: Message) -> bool:
+        """As `add_message`, and tell whether it was new: False for a redelivery of a message
+        this conversation already holds (across restarts too)."""
+        ...
+
+    async def add_ai_message(
+        self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
+    ) -> None: ...
+
+    async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
+
+    async def edit_message(self, conversation: ConversationRef, message_id: str, text: str) -> None: ...
+
+    async def delete_message(self, conversation: ConversationRef, message_id: str) -> None: ...
+
+    async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
+        """The newest `limit` messages since the last reset, oldest first."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete the messages sent before `before` (the retention period); returns how many."""
+        ...
+
+
+class MemberStore(Protocol):
+    """Who is in a conversation, and what each member set for themselves."""
+
+    async def remember_member(self, conversation: ConversationRef, member: Member) -> None: ...
+
+    async def forget_membership(self, conversation: ConversationRef, member: Member) -> None: ...
+
+    async def update_member(self, member: Member) -> None:
+        """The platform's current name, handle and picture for a member (their own overrides stay)."""
+        ...
+
+    async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
+        """Humans known in the conversation, most recently active first."""
+        ...
+
+    async def profile(self, platform: str, user_id: str) -> Profile | None: ...
+
+    async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None: ...
+
+    async def forget_member(self, platform: str, user_id: str) -> Forgotten:
+        """Delete what is stored about a member: their messages, their direct chats with the AI
+        (its answers and their own instructions there too), their profile and their usage."""
+        ...
+
+
+class GroupStore(Protocol):
+    """A group's own state: its mode, instructions, strictness, notices, and its context's start."""
+
+    async def group_state(self, conversation: ConversationRef) -> GroupState: ...
+
+    async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None: ...
+
+    async def set_instructions(self, conversation: ConversationRef, text: str) -> None: ...
+
+    async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None: ...
+
+    async def set_strict(self, conversation: ConversationRef, strict: bool) -> None: ...
+
+    async def reset_context(self, conversation: ConversationRef) -> None: ...
+
+    async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
+        """Give a conversation a new id, keeping everything stored about it; if the new id
+        already has a conversation, the old one's history and members join it."""
+        ...
+
+
+class Ledger(Protocol):
+    """What is counted rather than said: deliveries, usage, the kill switch, auto mode's turns."""
+
+    async def first_delivery(self, platform: str, key: str) -> bool:
+        """Note a delivery (a command) by its key; False when it was handled before."""
+        ...
+
+    async def record_usage(
+        self,
+        platform: str,
+        user_id: str | tuple[str, ...],
+        prompt_tokens: int,
+        completion_tokens: int,
+        images: int = 0,
+        replies: int = 1,
+    ) -> None:
+        """Count a model call against accounts: a member (`user_id`), a group's totals
+        (`group:<chat>`), a group's unprompted turns (`auto:<chat>`); several at once."""
+        ...
+
+    async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
+
+    async def tokens_spent(self, day: date) -> int:
+        """Every token of that day (UTC), for the operator's daily spend cap."""
+        ...
+
+    async def usage_rows(self, since: date) -> list[tuple[str, str, str, Usage]]:
+        """Every account's usage since `since`, as (day, platform, account, usage)."""
+        ...
+
+    async def note_room_event(self, conversation: ConversationRef, kind: str, at: float) -> None:
+        """Note what the AI did unprompted (`decision`, `intervention`) at `at` (epoch seconds)."""
+        ...
+
+    async def room_events(self, conversation: ConversationRef, since: float) -> list[tuple[str, float]]:
+        """The events noted since `since`, oldest first, as (kind, at)."""
+        ...
+
+    async def switched_off(self) -> set[str]:
+        """Where the operator switched the AI off: `platform:id` (a chat, server or workspace)
+        and `platform:*`."""
+        ...
+
+    async def switch(self, target: str, off: bool) -> bool:
+        """Switch the AI off (or on again) for `platform:id`; False when it already was."""
+        ...
+
+
+class Store(MessageStore, MemberStore, GroupStore, Ledger, Protocol):
+    """Every role at once, with the connection's end: what `bot/` opens and hands to the core."""
+
+    async def close(self) -> None: ...
