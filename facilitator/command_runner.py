@@ -156,7 +156,9 @@ class CommandRunner:
                 "Start a new group from our direct chat: message me there with `group @name @name ...`.",
                 private=True,
             )
-        return CommandOutcome("", start_group=command.args)
+        limit = self._services.config.size_limit
+        invitees = command.args[: limit - 1] if limit > 0 else command.args  # with the member who asks
+        return CommandOutcome("", start_group=invitees)
 
     async def _reset(self, event: CommandReceived, command: Command) -> CommandOutcome:
         await self._groups.reset_context(event.conversation)

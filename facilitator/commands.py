@@ -13,7 +13,7 @@ from facilitator.chat import Mode
 PROFILE_FIELDS = ("name", "handle", "photo")
 MAX_INSTRUCTIONS = 2000
 MAX_PROFILE_VALUE = 200
-MAX_INVITEES = 19  # with the member who asks, a group of the default size limit
+MAX_INVITEES = 100  # names read at most; the group size limit trims them further (command_runner)
 
 
 @dataclass(frozen=True, slots=True)
