@@ -1,9 +1,10 @@
-"""`auto` mode at work: the gate and the room's caps in, a decision call, and what it chose out.
+"""`auto` mode at work: each ordinary message of an `auto` group heard, the gate's candidates
+kept waiting in their conversation's `Room`, and a decision asked for when one is due.
 
-For each ordinary message of a group in `auto` mode the local gate says whether it might want
-the AI; a candidate waits in its conversation's `Room` (a question, to see whether someone else
-answers it) and, when it is due and the caps allow, the model is asked once, with the `decide`
-tool, whether to reply, react or stay silent. Decision calls are charged to the group.
+For each message the local gate (gate.py) says whether it might want the AI; a candidate waits
+in its room (room.py: a question, to see whether someone else answers it; the caps) and, when it
+is due, the group is within its size and budget, the model is asked once (decision.py) whether
+to reply, react or stay silent.
 """
 
 from __future__ import annotations

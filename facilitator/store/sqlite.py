@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -20,19 +19,16 @@ from typing import Any
 
 import aiosqlite
 
-from facilitator.chat import ConversationRef, Member, Message, Mode, Profile, utcnow
+from facilitator.chat import ConversationRef, Message, Mode, utcnow
 from facilitator.store.group_commit import GroupCommit
 from facilitator.store.ledger import SqliteLedger
+from facilitator.store.members import SqliteMembers
 from facilitator.store.migrations import LATEST, MIGRATIONS
-from facilitator.store.roles import Forgotten, GroupState, HistoryItem
+from facilitator.store.roles import GroupState, HistoryItem
+from facilitator.store.values import clean_text, iso
 
 logger = logging.getLogger(__name__)
 
-MAX_STORED_TEXT = 100_000
-# When a member was last seen orders the members the model is told about; to the minute is
-# enough, and it spares a busy group a write per message.
-PRESENCE_EVERY_SECONDS = 60.0
-PRESENCE_REMEMBERED = 100_000
 AI_AUTHOR = ""  # no platform user id is empty; `from_ai` is what marks the AI's messages
 
 _INSERT_MESSAGE = (
@@ -40,34 +36,10 @@ _INSERT_MESSAGE = (
     " reply_to, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (conversation_id, message_id) DO NOTHING"
 )
-_UPSERT_MEMBER = (
-    "INSERT INTO members (platform, user_id, display_name, handle, avatar_url, is_bot, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET"
-    " display_name = excluded.display_name, handle = excluded.handle,"
-    " avatar_url = excluded.avatar_url, is_bot = excluded.is_bot, updated_at = excluded.updated_at"
-)
-_UPSERT_PRESENCE = (
-    "INSERT INTO conversation_members (conversation_id, user_id, last_seen) VALUES (?, ?, ?)"
-    " ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_seen = excluded.last_seen"
-)
-_PROFILE_COLUMNS = {"name": "own_name", "handle": "own_handle", "photo": "own_photo"}
 
 
 class StoreError(RuntimeError):
     """The database cannot be used as it is (too new, unreadable); the text says what to do."""
-
-
-def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
-    """Text SQLite can store: no lone surrogates, bounded length."""
-    if len(text) > limit:
-        text = text[:limit]
-    if text.isascii():  # most text, known at no cost
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
 
 
 _NOTHING: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -93,10 +65,6 @@ def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return described, images
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
-
-
 @dataclass
 class _ConversationRow:
     id: int
@@ -104,7 +72,7 @@ class _ConversationRow:
     context_from: int
 
 
-class SqliteStore(SqliteLedger):
+class SqliteStore(SqliteMembers, SqliteLedger):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
@@ -193,7 +161,7 @@ class SqliteStore(SqliteLedger):
                 self._writes.add(
                     "INSERT INTO conversations (platform, chat_id, thread_id, is_direct, created_at)"
                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id) DO NOTHING",
-                    (*key, int(ref.is_direct), _iso(utcnow())),
+                    (*key, int(ref.is_direct), iso(utcnow())),
                 )
                 await self._writes.commit()
                 found = await self._find_conversation(key)
@@ -304,25 +272,6 @@ class SqliteStore(SqliteLedger):
 
     # --- messages ---------------------------------------------------------------------------
 
-    def _note_member(self, member: Member) -> None:
-        key = (member.platform, member.user_id)
-        facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
-        if self._members_seen.get(key) != facts:
-            self._members_seen[key] = facts
-            self._writes.upsert(_UPSERT_MEMBER, key, (*key, *facts, _iso(utcnow())))
-
-    def _note_presence(self, conversation_id: int, user_id: str, seen_at: str, always: bool = False) -> None:
-        key = (conversation_id, user_id)
-        now = time.monotonic()
-        last = self._presence.get(key)
-        if not always and last is not None and now - last < PRESENCE_EVERY_SECONDS:
-            return
-        self._presence[key] = now
-        self._presence.move_to_end(key)
-        if len(self._presence) > PRESENCE_REMEMBERED:
-            self._presence.popitem(last=False)
-        self._writes.upsert(_UPSERT_PRESENCE, key, (conversation_id, user_id, seen_at))
-
     async def add_message(self, message: Message) -> None:
         self._writes.add(_INSERT_MESSAGE, await self._message_row(message))
         await self._writes.commit()
@@ -336,7 +285,7 @@ class SqliteStore(SqliteLedger):
         row = await self._conversation(message.conversation)
         author = message.author
         self._note_member(author)
-        sent_at = _iso(message.sent_at)
+        sent_at = iso(message.sent_at)
         self._note_presence(row.id, author.user_id, sent_at)
         attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
         text = clean_text(message.text)
@@ -345,7 +294,7 @@ class SqliteStore(SqliteLedger):
     async def first_delivery(self, platform: str, key: str) -> bool:
         outcome = self._writes.add_checked(
             "INSERT INTO deliveries (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (platform, key, _iso(utcnow())),
+            (platform, key, iso(utcnow())),
         )
         await self._writes.commit()
         return outcome.changed
@@ -357,7 +306,7 @@ class SqliteStore(SqliteLedger):
         self._remember_ai_id(row.id, message_id)
         self._writes.add(
             _INSERT_MESSAGE,
-            (row.id, message_id, AI_AUTHOR, 1, clean_text(text), _iso(utcnow()), reply_to, None),
+            (row.id, message_id, AI_AUTHOR, 1, clean_text(text), iso(utcnow()), reply_to, None),
         )
         await self._writes.commit()
 
@@ -389,7 +338,7 @@ class SqliteStore(SqliteLedger):
         row = await self._conversation(conversation)
         self._writes.add(
             "UPDATE messages SET text = ?, edited_at = ? WHERE conversation_id = ? AND message_id = ?",
-            (clean_text(text), _iso(utcnow()), row.id, message_id),
+            (clean_text(text), iso(utcnow()), row.id, message_id),
         )
         await self._writes.commit()
 
@@ -444,113 +393,9 @@ class SqliteStore(SqliteLedger):
             )
         return items
 
-    # --- members and profiles ---------------------------------------------------------------
-
-    async def remember_member(self, conversation: ConversationRef, member: Member) -> None:
-        row = await self._conversation(conversation)
-        self._note_member(member)
-        self._note_presence(row.id, member.user_id, _iso(utcnow()), always=True)
-        await self._writes.commit()
-
-    async def update_member(self, member: Member) -> None:
-        self._note_member(member)
-        await self._writes.commit()
-
-    async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
-        row = await self._conversation(conversation)
-        self._presence.pop((row.id, member.user_id), None)
-        self._writes.add(
-            "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
-            (row.id, member.user_id),
-        )
-        await self._writes.commit()
-
-    async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
-        row = await self._conversation(conversation)
-        rows = await self._all(
-            "SELECT c.user_id, COALESCE(p.own_name, p.display_name), COALESCE(p.own_handle, p.handle),"
-            " COALESCE(p.own_photo, p.avatar_url)"
-            " FROM conversation_members AS c JOIN members AS p"
-            "  ON p.platform = ? AND p.user_id = c.user_id"
-            " WHERE c.conversation_id = ? AND p.is_bot = 0 ORDER BY c.last_seen DESC LIMIT ?",
-            (conversation.platform, row.id, limit),
-        )
-        return [Profile(conversation.platform, uid, name, handle, photo) for uid, name, handle, photo in rows]
-
-    async def profile(self, platform: str, user_id: str) -> Profile | None:
-        found = await self._one(
-            "SELECT COALESCE(own_name, display_name), COALESCE(own_handle, handle),"
-            " COALESCE(own_photo, avatar_url) FROM members WHERE platform = ? AND user_id = ?",
-            (platform, user_id),
-        )
-        if found is None:
-            return None
-        return Profile(platform, user_id, found[0], found[1], found[2])
-
-    async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None:
-        column = _PROFILE_COLUMNS[field]
-        if value is not None:
-            value = clean_text(value, 200)
-        self._writes.add(
-            f"UPDATE members SET {column} = ? WHERE platform = ? AND user_id = ?",
-            (value, platform, user_id),
-        )
-        await self._writes.commit()
-
-    async def forget_member(self, platform: str, user_id: str) -> Forgotten:
-        await self._writes.settled()
-        async with self._writes.lock:
-            # Their direct chats with the AI: everything in them is theirs, the AI's answers too.
-            direct = [
-                int(conv_id)
-                for (conv_id,) in await self._db.execute_fetchall(
-                    "SELECT DISTINCT c.id FROM conversations AS c"
-                    " JOIN messages AS m ON m.conversation_id = c.id"
-                    " WHERE c.platform = ? AND c.is_direct = 1 AND m.author_id = ? AND m.from_ai = 0",
-                    (platform, user_id),
-                )
-            ]
-            removed = 0
-            for conv_id in direct:
-                cursor = await self._db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
-                removed += cursor.rowcount
-                await self._db.execute("UPDATE conversations SET instructions = '' WHERE id = ?", (conv_id,))
-            cursor = await self._db.execute(
-                "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
-                " (SELECT id FROM conversations WHERE platform = ?)",
-                (user_id, platform),
-            )
-            removed += cursor.rowcount
-            cursor = await self._db.execute(
-                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
-                " (SELECT id FROM conversations WHERE platform = ? AND is_direct = 0)",
-                (user_id, platform),
-            )
-            groups = cursor.rowcount
-            await self._db.execute(
-                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
-                " (SELECT id FROM conversations WHERE platform = ?)",
-                (user_id, platform),
-            )
-            cursor = await self._db.execute(
-                "DELETE FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
-            )
-            profile = cursor.rowcount > 0
-            cursor = await self._db.execute(
-                "DELETE FROM usage WHERE platform = ? AND user_id = ?", (platform, user_id)
-            )
-            usage_days = cursor.rowcount
-            await self._db.commit()
-        self._members_seen.pop((platform, user_id), None)
-        for row in self._conversations.values():  # cached settings of the cleared chats
-            if row.id in direct:
-                row.settings = replace(row.settings, instructions="")
-        logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
-        return Forgotten(int(removed), int(groups), int(usage_days), profile, len(direct))
-
     async def prune(self, before: datetime) -> int:
         """Old messages go in batches, oldest first, so no write waits long behind them."""
-        cutoff = _iso(before)
+        cutoff = iso(before)
         removed = 0
         while True:
             await self._writes.settled()
@@ -568,4 +413,4 @@ class SqliteStore(SqliteLedger):
             await asyncio.sleep(0)
         if removed:
             logger.info("retention: deleted %d messages sent before %s", removed, cutoff)
-        return removed
+        return int(removed)

@@ -157,11 +157,11 @@ async def test_members_are_listed_most_recently_active_first_to_the_minute(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    import facilitator.store.sqlite as sqlite_store
+    import facilitator.store.members as store_members
 
     bob = Member("shell", "bob", "Bob", "bob")
     clock = [1000.0]
-    monkeypatch.setattr(sqlite_store.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(store_members.time, "monotonic", lambda: clock[0])
     start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
     async def say(number: int, author: Member, minutes: float) -> None:

@@ -1,0 +1,175 @@
+"""Who is in a conversation and how each member is known: the platform's facts, their own
+profile overrides, when they were last seen there, and `forget`. Part of `SqliteStore`, which
+brings the connection and the conversations."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from facilitator.chat import ConversationRef, Member, Profile, utcnow
+from facilitator.store.roles import Forgotten
+from facilitator.store.values import clean_text, iso
+
+if TYPE_CHECKING:
+    from facilitator.store.group_commit import GroupCommit
+
+logger = logging.getLogger(__name__)
+
+# When a member was last seen orders the members the model is told about; to the minute is
+# enough, and it spares a busy group a write per message.
+PRESENCE_EVERY_SECONDS = 60.0
+PRESENCE_REMEMBERED = 100_000
+
+_UPSERT_MEMBER = (
+    "INSERT INTO members (platform, user_id, display_name, handle, avatar_url, is_bot, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET"
+    " display_name = excluded.display_name, handle = excluded.handle,"
+    " avatar_url = excluded.avatar_url, is_bot = excluded.is_bot, updated_at = excluded.updated_at"
+)
+_UPSERT_PRESENCE = (
+    "INSERT INTO conversation_members (conversation_id, user_id, last_seen) VALUES (?, ?, ?)"
+    " ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_seen = excluded.last_seen"
+)
+_PROFILE_COLUMNS = {"name": "own_name", "handle": "own_handle", "photo": "own_photo"}
+
+
+class SqliteMembers:
+    if TYPE_CHECKING:  # given by SqliteStore
+        _db: Any  # an aiosqlite connection
+        _writes: GroupCommit
+        _members_seen: dict[tuple[str, str], tuple[Any, ...]]
+        _presence: OrderedDict[tuple[int, str], float]
+        _conversations: dict[tuple[str, str, str], Any]
+
+        async def _conversation(self, ref: ConversationRef) -> Any: ...
+
+        async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
+
+        async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None: ...
+
+    def _note_member(self, member: Member) -> None:
+        key = (member.platform, member.user_id)
+        facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
+        if self._members_seen.get(key) != facts:
+            self._members_seen[key] = facts
+            self._writes.upsert(_UPSERT_MEMBER, key, (*key, *facts, iso(utcnow())))
+
+    def _note_presence(self, conversation_id: int, user_id: str, seen_at: str, always: bool = False) -> None:
+        key = (conversation_id, user_id)
+        now = time.monotonic()
+        last = self._presence.get(key)
+        if not always and last is not None and now - last < PRESENCE_EVERY_SECONDS:
+            return
+        self._presence[key] = now
+        self._presence.move_to_end(key)
+        if len(self._presence) > PRESENCE_REMEMBERED:
+            self._presence.popitem(last=False)
+        self._writes.upsert(_UPSERT_PRESENCE, key, (conversation_id, user_id, seen_at))
+
+    # --- members and profiles ---------------------------------------------------------------
+
+    async def remember_member(self, conversation: ConversationRef, member: Member) -> None:
+        row = await self._conversation(conversation)
+        self._note_member(member)
+        self._note_presence(row.id, member.user_id, iso(utcnow()), always=True)
+        await self._writes.commit()
+
+    async def update_member(self, member: Member) -> None:
+        self._note_member(member)
+        await self._writes.commit()
+
+    async def forget_membership(self, conversation: ConversationRef, member: Member) -> None:
+        row = await self._conversation(conversation)
+        self._presence.pop((row.id, member.user_id), None)
+        self._writes.add(
+            "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?",
+            (row.id, member.user_id),
+        )
+        await self._writes.commit()
+
+    async def members(self, conversation: ConversationRef, limit: int) -> list[Profile]:
+        row = await self._conversation(conversation)
+        rows = await self._all(
+            "SELECT c.user_id, COALESCE(p.own_name, p.display_name), COALESCE(p.own_handle, p.handle),"
+            " COALESCE(p.own_photo, p.avatar_url)"
+            " FROM conversation_members AS c JOIN members AS p"
+            "  ON p.platform = ? AND p.user_id = c.user_id"
+            " WHERE c.conversation_id = ? AND p.is_bot = 0 ORDER BY c.last_seen DESC LIMIT ?",
+            (conversation.platform, row.id, limit),
+        )
+        return [Profile(conversation.platform, uid, name, handle, photo) for uid, name, handle, photo in rows]
+
+    async def profile(self, platform: str, user_id: str) -> Profile | None:
+        found = await self._one(
+            "SELECT COALESCE(own_name, display_name), COALESCE(own_handle, handle),"
+            " COALESCE(own_photo, avatar_url) FROM members WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        )
+        if found is None:
+            return None
+        return Profile(platform, user_id, found[0], found[1], found[2])
+
+    async def set_profile_field(self, platform: str, user_id: str, field: str, value: str | None) -> None:
+        column = _PROFILE_COLUMNS[field]
+        if value is not None:
+            value = clean_text(value, 200)
+        self._writes.add(
+            f"UPDATE members SET {column} = ? WHERE platform = ? AND user_id = ?",
+            (value, platform, user_id),
+        )
+        await self._writes.commit()
+
+    async def forget_member(self, platform: str, user_id: str) -> Forgotten:
+        await self._writes.settled()
+        async with self._writes.lock:
+            # Their direct chats with the AI: everything in them is theirs, the AI's answers too.
+            direct = [
+                int(conv_id)
+                for (conv_id,) in await self._db.execute_fetchall(
+                    "SELECT DISTINCT c.id FROM conversations AS c"
+                    " JOIN messages AS m ON m.conversation_id = c.id"
+                    " WHERE c.platform = ? AND c.is_direct = 1 AND m.author_id = ? AND m.from_ai = 0",
+                    (platform, user_id),
+                )
+            ]
+            removed = 0
+            for conv_id in direct:
+                cursor = await self._db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
+                removed += cursor.rowcount
+                await self._db.execute("UPDATE conversations SET instructions = '' WHERE id = ?", (conv_id,))
+            cursor = await self._db.execute(
+                "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ?)",
+                (user_id, platform),
+            )
+            removed += cursor.rowcount
+            cursor = await self._db.execute(
+                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ? AND is_direct = 0)",
+                (user_id, platform),
+            )
+            groups = cursor.rowcount
+            await self._db.execute(
+                "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
+                " (SELECT id FROM conversations WHERE platform = ?)",
+                (user_id, platform),
+            )
+            cursor = await self._db.execute(
+                "DELETE FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+            profile = cursor.rowcount > 0
+            cursor = await self._db.execute(
+                "DELETE FROM usage WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+            usage_days = cursor.rowcount
+            await self._db.commit()
+        self._members_seen.pop((platform, user_id), None)
+        for row in self._conversations.values():  # cached settings of the cleared chats
+            if row.id in direct:
+                row.settings = replace(row.settings, instructions="")
+        logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
+        return Forgotten(int(removed), int(groups), int(usage_days), profile, len(direct))

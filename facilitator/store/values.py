@@ -1,0 +1,24 @@
+"""Values as the SQLite store keeps them: text it can store, moments as sortable text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+MAX_STORED_TEXT = 100_000
+
+
+def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
+    """Text SQLite can store: no lone surrogates, bounded length."""
+    if len(text) > limit:
+        text = text[:limit]
+    if text.isascii():  # most text, known at no cost
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
