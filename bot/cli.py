@@ -1,4 +1,4 @@
-"""The `parley` command: run, shell, migrate, check."""
+"""The `parley` command: run, shell, migrate, usage, off and on (`parley check` is in bot/checks.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import csv
 import logging
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,25 +14,28 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.shell import ShellAdapter, ShellGroup
-from bot.app import Runtime, open_runtime, start_model, wants_local_model
+from bot import registry
+from bot.app import Runtime, open_runtime, wants_local_model
+from bot.checks import check
 from bot.http import HealthCheck, HttpServer
 from bot.local_model import LocalModelError
 from bot.logs import setup_logging
-from bot.platforms import Platforms, discord_config, slack_config, telegram_config
-from bot.settings import TARGET, Settings, SettingsError, load_settings
+from bot.platforms import Platforms
+from bot.settings import Settings, SettingsError, load_settings
 from facilitator.chat import utcnow
 from facilitator.gc_tuning import tune_garbage_collector
 from facilitator.store.sqlite import SqliteStore, StoreError
 
 logger = logging.getLogger(__name__)
 
-HOW_TO_CONFIGURE = """\
-No chat platform is configured yet, so Parley starts its local shell.
-Each platform is configured by its token in the environment:
-  Telegram: TELEGRAM_BOT_TOKEN (docs/telegram.md)
-  Slack: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (docs/slack.md)
-  Discord: DISCORD_TOKEN (docs/discord.md)
-See config.example.toml for every setting."""
+
+def how_to_configure() -> str:
+    setups = "".join(f"\n  {platform.title}: {platform.setup}" for platform in registry.PLATFORMS)
+    return (
+        "No chat platform is configured yet, so Parley starts its local shell.\n"
+        f"Each platform is configured by its token in the environment:{setups}\n"
+        "See config.example.toml for every setting."
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "shell": _shell,
         "migrate": _migrate,
-        "check": _check,
+        "check": check,
         "off": _switch,
         "on": _switch,
         "usage": _usage,
@@ -134,7 +136,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
         work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
         if not platforms.names:
-            print(HOW_TO_CONFIGURE, file=sys.stderr)
+            print(how_to_configure(), file=sys.stderr)
             # The shell runs where someone can type (or pipe) to it; a PaaS worker without a
             # terminal keeps serving /healthz until it is stopped.
             if http is None or sys.stdin.isatty():
@@ -199,8 +201,11 @@ def _kind(account: str) -> str:
 async def _switch(settings: Settings, args: argparse.Namespace) -> int:
     """The kill switch, kept in the database: a running bot follows it within half a minute."""
     target = args.target
-    if target is not None and not re.match(TARGET, target):
-        raise SettingsError(f"{target!r}: give platform:id, for example telegram:-1001234 or slack:T0123ABC")
+    if target is not None and not registry.is_target(target):
+        raise SettingsError(
+            f"{target!r}: give platform:id, for example telegram:-1001234 or slack:T0123ABC "
+            f"(platforms: {', '.join(registry.names())})"
+        )
     store = await SqliteStore.open(settings.store.sqlite_path())
     try:
         if target is not None:
@@ -228,135 +233,3 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"database {path}: up to date (version {version})")
     return 0
-
-
-async def _check(settings: Settings, args: argparse.Namespace) -> int:
-    problems = 0
-    print(f"settings: OK ({settings.config_file or 'no config file, defaults and environment'})")
-    problems += await _check_database(settings.store.sqlite_path())
-    problems += await _check_model(settings)
-    platforms = settings.configured_platforms()
-    print(f"platforms: {', '.join(platforms) if platforms else 'none configured (the local shell works)'}")
-    if settings.telegram.bot_token is not None:
-        problems += await _check_telegram(settings)
-    if settings.slack.bot_token is not None:
-        problems += await _check_slack(settings)
-    if settings.discord.token is not None:
-        problems += await _check_discord(settings)
-    print(
-        "verdict: ready"
-        if problems == 0
-        else f"verdict: NOT READY ({problems} problem{'s' if problems > 1 else ''})"
-    )
-    return 0 if problems == 0 else 1
-
-
-async def _check_database(path: str) -> int:
-    if path != ":memory:" and not await asyncio.to_thread(Path(path).exists):
-        print(f"database: OK ({path} will be created at the first start)")
-        return 0
-    try:
-        store = await SqliteStore.open(path, migrate=False)
-    except StoreError as exc:
-        if "needs migrating" in str(exc):
-            print(f"database: OK ({path}; its schema is updated at start or by `parley migrate`)")
-            return 0
-        print(f"database: PROBLEM: {exc}")
-        return 1
-    print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
-    await store.close()
-    return 0
-
-
-async def _check_telegram(settings: Settings) -> int:
-    from adapters.telegram.adapter import bot_facts
-
-    try:
-        facts = await bot_facts(telegram_config(settings.telegram))
-    except Exception as exc:  # its text may quote the token: the kind of error is enough
-        print(f"telegram: PROBLEM: Telegram refused the token or could not be reached ({type(exc).__name__})")
-        return 1
-    if facts.can_read_all_group_messages:
-        print(f"telegram: OK (@{facts.username}; privacy mode is off: it follows whole conversations)")
-    else:
-        print(
-            f"telegram: OK (@{facts.username}), but privacy mode is ON: in groups Parley sees only the "
-            "messages that address it, so it cannot follow the conversation or use the auto mode.\n"
-            "  To change it: in BotFather send /setprivacy, choose the bot, Disable; then remove the bot "
-            "from each group and add it again."
-        )
-    return 0
-
-
-async def _check_slack(settings: Settings) -> int:
-    slack = settings.slack
-    if slack.signing_secret is None and slack.app_token is None:
-        print("slack: PROBLEM: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
-        return 1
-    from adapters.slack.adapter import app_facts
-
-    try:
-        facts = await app_facts(slack_config(slack))
-    except Exception as exc:  # SlackStartError's text names Slack's error code, never the token
-        reason = str(exc) if type(exc).__name__ == "SlackStartError" else type(exc).__name__
-        print(f"slack: PROBLEM: {reason}")
-        return 1
-    mode = "HTTP at $PORT/slack/events" if slack.signing_secret else "Socket Mode"
-    # Files are read only to show images to a vision model, and written only for images it makes.
-    unused = set()
-    if not settings.llm.vision:
-        unused.add("files:read")
-    if not settings.llm.image_model:
-        unused.add("files:write")
-    unused.add("mpim:write")  # only `group` needs it: a note below, not a problem
-    missing = [scope for scope in facts.missing_scopes if scope not in unused]
-    if "mpim:write" in facts.missing_scopes:
-        print("slack: note: without the mpim:write scope, `group` cannot open group DMs")
-    if missing:
-        print(
-            f"slack: PROBLEM: {facts.user} in {facts.team} lacks the scopes "
-            f"{', '.join(missing)} (add them under OAuth & Permissions, or create the app "
-            "from docs/slack-manifest.yml, then reinstall it)"
-        )
-        return 1
-    print(f"slack: OK ({facts.user} in {facts.team}; {mode})")
-    return 0
-
-
-async def _check_discord(settings: Settings) -> int:
-    from adapters.discord.adapter import discord_facts
-
-    try:
-        facts = await discord_facts(discord_config(settings.discord))
-    except Exception as exc:  # DiscordStartError's text never quotes the token
-        reason = str(exc) if type(exc).__name__ == "DiscordStartError" else type(exc).__name__
-        print(f"discord: PROBLEM: {reason}")
-        return 1
-    if facts.missing_intents:
-        print(
-            f"discord: PROBLEM: {facts.user} lacks the privileged intents "
-            f"{', '.join(facts.missing_intents)}: turn them on in the developer portal, under Bot "
-            "(docs/discord.md)"
-        )
-        return 1
-    print(f"discord: OK ({facts.user}); invite it with {facts.invite_url}")
-    return 0
-
-
-async def _check_model(settings: Settings) -> int:
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            model, _ = await start_model(settings, stack)
-            await model.check()
-        print(f"model: OK ({model.model} at {model.config.base_url or 'api.openai.com'})")
-        return 0
-    except (SettingsError, LocalModelError) as exc:
-        print(f"model: PROBLEM: {exc}")
-        return 1
-    except Exception as exc:
-        kind = getattr(exc, "kind", type(exc).__name__)
-        print(
-            f"model: PROBLEM: the endpoint did not answer ({kind}); "
-            "check llm.base_url, llm.model and the API key"
-        )
-        return 1

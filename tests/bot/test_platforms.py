@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.platforms import TELEGRAM_SECRET_HEADER
+from bot.wiring.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
 from tests.bot.test_cli import endpoint, environment, parley
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI
