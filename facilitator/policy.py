@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from facilitator.chat import Mode
+from facilitator.config import FacilitatorConfig
 from facilitator.group_size import over_size_limit
 
 
@@ -30,7 +31,7 @@ class Facts:
     replied_to_ai: bool = False
     named: bool = False
     member_count: int | None = None
-    size_limit: int = 20
+    size_limit: int = FacilitatorConfig().size_limit  # the core's default, written once there
     size_notice_sent: bool = False
 
     @property
