@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from facilitator import texts
@@ -50,7 +52,7 @@ class Answering:
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
 
     def queue(self, message: Message, adapter: Adapter) -> None:
-        state = self.state(message.conversation)
+        state = self._state(message.conversation)
         state.pending.append(message)
         state.arrived.set()
         if state.responder is None or state.responder.done():
@@ -66,7 +68,7 @@ class Answering:
                     target = state.pending[-1].id if state.pending else None
                     state.pending.clear()
                     await self._say_failed(adapter, conversation, "unavailable", target)
-        self.release(conversation, state)
+        self._release(conversation, state)
 
     async def _answer_pending(
         self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
@@ -148,7 +150,18 @@ class Answering:
             len(made),
         )
 
-    def release(self, conversation: ConversationRef, state: _Conversation) -> None:
+    @asynccontextmanager
+    async def in_turn(self, conversation: ConversationRef) -> AsyncIterator[None]:
+        """Something else done in order with this conversation's answers (a command, a move)."""
+        state = self._state(conversation)
+        try:
+            async with state.lock:
+                yield
+        finally:
+            if state.responder is None or state.responder.done():
+                self._release(conversation, state)
+
+    def _release(self, conversation: ConversationRef, state: _Conversation) -> None:
         """Memory only for active conversations: drop the state once nothing waits on it."""
         if self._conversations.get(conversation.key()) is state and not state.pending:
             del self._conversations[conversation.key()]
@@ -160,7 +173,7 @@ class Answering:
             adapter, SendMessage(conversation, texts.model_failed(kind), reply_to=reply_to)
         )
 
-    def state(self, conversation: ConversationRef) -> _Conversation:
+    def _state(self, conversation: ConversationRef) -> _Conversation:
         key = conversation.key()
         state = self._conversations.get(key)
         if state is None:

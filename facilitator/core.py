@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import assert_never
 
 from facilitator import texts
 from facilitator.actions import SendMessage, StartGroup
@@ -149,6 +150,8 @@ class Facilitator:
             await self._move(event.old, event.new)
         elif isinstance(event, ProfileChanged):
             await self._store.update_member(event.member)
+        else:
+            assert_never(event)
 
     async def _on_message(self, message: Message, adapter: Adapter) -> None:
         conversation = message.conversation
@@ -220,22 +223,15 @@ class Facilitator:
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
             )
 
-    async def refresh_switches(self) -> None:
-        """Read the kill switch from the database (`parley run` does so before any event)."""
-        await self._kill_switch.refresh()
-
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation
         if event.author.is_bot:  # bots cannot drive the AI, not even through commands
             return
         if not await self._redeliveries.new_command(event):
             return
-        state = self._answering.state(conversation)
-        async with state.lock:  # in order with the answers of this conversation
+        async with self._answering.in_turn(conversation):  # in order with the answers here
             await self._store.remember_member(conversation, event.author)
             outcome = await self._commands.run(event)
-        if state.responder is None or state.responder.done():
-            self._answering.release(conversation, state)
         if outcome.start_group:
             await self._start_group(StartGroup(conversation, event.author, outcome.start_group), adapter)
             return
@@ -265,11 +261,9 @@ class Facilitator:
             await self._services.perform(adapter, SendMessage(action.conversation, texts.GROUP_FAILED))
 
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
-        state = self._answering.state(old)
-        async with state.lock:  # after any answer under way in the old conversation
+        async with self._answering.in_turn(old):  # after any answer under way in the old conversation
             await self._store.move_conversation(old, new)
         self._group_size.forget(old)
-        self._answering.release(old, state)
         logger.info("conversation %s moved to %s", old.chat_id, new.chat_id)
 
     # --- answering --------------------------------------------------------------------------
@@ -286,6 +280,10 @@ class Facilitator:
         return await self._window.turns(conversation, adapter, asking, unprompted, budget_tokens)
 
     # --- lifetime ---------------------------------------------------------------------------
+
+    async def refresh_switches(self) -> None:
+        """Read the kill switch from the database (`parley run` does so before any event)."""
+        await self._kill_switch.refresh()
 
     async def idle(self) -> None:
         """Wait until every answer under way has been given (for scripts, tests, shutdown)."""
