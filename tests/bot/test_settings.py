@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
+from typing import get_args, get_origin
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Section, Settings, SettingsError, env_aliases, load_settings, secret_settings
 from facilitator.chat import Mode
 
 
@@ -81,15 +84,72 @@ def test_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml")
 
 
-def test_the_example_file_is_valid_and_documents_every_setting() -> None:
-    example = Path(__file__).resolve().parents[2] / "config.example.toml"
-    settings = load_settings(example)
-    text = example.read_text(encoding="utf-8")
-    for section, model in settings:
-        if section == "config_file":
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+TABLE = re.compile(r"^(#\s*)?\[([a-z_.]+)\]")
+SETTING = re.compile(r"^(#\s*)?([a-z_]+)\s*=\s*(.*)$")
+
+
+def documented(text: str) -> dict[tuple[str, str], tuple[bool, str]]:
+    """(table, key) -> (commented out, the line) for every setting the file shows. A commented
+    line documents the table of the last header above it, commented or not; a live line, the
+    last live header's (TOML's own reading)."""
+    found: dict[tuple[str, str], tuple[bool, str]] = {}
+    live = shown = ""
+    for line in (raw.strip() for raw in text.splitlines()):
+        if header := TABLE.match(line):
+            shown = header.group(2)
+            live = shown if header.group(1) is None else live
+        elif setting := SETTING.match(line):
+            commented = setting.group(1) is not None
+            where = (shown if commented else live, setting.group(2))
+            assert where not in found, f"{where} is documented twice"
+            found[where] = (commented, line)
+    return found
+
+
+def settings_tables(section: type[Section], table: str) -> dict[tuple[str, str], type[Section]]:
+    """(table, key) -> its section for every setting of `section` and of the tables inside it
+    (`quotas.tiers.*`: `*` stands for a name the operator picks)."""
+    tables: dict[tuple[str, str], type[Section]] = {}
+    for key, field in section.model_fields.items():
+        tables[(table, key)] = section
+        inner = get_args(field.annotation)[1:] if get_origin(field.annotation) is dict else ()
+        if inner and isinstance(inner[0], type) and issubclass(inner[0], Section):
+            tables |= settings_tables(inner[0], f"{table}.{key}.*")
+    return tables
+
+
+def test_the_example_file_documents_every_setting_with_its_true_default() -> None:
+    """Both ways: each setting once, with its default (a setting unset by default is shown
+    commented out, with a valid example; a secret as `# key = ...` naming its environment
+    variable), and nothing that is not a setting."""
+    assert load_settings(EXAMPLE).config_file == str(EXAMPLE)
+    shown: dict[tuple[str, str], tuple[bool, str]] = {}
+    for (table, key), line in documented(EXAMPLE.read_text(encoding="utf-8")).items():
+        where = (re.sub(r"^quotas\.tiers\.[a-z_]+$", "quotas.tiers.*", table), key)
+        assert where not in shown, f"{where} is documented twice"
+        shown[where] = line
+    expected: dict[tuple[str, str], type[Section]] = {}
+    for name, field in Settings.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, Section):
+            expected |= settings_tables(field.annotation, name)
+    assert sorted(set(shown) - set(expected)) == [], "documented, but not a setting"
+    assert sorted(set(expected) - set(shown)) == [], "a setting the example does not document"
+    secrets = secret_settings(Settings)
+    for (table, key), section in expected.items():
+        commented, line = shown[(table, key)]
+        value_text = SETTING.match(line).group(3)  # type: ignore[union-attr]
+        default = section.model_fields[key].get_default(call_default_factory=True)
+        if (table, key) in secrets:
+            assert commented and value_text.startswith("..."), f"{table}.{key} is a secret: `# {key} = ...`"
+            assert env_aliases()[(table, key)] in line, f"{table}.{key}: name its environment variable"
             continue
-        for key in type(model).model_fields:
-            assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} is not documented"
+        value = tomllib.loads(f"value = {value_text}")["value"]
+        read = getattr(section.model_validate({key: value}), key)
+        if default is None:
+            assert commented, f"{table}.{key} is unset by default: show it commented out"
+        else:
+            assert read == default, f"{table}.{key}: the example says {value!r}, the default is {default!r}"
 
 
 def test_quota_tiers_from_the_file_and_a_tier_nobody_defined_named_in_the_error(tmp_path: Path) -> None:
