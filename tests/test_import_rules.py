@@ -12,7 +12,7 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module, or on
     "aiosqlite": {"facilitator/store/sqlite.py"},
     "tiktoken": {"facilitator/tokens.py"},
     "pydantic_settings": {"bot/settings.py"},
-    "aiohttp": {"bot/http.py", "adapters/downloads.py"},
+    "aiohttp": {"bot/http.py", "adapters/common/downloads.py"},
     "PIL": {"facilitator/images.py"},
     "discord": {"adapters/discord/"},  # discord.py: its adapter package only
     "yarl": {"adapters/discord/"},

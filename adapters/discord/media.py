@@ -14,8 +14,8 @@ import mimetypes
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from adapters.common.downloads import Downloader, DownloadError
 from adapters.discord.render import safe_text, split_discord
-from adapters.downloads import Downloader, DownloadError
 from facilitator.actions import SendImage
 from facilitator.ports import MediaError
 

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 
-from adapters.breaks import CUTS
+from adapters.common.cutting import preferred_cut
 
 __all__ = ["DISCORD_LIMIT", "growing_preview", "safe_text", "split_discord"]
 
@@ -179,13 +179,9 @@ class _Layout:
         def fits(i: int) -> bool:
             return not self.barred[i] and self.size(start, i) <= limit
 
-        for floor in (total[start] + limit // 2, total[start] + 1):
-            for good in CUTS:
-                for i in range(far, start, -1):
-                    if total[i] < floor:
-                        break
-                    if good(self.atoms, i) and fits(i):
-                        return i
+        cut = preferred_cut(self.atoms, total, start, far, limit, fits)
+        if cut is not None:
+            return cut
         return next((i for i in range(far, start, -1) if fits(i)), max(far, start + 1))
 
     def part(self, start: int, end: int) -> str:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
-from adapters.downloads import Downloader, DownloadError
+from adapters.common.downloads import Downloader, DownloadError
 from adapters.slack.render import split_mrkdwn, to_mrkdwn
 from adapters.slack.sending import SlackSender
 from facilitator.actions import SendImage

@@ -16,12 +16,12 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
-from adapters.breaks import CUTS
-from adapters.markdown_patterns import BULLET as _BULLET
-from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
-from adapters.markdown_patterns import HEADING as _HEADING
-from adapters.markdown_patterns import SLOT as _SLOT
-from adapters.markdown_patterns import fenced_code
+from adapters.common.cutting import preferred_cut
+from adapters.common.markdown import BULLET as _BULLET
+from adapters.common.markdown import EMPHASIS as _EMPHASIS
+from adapters.common.markdown import HEADING as _HEADING
+from adapters.common.markdown import SLOT as _SLOT
+from adapters.common.markdown import fenced_code
 
 __all__ = ["SLACK_PART_LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
 
@@ -237,15 +237,10 @@ def _states(atoms: list[str]) -> tuple[list[bool], list[bool]]:
 def _best_cut(
     atoms: list[str], total: list[int], start: int, end: int, room: int, fits: Callable[[int], bool]
 ) -> int:
-    """A paragraph end, then a line end, a sentence end, a space; first in the part's second half
-    (no tiny parts), then anywhere; a hard cut only when the part has none of them."""
-    for floor in (total[start] + room // 2, total[start] + 1):
-        for good in CUTS:
-            for i in range(end, start, -1):
-                if total[i] < floor:
-                    break
-                if good(atoms, i) and fits(i):
-                    return i
+    """The preferred cut that fits; a hard cut, as far as fits, only when the part has none."""
+    cut = preferred_cut(atoms, total, start, end, room, fits)
+    if cut is not None:
+        return cut
     while end > start + 1 and not fits(end):
         end -= 1
     return end

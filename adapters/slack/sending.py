@@ -18,7 +18,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.downloads import TRANSFER_ERRORS
+from adapters.common.downloads import TRANSFER_ERRORS
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
 from facilitator.chat import ConversationRef, Member
 from facilitator.ports import MediaError

@@ -1,13 +1,14 @@
 """Parley on Telegram: python-telegram-bot's Application in, the shared events to the core.
 
 Updates arrive by long polling (the default: a worker, a laptop) or by a webhook that Parley's
-own HTTP server receives and hands over (`feed`). They are handled concurrently (the store
+own HTTP server receives and hands over (`receive`). They are handled concurrently (the store
 commits what arrives together; the core keeps each conversation in order). Admins come from
 `getChatAdministrators`, cached and dropped when a chat's members change; profile photos from
 `getUserProfilePhotos`, fetched once per member in the background. Images are `tg-file:<file_id>`
 references, fetched through getFile and a download that never shows the token (`media`).
 A new group from a private chat is a startgroup link, and the group it brings the bot to is
-greeted here, before the core sees anything of it (`groups`).
+greeted here, before the core sees anything of it (`groups`). The actions are carried out by
+`sending`; the command menus come from `commands`, the privacy-mode note from `access`.
 """
 
 from __future__ import annotations
@@ -18,25 +19,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.telegram.access import privacy_note
+from adapters.telegram.commands import menu, private_menu
+from adapters.telegram.events import PLATFORM, TelegramIdentity, translate
 from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
-from adapters.telegram.media import Downloads, file_id_of, privacy_note, too_large
+from adapters.telegram.media import TelegramMedia, file_id_of, too_large
 from adapters.telegram.sending import TelegramSender, seconds_of
-from adapters.telegram.updates import PLATFORM, BotIdentity, translate
-from facilitator.actions import (
-    Action,
-    Delivered,
-    EditMessage,
-    React,
-    SendImage,
-    SendMessage,
-    ShowTyping,
-    StartGroup,
-    StreamMessage,
-)
+from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member
 from facilitator.events import CommandReceived, ConversationMoved, Event, MessageReceived
 from facilitator.ports import EventSink, MediaError
@@ -44,8 +37,6 @@ from facilitator.ports import EventSink, MediaError
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "message_reaction", "chat_member", "my_chat_member"]
-COMMANDS = [BotCommand("parley", "Talk to Parley: help, mode, instructions, profile, usage, forget, reset")]
-PRIVATE_COMMANDS = [*COMMANDS, BotCommand("group", "A new group with people and me: /group @name @name")]
 ADMINS_TTL_SECONDS = 600.0
 POLL_SECONDS = 30
 
@@ -80,14 +71,15 @@ class TelegramAdapter:
         builder = builder.updater(None)  # our own polling loop: see _poll
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.groups = GroupStarter(GroupTokens(config.token))
         self.sender = TelegramSender(
             self.application.bot,
+            self.groups,
             group_edit_seconds=config.group_edit_seconds,
             draft_seconds=config.draft_seconds,
         )
-        self.downloads = Downloads(base)
-        self.groups = GroupStarter(self.sender, GroupTokens(config.token))
-        self.identity: BotIdentity | None = None
+        self.media = TelegramMedia(base)
+        self.identity: TelegramIdentity | None = None
         self.can_read_all_group_messages = False
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._photos: dict[str, str | None] = {}
@@ -109,7 +101,7 @@ class TelegramAdapter:
                 f"Telegram could not be reached at {self.config.api_base_url} ({type(exc).__name__})"
             ) from None
         me = self.application.bot
-        self.identity = BotIdentity(str(me.id), me.username or "")
+        self.identity = self.sender.identity = TelegramIdentity(str(me.id), me.username or "")
         self.can_read_all_group_messages = bool(me.can_read_all_group_messages)
         if not self.can_read_all_group_messages:
             logger.warning(
@@ -117,8 +109,8 @@ class TelegramAdapter:
                 "(turn it off with BotFather: /setprivacy, Disable)",
                 me.username,
             )
-        await self.sender.call(me.set_my_commands, COMMANDS)
-        await self.sender.call(me.set_my_commands, PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        await self.sender.call(me.set_my_commands, menu())
+        await self.sender.call(me.set_my_commands, private_menu(), scope=BotCommandScopeAllPrivateChats())
         await self.application.start()
         if not self.config.webhook:
             await self.sender.call(me.delete_webhook)  # a webhook left set would refuse getUpdates
@@ -130,7 +122,7 @@ class TelegramAdapter:
             self.application.bot.set_webhook, url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
 
-    async def feed(self, payload: dict[str, Any]) -> None:
+    async def receive(self, payload: dict[str, Any]) -> None:
         """One update received by the webhook: queued for the application like a polled one."""
         await self._queue(payload)
 
@@ -185,7 +177,7 @@ class TelegramAdapter:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        await self.downloads.close()
+        await self.media.close()
 
     # --- events in --------------------------------------------------------------------------
 
@@ -199,7 +191,9 @@ class TelegramAdapter:
         start = group_start(raw, self.identity)
         if start is not None:  # added through a startgroup link: greeted here, never a command
             try:
-                await self.groups.greet(start, self.identity, self.application.bot.first_name)
+                greeting = self.groups.greeting(start, self.identity, self.application.bot.first_name)
+                if greeting is not None:
+                    await self.sender.post_html(start.chat_id, greeting)
             except Exception:
                 logger.exception("could not greet the new group %s", start.chat_id)
             return
@@ -281,41 +275,7 @@ class TelegramAdapter:
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
-        if isinstance(action, StartGroup):  # bots cannot create groups: a link that adds the bot
-            if self.identity is None:
-                raise RuntimeError("the Telegram adapter has not started")
-            return await self.groups.offer(action, self.identity)
-        if isinstance(action, StreamMessage):
-            return Delivered(
-                tuple(await self.sender.stream(action.conversation, action.chunks, action.reply_to))
-            )
-        if isinstance(action, SendImage):
-            posted = await self.sender.send_image(
-                action.conversation, action.data, action.name, action.caption, action.reply_to
-            )
-            return Delivered((posted,))
-        if isinstance(action, SendMessage):
-            if action.private_to is not None and not action.conversation.is_direct:
-                return await self._send_privately(action, action.private_to)
-            return Delivered(tuple(await self.sender.send(action.conversation, action.text, action.reply_to)))
-        if isinstance(action, ShowTyping):
-            await self.sender.typing(action.conversation)
-        elif isinstance(action, React):
-            await self.sender.react(action.conversation, action.message_id, action.emoji)
-        elif isinstance(action, EditMessage):
-            await self.sender.edit(action.conversation, action.message_id, action.text)
-        return None
-
-    async def _send_privately(self, action: SendMessage, member: Member) -> Delivered | None:
-        """Telegram has no message only one member of a group sees: a private chat it is."""
-        try:
-            await self.sender.send(action.conversation, action.text, chat_id=member.user_id)
-            return None
-        except (Forbidden, TelegramError) as exc:  # they never started a chat with the bot
-            logger.info("cannot write to %s privately: %s", member.user_id, exc)
-        username = self.identity.username if self.identity else ""
-        note = f"I can't write to you privately yet: open a chat with me (t.me/{username}), then ask again."
-        return Delivered(tuple(await self.sender.send(action.conversation, note, action.reply_to)))
+        return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
         """An attachment or profile photo by its `tg-file:` reference: getFile, then the download
@@ -333,7 +293,7 @@ class TelegramAdapter:
             raise too_large(found.file_size, max_bytes)
         if not found.file_path:
             raise MediaError("Telegram gave no path to download the file")
-        return await self.downloads.fetch(found.file_path, max_bytes)
+        return await self.media.fetch(found.file_path, max_bytes)
 
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         """Privacy mode: a bot that may not read all group messages and is no admin of the group
@@ -359,14 +319,14 @@ class TelegramAdapter:
 
 
 @dataclass(frozen=True, slots=True)
-class BotFacts:
+class TelegramFacts:
     username: str
     can_read_all_group_messages: bool
 
 
-async def bot_facts(config: TelegramConfig) -> BotFacts:
+async def facts(config: TelegramConfig) -> TelegramFacts:
     """Who the token belongs to (getMe), for `parley check`; raises TelegramError if refused."""
     base = config.api_base_url.rstrip("/")
     async with Bot(config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot") as bot:
         me = await bot.get_me()
-    return BotFacts(me.username or str(me.id), bool(me.can_read_all_group_messages))
+    return TelegramFacts(me.username or str(me.id), bool(me.can_read_all_group_messages))

@@ -24,11 +24,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
-from adapters.telegram.sending import TelegramSender
-from adapters.telegram.updates import BotIdentity, entity_text, member_of
-from facilitator.actions import Delivered, StartGroup
+from adapters.common.events import Json
+from adapters.common.words import listed
+from adapters.telegram.events import TelegramIdentity, entity_text, member_of
+from facilitator.actions import StartGroup
 from facilitator.chat import Member
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ _VERSION = 1
 _FIELDS = struct.Struct(">BQI6s")  # version, requester's user id, issued at (s), nonce
 _MAC_BYTES = 16
 _KEY_LABEL = b"parley/telegram/startgroup/v1"
-
-Json = Mapping[str, Any]
 
 
 class TokenRefused(ValueError):
@@ -112,7 +110,7 @@ class GroupStart:
     parameter: str
 
 
-def group_start(update: Json, bot: BotIdentity) -> GroupStart | None:
+def group_start(update: Json, bot: TelegramIdentity) -> GroupStart | None:
     """The startgroup message in a raw update, or None (a pure function of the payload)."""
     message = update.get("message")
     if not isinstance(message, Mapping):
@@ -137,31 +135,35 @@ def group_start(update: Json, bot: BotIdentity) -> GroupStart | None:
         return None
 
 
-class GroupStarter:
-    """Offers the link in the private chat and greets the group the link brought the bot to."""
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What the private chat is shown: the text, and the link its button opens."""
 
-    def __init__(self, sender: TelegramSender, tokens: GroupTokens) -> None:
-        self._sender = sender
+    html: str
+    link: str
+
+
+class GroupStarter:
+    """Makes the link offered in the private chat and the greeting of the group the link brought
+    the bot to; the sender posts them (no I/O here)."""
+
+    def __init__(self, tokens: GroupTokens) -> None:
         self.tokens = tokens
         self._greeted: OrderedDict[str, None] = OrderedDict()
 
-    async def offer(self, action: StartGroup, bot: BotIdentity) -> Delivered:
+    def offer(self, action: StartGroup, bot: TelegramIdentity) -> Offer:
         if not bot.username:
             raise RuntimeError("the bot has no username: no startgroup link is possible")
         token = self.tokens.issue(action.requester.user_id)
         link = f"https://t.me/{bot.username}?startgroup={token}"
-        html = offer_html(link, invitee_names(action.invitees, bot, action.requester))
-        posted = await self._sender.send_with_link_button(
-            action.conversation.chat_id, html, BUTTON_LABEL, link
-        )
-        logger.info("startgroup link offered in %s", action.conversation.chat_id)
-        return Delivered((posted,))
+        return Offer(offer_html(link, invitee_names(action.invitees, bot, action.requester)), link)
 
-    async def greet(self, start: GroupStart, bot: BotIdentity, bot_name: str) -> None:
-        """Greet the group once: naming the requester when the token is theirs and fresh."""
+    def greeting(self, start: GroupStart, bot: TelegramIdentity, bot_name: str) -> str | None:
+        """The group's greeting, once (None after): naming the requester when the token is
+        theirs and fresh."""
         if start.chat_id in self._greeted:
             logger.info("startgroup in %s again: already greeted", start.chat_id)
-            return
+            return None
         self._greeted[start.chat_id] = None
         while len(self._greeted) > GREETED_REMEMBERED:
             self._greeted.popitem(last=False)
@@ -175,10 +177,10 @@ class GroupStarter:
             logger.info("startgroup token in %s refused: %s", start.chat_id, refused)
         if requester is not None:
             logger.info("group %s started through the link of %s", start.chat_id, requester.user_id)
-        await self._sender.post_html(start.chat_id, greeting_html(bot, bot_name, requester))
+        return greeting_html(bot, bot_name, requester)
 
 
-def invitee_names(invitees: tuple[str, ...], bot: BotIdentity, requester: Member) -> list[str]:
+def invitee_names(invitees: tuple[str, ...], bot: TelegramIdentity, requester: Member) -> list[str]:
     """The people named, as @usernames where the words look like them, without the bot itself
     or the member who asks."""
     names: list[str] = []
@@ -202,7 +204,7 @@ def _looks_like_username(word: str) -> bool:
 
 
 def offer_html(link: str, names: list[str]) -> str:
-    people = _listed([f"<b>{escape(name, quote=False)}</b>" for name in names]) or "the people you want"
+    people = listed([f"<b>{escape(name, quote=False)}</b>" for name in names]) or "the people you want"
     return (
         "Telegram doesn't let bots create groups or add people, so here is how:\n"
         "1. Create a new group in Telegram.\n"
@@ -214,7 +216,7 @@ def offer_html(link: str, names: list[str]) -> str:
     )
 
 
-def greeting_html(bot: BotIdentity, bot_name: str, requester: Member | None) -> str:
+def greeting_html(bot: TelegramIdentity, bot_name: str, requester: Member | None) -> str:
     how = (
         f"Mention me (@{escape(bot.username)}) or reply to one of my messages when you want me; "
         "/parley help shows what I can do."
@@ -225,9 +227,3 @@ def greeting_html(bot: BotIdentity, bot_name: str, requester: Member | None) -> 
         f"Hi! {escape(requester.display_name)} started this group with me. "
         "This is a fresh start: I bring nothing from any other chat. " + how
     )
-
-
-def _listed(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

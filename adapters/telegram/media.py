@@ -8,9 +8,7 @@ streamed and stops as soon as it passes the size the caller allows, whatever Tel
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from adapters.downloads import Downloader
+from adapters.common.downloads import Downloader, origin
 from adapters.telegram.render import utf16_len
 from facilitator.ports import MediaError
 
@@ -31,18 +29,18 @@ def too_large(size: int, max_bytes: int) -> MediaError:
     return MediaError(f"the image is larger than {max_bytes} bytes ({size} or more)")
 
 
-class Downloads:
-    """Telegram file downloads (adapters.downloads), from the origin of the configured API
-    address only and never redirected elsewhere; the proxy is the environment's, as for the
+class TelegramMedia:
+    """Telegram file downloads (adapters.common.downloads), from the origin of the configured
+    API address only and never redirected elsewhere; the proxy is the environment's, as for the
     Bot API itself."""
 
     def __init__(self, api_base_url: str = "https://api.telegram.org") -> None:
-        self._origin = _origin(api_base_url)
+        self._origin = origin(api_base_url)
         self._downloader = Downloader(
             "Telegram",
             timeout=30.0,
             connect_timeout=10.0,
-            allowed=lambda url: _origin(url) == self._origin,
+            allowed=lambda url: self._origin is not None and origin(url) == self._origin,
             proxy_from_env=True,
         )
 
@@ -52,15 +50,6 @@ class Downloads:
 
     async def close(self) -> None:
         await self._downloader.close()
-
-
-def _origin(url: str) -> tuple[str, str, int] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
-    except ValueError:
-        return None
-    return (parts.scheme, parts.hostname or "", port)
 
 
 def fit_caption(text: str, limit: int = CAPTION_LIMIT) -> str:
@@ -77,15 +66,3 @@ def fit_caption(text: str, limit: int = CAPTION_LIMIT) -> str:
     if space > max(len(cut) - 40, 0):
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
-
-
-def privacy_note(username: str) -> str:
-    """Why `auto` cannot follow a group with privacy mode on, and the two ways to fix it."""
-    bot = f"@{username}" if username else "the bot"
-    return (
-        "Note: Telegram's privacy mode is on for me, so in this group I only see messages that "
-        "mention me, reply to me or start with /parley, and `auto` cannot follow the conversation. "
-        "To fix it, a group admin can make me an admin here; or my owner can open @BotFather, "
-        f"send /setprivacy, choose {bot} and pick Disable, then remove me from this group and "
-        "add me again."
-    )

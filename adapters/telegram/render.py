@@ -16,12 +16,12 @@ from bisect import bisect_right
 from html import unescape
 from itertools import accumulate
 
-from adapters.breaks import CUTS
-from adapters.markdown_patterns import BULLET as _BULLET
-from adapters.markdown_patterns import EMPHASIS as _EMPHASIS
-from adapters.markdown_patterns import HEADING as _HEADING
-from adapters.markdown_patterns import SLOT as _SLOT
-from adapters.markdown_patterns import fenced_code
+from adapters.common.cutting import preferred_cut
+from adapters.common.markdown import BULLET as _BULLET
+from adapters.common.markdown import EMPHASIS as _EMPHASIS
+from adapters.common.markdown import HEADING as _HEADING
+from adapters.common.markdown import SLOT as _SLOT
+from adapters.common.markdown import fenced_code
 
 __all__ = ["TELEGRAM_LIMIT", "split_html", "to_html", "utf16_len", "visible_text"]
 
@@ -163,7 +163,8 @@ def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     while start < len(atoms):
         end = bisect_right(total, total[start] + limit) - 1  # the furthest cut that still fits
         if end < len(atoms):
-            end = _best_cut(atoms, total, start, end, limit)
+            cut = preferred_cut(atoms, total, start, end, limit)
+            end = end if cut is None else cut  # a hard cut only when the part has no better one
         if part := _part(atoms, open_before, start, end):
             parts.append(part)
         start = end
@@ -190,19 +191,6 @@ def _open_tags(atoms: list[str]) -> list[tuple[str, ...]]:
             stack = stack[:-1] if atom.startswith("</") else (*stack, atom)
     before.append(stack)
     return before
-
-
-def _best_cut(atoms: list[str], total: list[int], start: int, end: int, limit: int) -> int:
-    """A paragraph end, then a line end, a sentence end, a space; first in the part's second half
-    (no tiny parts), then anywhere; a hard cut only when the part has none of them."""
-    for floor in (total[start] + limit // 2, total[start] + 1):
-        for good in CUTS:
-            for i in range(end, start, -1):
-                if total[i] < floor:
-                    break
-                if good(atoms, i):
-                    return i
-    return end
 
 
 def _part(atoms: list[str], open_before: list[tuple[str, ...]], start: int, end: int) -> str:

@@ -1,10 +1,14 @@
-"""What the core asks of Telegram, done at the pace Telegram allows.
+"""What the core asks of Telegram, done at the pace Telegram allows: every action type, one
+method each (`adapters.common.performer`).
 
 Replies are HTML (what the model writes is Markdown), split below 4,096 characters, and sent
 as plain text when Telegram refuses the formatting. A growing reply is a draft in a private
 chat (`sendMessageDraft`, then the real message) and one message edited every few seconds in
 a group, paced per chat because Telegram's limits are per chat. Images are uploaded with
-sendPhoto, their plain-text caption cut to 1,024 characters. A 429 is waited out, never dropped.
+sendPhoto, their plain-text caption cut to 1,024 characters. A reaction is one of the fixed set
+Telegram accepts: anything else the model picks is mapped to the closest one, or skipped (a
+member never sees an error for a reaction). Telegram has no message only one member of a group
+sees, so a private answer goes to the member's private chat. A 429 is waited out, never dropped.
 """
 
 from __future__ import annotations
@@ -27,19 +31,86 @@ from telegram import (
     ReplyParameters,
 )
 from telegram import Message as TelegramMessage
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, RetryAfter, TimedOut
+from telegram.constants import ChatAction, ParseMode, ReactionEmoji
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.common.performer import perform
+from adapters.telegram.events import TelegramIdentity
+from adapters.telegram.groups import BUTTON_LABEL, GroupStarter
 from adapters.telegram.media import fit_caption
-from adapters.telegram.reactions import accepted_reaction
 from adapters.telegram.render import split_html, to_html, visible_text
-from facilitator.chat import ConversationRef
+from facilitator.actions import (
+    Action,
+    Delivered,
+    EditMessage,
+    React,
+    SendImage,
+    SendMessage,
+    ShowTyping,
+    StartGroup,
+    StreamMessage,
+)
+from facilitator.chat import ConversationRef, Member
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TIMEOUT_ATTEMPTS = 5
+
+# Reactions: Telegram accepts a fixed set of emoji; others are mapped to the closest, or skipped.
+ACCEPTED = frozenset(emoji.value for emoji in ReactionEmoji)
+VARIATION_SELECTOR = "\ufe0f"
+SKIN_TONES = ("\U0001f3fb", "\U0001f3ff")
+
+CLOSEST = {
+    "😂": "🤣",
+    "😆": "😁",
+    "😄": "😁",
+    "😃": "😁",
+    "😀": "😁",
+    "😅": "😁",
+    "🙂": "🥰",
+    "😊": "🥰",
+    "🥳": "🎉",
+    "🎊": "🎉",
+    "✅": "👌",
+    "✔": "👌",
+    "🆗": "👌",
+    "🙌": "👏",
+    "💪": "🔥",
+    "⭐": "🏆",
+    "🌟": "🏆",
+    "🥇": "🏆",
+    "😮": "🤯",
+    "😲": "🤯",
+    "😕": "🤔",
+    "🧐": "🤔",
+    "🤞": "🙏",
+    "💜": "❤",
+    "💙": "❤",
+    "💚": "❤",
+    "💛": "❤",
+    "🧡": "❤",
+    "🩷": "❤",
+    "😞": "😢",
+    "😔": "😢",
+    "😉": "😎",
+    "👋": "🤝",
+}
+
+
+def accepted_reaction(emoji: str) -> str | None:
+    """The emoji Telegram will take for `emoji`, or None when nothing is close enough."""
+    if emoji in ACCEPTED:
+        return emoji
+    bare = "".join(
+        c for c in emoji if c != VARIATION_SELECTOR and not SKIN_TONES[0] <= c <= SKIN_TONES[1]
+    ).strip()
+    if bare in ACCEPTED:
+        return bare
+    mapped = CLOSEST.get(bare)
+    return mapped if mapped in ACCEPTED else None
 
 
 def seconds_of(error: RetryAfter) -> float:
@@ -52,11 +123,91 @@ def seconds_of(error: RetryAfter) -> float:
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot, *, group_edit_seconds: float = 3.0, draft_seconds: float = 0.6) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        groups: GroupStarter,
+        *,
+        group_edit_seconds: float = 3.0,
+        draft_seconds: float = 0.6,
+    ) -> None:
         self.bot = bot
+        self.groups = groups
         self.group_edit_seconds = group_edit_seconds
         self.draft_seconds = draft_seconds
+        self.identity: TelegramIdentity | None = None  # from getMe, once the adapter has started
         self._last_shown: dict[str, float] = {}  # chat id -> when a reply there last changed
+
+    async def perform(self, action: Action) -> Delivered | None:
+        return await perform(self, action)
+
+    # --- the actions ------------------------------------------------------------------------
+
+    async def send_message(self, action: SendMessage) -> Delivered | None:
+        if action.private_to is not None and not action.conversation.is_direct:
+            return await self._send_privately(action, action.private_to)
+        return Delivered(tuple(await self.send(action.conversation, action.text, action.reply_to)))
+
+    async def stream_message(self, action: StreamMessage) -> Delivered:
+        if action.conversation.is_direct:
+            posted = await self._stream_as_draft(action.conversation, action.chunks, action.reply_to)
+        else:
+            posted = await self._stream_by_edits(action.conversation, action.chunks, action.reply_to)
+        return Delivered(tuple(posted))
+
+    async def edit_message(self, action: EditMessage) -> None:
+        html = split_html(to_html(action.text))[0]
+        await self._edit(action.conversation.chat_id, action.message_id, html)
+
+    async def react(self, action: React) -> None:
+        reaction = accepted_reaction(action.emoji)
+        if reaction is None or not action.message_id.isdigit():
+            logger.info("no Telegram reaction close to %r: skipped", action.emoji)
+            return
+        chat_id = action.conversation.chat_id
+        await self.call(self.bot.set_message_reaction, chat_id, int(action.message_id), reaction)
+
+    async def show_typing(self, action: ShowTyping) -> None:
+        conversation = action.conversation
+        thread = int(conversation.thread_id) if conversation.thread_id else None
+        await self.call(
+            self.bot.send_chat_action, conversation.chat_id, ChatAction.TYPING, message_thread_id=thread
+        )
+
+    async def send_image(self, action: SendImage) -> Delivered:
+        """Post an image (sendPhoto, uploaded) with a plain-text caption cut to Telegram's
+        limit, sent without a parse mode so nothing in it is read as markup."""
+        options = _placement(action.conversation.thread_id, action.reply_to)
+        text = fit_caption(action.caption)
+        if text:
+            options["caption"] = text
+        photo = InputFile(action.data, filename=action.name)
+        sent = await self.call(self.bot.send_photo, action.conversation.chat_id, photo, **options)
+        return Delivered(((str(sent.message_id), text),))
+
+    async def start_group(self, action: StartGroup) -> Delivered:
+        """Bots cannot create groups: a link that adds the bot to one the member creates."""
+        if self.identity is None:
+            raise RuntimeError("the Telegram adapter has not started")
+        offer = self.groups.offer(action, self.identity)
+        chat_id = action.conversation.chat_id
+        posted = await self.send_with_link_button(chat_id, offer.html, BUTTON_LABEL, offer.link)
+        logger.info("startgroup link offered in %s", chat_id)
+        return Delivered((posted,))
+
+    async def _send_privately(self, action: SendMessage, member: Member) -> Delivered | None:
+        """In the member's private chat; if they never opened one with the bot, a note in the
+        group says how."""
+        try:
+            await self.send(action.conversation, action.text, chat_id=member.user_id)
+            return None
+        except (Forbidden, TelegramError) as exc:  # they never started a chat with the bot
+            logger.info("cannot write to %s privately: %s", member.user_id, exc)
+        username = self.identity.username if self.identity else ""
+        note = f"I can't write to you privately yet: open a chat with me (t.me/{username}), then ask again."
+        return Delivered(tuple(await self.send(action.conversation, note, action.reply_to)))
+
+    # --- calling Telegram -------------------------------------------------------------------
 
     async def call(self, method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """One Bot API call. A 429 is waited out as often as Telegram asks (nothing is dropped);
@@ -121,13 +272,6 @@ class TelegramSender:
 
     # --- growing replies --------------------------------------------------------------------
 
-    async def stream(
-        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
-    ) -> list[tuple[str, str]]:
-        if conversation.is_direct:
-            return await self._stream_as_draft(conversation, chunks, reply_to)
-        return await self._stream_by_edits(conversation, chunks, reply_to)
-
     async def _stream_as_draft(
         self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
     ) -> list[tuple[str, str]]:
@@ -178,26 +322,6 @@ class TelegramSender:
                 sent = await self._post(conversation, html, reply_to if number == 0 else None)
                 shown.append((str(sent.message_id), html))
 
-    # --- images -----------------------------------------------------------------------------
-
-    async def send_image(
-        self,
-        conversation: ConversationRef,
-        data: bytes,
-        name: str,
-        caption: str = "",
-        reply_to: str | None = None,
-    ) -> tuple[str, str]:
-        """Post an image (sendPhoto, uploaded) with a plain-text caption cut to Telegram's
-        limit, sent without a parse mode so nothing in it is read as markup."""
-        options = _placement(conversation.thread_id, reply_to)
-        text = fit_caption(caption)
-        if text:
-            options["caption"] = text
-        photo = InputFile(data, filename=name)
-        sent = await self.call(self.bot.send_photo, conversation.chat_id, photo, **options)
-        return str(sent.message_id), text
-
     # --- Parley's own words (HTML made here, not the model's Markdown) -------------------------
 
     async def post_html(self, chat_id: str, html: str) -> tuple[str, str]:
@@ -216,24 +340,6 @@ class TelegramSender:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return str(sent.message_id), visible_text(html)
-
-    # --- the rest ---------------------------------------------------------------------------
-
-    async def typing(self, conversation: ConversationRef) -> None:
-        thread = int(conversation.thread_id) if conversation.thread_id else None
-        await self.call(
-            self.bot.send_chat_action, conversation.chat_id, ChatAction.TYPING, message_thread_id=thread
-        )
-
-    async def react(self, conversation: ConversationRef, message_id: str, emoji: str) -> None:
-        reaction = accepted_reaction(emoji)
-        if reaction is None or not message_id.isdigit():
-            logger.info("no Telegram reaction close to %r: skipped", emoji)
-            return
-        await self.call(self.bot.set_message_reaction, conversation.chat_id, int(message_id), reaction)
-
-    async def edit(self, conversation: ConversationRef, message_id: str, text: str) -> None:
-        await self._edit(conversation.chat_id, message_id, split_html(to_html(text))[0])
 
 
 def _placement(thread_id: str | None, reply_to: str | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 from contextlib import AsyncExitStack
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError, bot_facts
+from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError
+from adapters.telegram.adapter import facts as telegram_facts
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, TelegramSection
 from facilitator.ports import EventSink
@@ -45,7 +46,7 @@ class Telegram:
             )
         self.adapter = TelegramAdapter(core, adapter_config(section))
         if webhook and http is not None:
-            http.add_webhook(WEBHOOK_PATH, SECRET_HEADER, webhook_secret(section), self.adapter.feed)
+            http.add_webhook(WEBHOOK_PATH, SECRET_HEADER, webhook_secret(section), self.adapter.receive)
 
     async def start(self, stack: AsyncExitStack) -> None:
         try:
@@ -64,7 +65,7 @@ def build(settings: Settings, core: EventSink, http: HttpServer | None) -> Teleg
 
 async def check(settings: Settings) -> int:
     try:
-        facts = await bot_facts(adapter_config(settings.telegram))
+        facts = await telegram_facts(adapter_config(settings.telegram))
     except Exception as exc:  # its text may quote the token: the kind of error is enough
         print(f"telegram: PROBLEM: Telegram refused the token or could not be reached ({type(exc).__name__})")
         return 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from adapters.downloads import Downloader, DownloadError
+from adapters.common.downloads import Downloader, DownloadError
 from facilitator.ports import MediaError
 
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8  # 2056 bytes

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.events import TelegramIdentity
 from adapters.telegram.groups import GroupTokens, TokenRefused, group_start, invitee_names
-from adapters.telegram.updates import BotIdentity
 from facilitator.chat import Member
 from facilitator.core import Facilitator
 from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, until
@@ -210,7 +210,7 @@ def test_a_token_is_refused_when_altered_foreign_stale_or_from_the_future() -> N
 
 
 def test_the_start_message_is_found_in_groups_only_and_for_this_bot_only() -> None:
-    me = BotIdentity("123456789", "parley_bot")
+    me = TelegramIdentity("123456789", "parley_bot")
     alice = {"id": 11, "is_bot": False, "first_name": "Alice"}
     group = {"id": -100777, "type": "supergroup", "title": "Weekend"}
 
@@ -240,7 +240,7 @@ def test_the_start_message_is_found_in_groups_only_and_for_this_bot_only() -> No
 
 
 def test_invitees_are_listed_as_usernames_without_the_bot_or_the_requester() -> None:
-    me = BotIdentity("1", "parley_bot")
+    me = TelegramIdentity("1", "parley_bot")
     alice = Member("telegram", "11", "Alice", handle="alice")
     words = ("@bob", "carol", "@Parley_Bot", "@alice", "@bob", "Zoë", "<b>x</b>")
     assert invitee_names(words, me, alice) == ["@bob", "@carol", "Zoë", "<b>x</b>"]

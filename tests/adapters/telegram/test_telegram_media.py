@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.telegram.adapter import TelegramAdapter
-from adapters.telegram.updates import translate
+from adapters.telegram.events import translate
 from facilitator.actions import Delivered, SendImage
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator

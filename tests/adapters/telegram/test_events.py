@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram.updates import BotIdentity, translate
+from adapters.telegram.events import TelegramIdentity, translate
 from facilitator.chat import ConversationRef
 from facilitator.events import (
     CommandReceived,
@@ -19,7 +19,7 @@ from facilitator.events import (
     ReactionAdded,
 )
 
-BOT = BotIdentity(user_id="999", username="parley_bot")
+BOT = TelegramIdentity(user_id="999", username="parley_bot")
 ALICE = {"id": 11, "is_bot": False, "first_name": "Alice", "last_name": "Liddell", "username": "alice"}
 GROUP = {"id": -100123, "type": "supergroup", "title": "Saturday plans"}
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "Parley", "username": "parley_bot"}

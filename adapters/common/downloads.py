@@ -30,6 +30,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LONGEST_WAIT = 30.0  # seconds: a Retry-After beyond this is waited this long
 # What a failed HTTP exchange raises, for a module that cannot name aiohttp (slack-sdk's client).
 TRANSFER_ERRORS: tuple[type[Exception], ...] = (aiohttp.ClientError, TimeoutError, OSError)
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
 class DownloadError(MediaError):
@@ -172,6 +173,20 @@ class Downloader:
             return None
         proxies = getproxies_environment()
         return proxies.get(parts.scheme) or proxies.get("all")
+
+
+def origin(url: str) -> Origin | None:
+    """Where an http(s) address points, its port filled in, for a platform's rule of which hosts
+    it fetches from (and which get its token); None for anything else, and for an address with
+    credentials in it (user:password@), which no rule trusts."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username or parts.password:
+        return None
+    return (parts.scheme, parts.hostname, port)
 
 
 def _is_http(url: str) -> bool:

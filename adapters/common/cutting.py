@@ -31,3 +31,29 @@ CUTS: tuple[Callable[[list[str], int], bool], ...] = (
     after_sentence,
     after_space,
 )
+
+
+def _anywhere(i: int) -> bool:
+    return True
+
+
+def preferred_cut(
+    atoms: list[str],
+    total: list[int],
+    start: int,
+    end: int,
+    room: int,
+    fits: Callable[[int], bool] = _anywhere,
+) -> int | None:
+    """The best cut of a part that starts at `start` and could run to `end`: a paragraph end,
+    then a line end, a sentence end, a space, first in the part's second half (no tiny parts),
+    then anywhere; only where `fits` allows. `total[i]` is the width of the atoms before `i`,
+    `room` the part's width. None when there is no such cut: the splitter then cuts hard."""
+    for floor in (total[start] + room // 2, total[start] + 1):
+        for good in CUTS:
+            for i in range(end, start, -1):
+                if total[i] < floor:
+                    break
+                if good(atoms, i) and fits(i):
+                    return i
+    return None

@@ -3,20 +3,20 @@
 It answers nonebot2's two questions for every update: which conversation (a chat, or a forum
 topic inside a supergroup) and is it for the AI (a mention of the bot's @username, a reply to
 one of its messages, `/parley` or `/parley@botname`, and `/group`). The `/start <token>` that
-a startgroup link posts in a group is the adapter's own business (`groups`). Anything it does
-not understand becomes no event at all, never an exception the bot has to survive.
+a startgroup link posts in a group is the adapter's own business (`groups`); which command names
+count is `commands`. Anything it does not understand becomes no event at all, never an exception
+the bot has to survive.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from adapters.common.events import Json
+from adapters.telegram.commands import COMMAND, OWN_COMMANDS, PRIVATE_HELP, SHARED_COMMANDS
 from facilitator.chat import Attachment, ConversationRef, Member, Message
-from facilitator.commands import COMMANDS
 from facilitator.events import (
     CommandReceived,
     ConversationMoved,
@@ -31,12 +31,6 @@ from facilitator.events import (
 logger = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-COMMAND = "parley"
-# Commands of their own on Telegram (the menu offers them): the core parses the whole text.
-OWN_COMMANDS = {"group"}
-# In a private chat people start with /start and look for /help: both get the help text.
-PRIVATE_HELP = {"start", "help"}
-SHARED_COMMANDS = {spec.name for spec in COMMANDS}
 ATTACHMENT_KINDS = {
     "photo": "image",
     "document": "file",
@@ -48,18 +42,16 @@ ATTACHMENT_KINDS = {
     "sticker": "sticker",
 }
 
-Json = Mapping[str, Any]
-
 
 @dataclass(frozen=True, slots=True)
-class BotIdentity:
+class TelegramIdentity:
     """Who the bot is, from getMe: what a mention or a command must name."""
 
     user_id: str
     username: str  # without the @
 
 
-def translate(update: Json, bot: BotIdentity) -> list[Event]:
+def translate(update: Json, bot: TelegramIdentity) -> list[Event]:
     """The events in one update; an empty list for what is not for the core (or malformed)."""
     try:
         return _translate(update, bot)
@@ -68,7 +60,7 @@ def translate(update: Json, bot: BotIdentity) -> list[Event]:
         return []
 
 
-def _translate(update: Json, bot: BotIdentity) -> list[Event]:
+def _translate(update: Json, bot: TelegramIdentity) -> list[Event]:
     event_id = str(update["update_id"])
     if "message" in update:
         return _message_events(update["message"], bot, event_id)
@@ -123,7 +115,7 @@ def author_of(message: Json) -> Member:
     return member_of(message["from"])
 
 
-def _message_events(message: Json, bot: BotIdentity, event_id: str) -> list[Event]:
+def _message_events(message: Json, bot: TelegramIdentity, event_id: str) -> list[Event]:
     conversation = conversation_of(message)
     if "migrate_to_chat_id" in message:  # the group became a supergroup with a new id
         new = ConversationRef(PLATFORM, str(message["migrate_to_chat_id"]))
@@ -196,7 +188,7 @@ def entity_text(text: str, entity: Json) -> str:
     return encoded[start : start + length].decode("utf-16-le", errors="replace")
 
 
-def _mentions(text: str, entities: list[Json], bot: BotIdentity) -> bool:
+def _mentions(text: str, entities: list[Json], bot: TelegramIdentity) -> bool:
     for entity in entities:
         kind = entity.get("type")
         if kind == "mention" and entity_text(text, entity).lower() == f"@{bot.username.lower()}":
@@ -206,7 +198,7 @@ def _mentions(text: str, entities: list[Json], bot: BotIdentity) -> bool:
     return False
 
 
-def _command(text: str, entities: list[Json], bot: BotIdentity, private: bool) -> str | None:
+def _command(text: str, entities: list[Json], bot: TelegramIdentity, private: bool) -> str | None:
     """What follows `/parley` (or `/parley@thisbot`), or None when the text is no command for us."""
     first = next((e for e in entities if e.get("type") == "bot_command" and e.get("offset") == 0), None)
     if first is None:
