@@ -1,21 +1,22 @@
-"""Shared fixtures: the loopback model server, a store on disk, a facilitator and a shell group."""
+"""Shared fixtures: no network but 127.0.0.1, the loopback model server, a store on disk, a
+facilitator and a shell group (what they are built with lives in tests/support/)."""
 
 from __future__ import annotations
 
-import io
 import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from adapters.shell import ShellAdapter, ShellGroup
 from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.llm import ModelConfig, OpenAIChatModel
+from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
+from tests.support.core import BURST_WINDOW, model_for
+from tests.support.shell import Shell
+
+__all__ = ["model_for"]  # tests/facilitator/test_llm.py builds clients of its own
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -70,31 +71,6 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await opened.close()
 
 
-def model_for(server: FakeOpenAI, timeout: float = 5.0) -> OpenAIChatModel:
-    return OpenAIChatModel(
-        ModelConfig(
-            base_url=server.base_url,
-            api_key="test-key",
-            model="fake-model",
-            timeout_seconds=timeout,
-            max_retries=0,
-            image_model="fake-image",  # drawn only when a test's core turns image generation on
-        )
-    )
-
-
-@asynccontextmanager
-async def core_with(fake_model: FakeOpenAI, store: SqliteStore, **options: Any) -> AsyncIterator[Facilitator]:
-    """The core against the loopback model, set up as an operator would (vision, images, ...)."""
-    model = model_for(fake_model)
-    core = Facilitator(FacilitatorConfig(burst_window_seconds=2.0, **options), store, model)
-    try:
-        yield core
-    finally:
-        await core.close()
-        await model.close()
-
-
 @pytest.fixture
 async def model(fake_model: FakeOpenAI) -> AsyncIterator[OpenAIChatModel]:
     client = model_for(fake_model)
@@ -104,7 +80,7 @@ async def model(fake_model: FakeOpenAI) -> AsyncIterator[OpenAIChatModel]:
 
 @pytest.fixture
 def config() -> FacilitatorConfig:
-    return FacilitatorConfig(burst_window_seconds=2.0)
+    return FacilitatorConfig(burst_window_seconds=BURST_WINDOW)
 
 
 @pytest.fixture
@@ -114,29 +90,6 @@ async def facilitator(
     core = Facilitator(config, store, model)
     yield core
     await core.close()
-
-
-class Shell:
-    """A shell group in a test: type lines, read what the AI printed."""
-
-    def __init__(self, core: Facilitator, direct: bool = False) -> None:
-        self.out = io.StringIO()
-        self.adapter = ShellAdapter(core, "Parley", out=self.out, group=ShellGroup(direct=direct))
-        self.core = core
-
-    async def say(self, *lines: str) -> str:
-        """Feed lines as a script (each waits for the AI) and return what the AI printed."""
-        start = self.out.tell()
-        await self.adapter.run_script(lines)
-        return self.out.getvalue()[start:]
-
-    async def burst(self, *lines: str) -> str:
-        """Feed lines without waiting between them, as a fast typist would."""
-        start = self.out.tell()
-        for line in lines:
-            await self.adapter.feed(line)
-        await self.core.idle()
-        return self.out.getvalue()[start:]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.store.sqlite import SqliteStore
-from tests.conftest import Shell
+from tests.support.shell import Shell
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 GROUP = ConversationRef("shell", "local")

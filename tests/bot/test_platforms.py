@@ -8,8 +8,7 @@ import json
 import signal
 import socket
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,6 +22,9 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import until
+
+A_PROCESS = 20.0  # seconds: `parley run` starts a Python process before it answers
 
 
 @pytest.fixture
@@ -68,28 +70,23 @@ async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subpr
         await asyncio.wait_for(process.wait(), timeout=30)
 
 
-async def until(condition: Callable[[], object], within: float = 20.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the expected outcome did not happen in time"
-        await asyncio.sleep(0.02)
-
-
 async def test_run_with_a_telegram_token_answers_in_telegram_and_stops_cleanly(
     telegram: FakeTelegram, fake_model: FakeOpenAI, tmp_path: Path
 ) -> None:
     alice = telegram.user(11, "Alice")
     chat = telegram.private_chat(alice)
     async with running(telegram_env(telegram, fake_model), tmp_path) as process:
-        await until(lambda: telegram.calls_of("getUpdates") or process.returncode is not None)
+        await until(
+            lambda: telegram.calls_of("getUpdates") or process.returncode is not None, within=A_PROCESS
+        )
         telegram.push_message(chat, alice, "hello from Telegram")
-        await until(lambda: len(telegram.messages.get(11, {})) == 2)
+        await until(lambda: len(telegram.messages.get(11, {})) == 2, within=A_PROCESS)
         notice, answer = telegram.messages[11].values()  # the first time: what it reads, where it goes
         assert "I read our messages here and send them to the model service at 127.0.0.1" in notice
         assert "`forget`" in notice or "forget" in notice
         assert answer == "Hello from the fake model."
         telegram.push_message(chat, alice, "and again")
-        await until(lambda: len(telegram.messages[11]) == 3)
+        await until(lambda: len(telegram.messages[11]) == 3, within=A_PROCESS)
         assert list(telegram.messages[11].values())[2] == "Hello from the fake model."  # once only
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
@@ -112,7 +109,7 @@ async def test_webhook_mode_refuses_a_forged_request_and_answers_a_signed_one(
     alice = telegram.user(11, "Alice")
     chat = telegram.private_chat(alice)
     async with running(env, tmp_path), aiohttp.ClientSession() as http:
-        await until(lambda: telegram.calls_of("setWebhook"))
+        await until(lambda: telegram.calls_of("setWebhook"), within=A_PROCESS)
         registered = telegram.calls_of("setWebhook")[0]
         assert registered["url"] == "https://parley.example/telegram"
         assert registered["secret_token"] == "s3cret-for-tests"
@@ -132,7 +129,7 @@ async def test_webhook_mode_refuses_a_forged_request_and_answers_a_signed_one(
             headers={TELEGRAM_SECRET_HEADER: "s3cret-for-tests"},
         ) as response:
             assert response.status == 200  # acknowledged and skipped, or Telegram resends it forever
-        await until(lambda: telegram.messages.get(11))
+        await until(lambda: telegram.messages.get(11), within=A_PROCESS)
     assert list(telegram.messages[11].values()) == ["Hello from the fake model."]
     assert len(fake_model.received) == 1 and "signed: please answer" in fake_model.received[0].text
     assert "forged" not in fake_model.received[0].text
@@ -207,7 +204,7 @@ async def test_run_with_slack_answers_signed_events_on_its_own_port(
         running(slack_env(slack, fake_model, PORT=str(port)), tmp_path),
         aiohttp.ClientSession() as http,
     ):
-        await until(lambda: slack.calls_of("auth.test"))
+        await until(lambda: slack.calls_of("auth.test"), within=A_PROCESS)
         for _ in range(200):  # the HTTP server may still be starting
             try:
                 async with http.post(url, data=raw, headers=sign(raw, "slack-secret-for-tests")) as response:
@@ -217,7 +214,7 @@ async def test_run_with_slack_answers_signed_events_on_its_own_port(
                 await asyncio.sleep(0.05)
         async with http.post(url, data=raw, headers=sign(raw, "wrong-secret")) as response:
             assert response.status == 401
-        await until(lambda: slack.posted("C1"))
+        await until(lambda: slack.posted("C1"), within=A_PROCESS)
     assert slack.posted("C1") == ["Hello from the fake model."]
 
 
@@ -281,13 +278,13 @@ async def test_run_with_discord_answers_on_the_gateway(
 ) -> None:
     channel = 1_510_000_000_000_000_011
     async with running(discord_env(discord_fake, fake_model), tmp_path):
-        await until(lambda: discord_fake.gateway.identifies)
-        await until(lambda: discord_fake.calls_of("PUT", "/applications/{id}/commands"))
+        await until(lambda: discord_fake.gateway.identifies, within=A_PROCESS)
+        await until(lambda: discord_fake.calls_of("PUT", "/applications/{id}/commands"), within=A_PROCESS)
         await discord_fake.dispatch_message(
             channel,
             discord_fake.users[1_520_000_000_000_000_001],
             f"<@{discord_fake.bot_id}> hi",
             mentions=[discord_fake.bot_user],
         )
-        await until(lambda: discord_fake.channel_messages(channel))
+        await until(lambda: discord_fake.channel_messages(channel), within=A_PROCESS)
     assert [text.strip() for text in discord_fake.channel_messages(channel)] == ["Hello from the fake model."]

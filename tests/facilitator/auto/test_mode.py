@@ -4,7 +4,6 @@ the decision call and what it chose, the caps, and being told to hold back."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
+from tests.support import until
 
 GROUP = ConversationRef("test", "g1")
 ALICE = Member("test", "alice", "Alice")
@@ -52,13 +52,6 @@ class Group:
             CommandReceived(GROUP, author, text, message_id=f"c{self.number}"), self.adapter
         )
         await self.core.idle()
-
-
-async def until(condition: Callable[[], object], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the expected outcome did not happen in time"
-        await asyncio.sleep(0.01)
 
 
 async def quiet_for(seconds: float, core: Facilitator) -> None:

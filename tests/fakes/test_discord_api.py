@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -18,6 +18,7 @@ from discord import app_commands
 
 from tests.fakes.discord_api import FakeDiscord, Intent, Perm, pointed_at
 from tests.fakes.openai_server import png
+from tests.support import until
 
 GUILD, GENERAL, QUIET = 1_310_000_000_000_000_001, 1_310_000_000_000_000_011, 1_310_000_000_000_000_012
 ANN, BOB = 1_320_000_000_000_000_001, 1_320_000_000_000_000_002
@@ -66,14 +67,12 @@ class Recorder(discord.Client):
         )
         super().__init__(intents=intents, chunk_guilds_at_startup=False, guild_ready_timeout=0.05, **options)
         self.events: list[tuple[str, Any]] = []
-        self.changed = asyncio.Event()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """discord.py sleeps 5 s before every identify but the first; the fake needs no such pause."""
 
     def note(self, name: str, value: Any) -> None:
         self.events.append((name, value))
-        self.changed.set()
 
     def of(self, name: str) -> list[Any]:
         return [value for kind, value in self.events if kind == name]
@@ -92,15 +91,6 @@ class Recorder(discord.Client):
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         self.note("member_update", after)
-
-    async def until(self, ready: Callable[[], Any], within: float = 5.0) -> Any:
-        async def wait() -> Any:
-            while not (found := ready()):
-                self.changed.clear()
-                await self.changed.wait()
-            return found
-
-        return await asyncio.wait_for(wait(), within)
 
 
 async def running(client: discord.Client, fake: FakeDiscord) -> asyncio.Task[None]:
@@ -154,7 +144,7 @@ async def test_member_message_reaches_on_message_with_content(fake: FakeDiscord,
     sent = await fake.dispatch_message(GENERAL, ANN, f"<@{fake.bot_id}> hello there")
     assert sent["member"]["nick"] == "Annie" and sent["guild_id"] == str(GUILD)
     assert sent["mentions"][0]["id"] == str(fake.bot_id) and "member" in sent["mentions"][0]
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     assert message.content == f"<@{fake.bot_id}> hello there"
     assert message.author.id == ANN and isinstance(message.author, discord.Member)
     assert client.user in message.mentions and message.channel.id == GENERAL
@@ -166,7 +156,7 @@ async def test_without_the_content_intent_guild_messages_arrive_empty(fake: Fake
     try:
         await fake.dispatch_message(GENERAL, ANN, "just chatting")
         await fake.dispatch_message(GENERAL, ANN, f"<@{fake.bot_id}> you there?")
-        messages = await bot.until(lambda: len(bot.of("message")) == 2 and bot.of("message"))
+        messages = await until(lambda: len(bot.of("message")) == 2 and bot.of("message"))
         assert [m.content for m in messages] == ["", f"<@{fake.bot_id}> you there?"]
     finally:
         await bot.close()
@@ -190,7 +180,7 @@ async def test_send_edit_delete_show_what_members_see(fake: FakeDiscord, client:
     posted = fake.calls_of("POST", f"/channels/{GENERAL}/messages")
     assert str(posted[0]["json"]["message_reference"]["message_id"]) == question["id"]
     # The bot hears its own message back over the gateway, as on Discord.
-    await client.until(lambda: any(m.author.id == fake.bot_id for m in client.of("message")))
+    await until(lambda: any(m.author.id == fake.bot_id for m in client.of("message")))
 
 
 async def test_message_rules_answer_as_discord_does(fake: FakeDiscord, client: Recorder) -> None:
@@ -224,7 +214,7 @@ async def test_allowed_mentions_decide_who_is_pinged(fake: FakeDiscord, client: 
 
 async def test_reaction_typing_and_thread(fake: FakeDiscord, client: Recorder) -> None:
     question = await fake.dispatch_message(GENERAL, BOB, "can we talk in a thread?")
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     await message.add_reaction("👀")
     guild = client.get_guild(GUILD)
     assert guild is not None and [e.name for e in guild.emojis] == ["parley"]
@@ -235,7 +225,7 @@ async def test_reaction_typing_and_thread(fake: FakeDiscord, client: Recorder) -
     assert fake.reactions[(GENERAL, int(question["id"]))] == ["👀", f"parley:{PARLEY_EMOJI}"]
     assert [r["count"] for r in fake.message(GENERAL, question["id"])["reactions"]] == [1, 1]  # type: ignore[index]
     assert fake.typing == [GENERAL]
-    [created] = await client.until(lambda: client.of("thread"))
+    [created] = await until(lambda: client.of("thread"))
     assert created.id == thread.id and created.name == "Bob's question"
     await thread.add_user(discord.Object(BOB))
     assert BOB in fake.thread_members[thread.id]
@@ -251,7 +241,7 @@ async def test_private_threads_follow_discords_rules(fake: FakeDiscord, client: 
     assert isinstance(general, discord.TextChannel) and isinstance(quiet, discord.TextChannel)
     thread = await general.create_thread(name="just us", type=discord.ChannelType.private_thread)
     assert thread.type is discord.ChannelType.private_thread and thread.parent_id == GENERAL
-    [created] = await client.until(lambda: client.of("thread"))
+    [created] = await until(lambda: client.of("thread"))
     assert created.id == thread.id and created.is_private() and created.invitable
     assert [c["json"]["type"] for c in fake.calls_of("POST", "/channels/{channel_id}/threads")] == [12]
     await thread.add_user(discord.Object(BOB))
@@ -304,9 +294,9 @@ async def test_resume_replays_what_was_missed(fake: FakeDiscord, client: Recorde
     await fake.gateway_reconnect(resume=True, hold=True)
     await fake.dispatch_message(GENERAL, ANN, "sent while you were away")
     fake.release_gateway()
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     assert message.content == "sent while you were away"
-    await client.until(lambda: client.of("resumed"))
+    await until(lambda: client.of("resumed"))
     [resume] = fake.gateway.resumes
     assert fake.gateway.session is not None and resume["session_id"] == fake.gateway.session.id
     assert resume["seq"] >= 2  # READY and the GUILD_CREATE came before
@@ -316,17 +306,17 @@ async def test_resume_replays_what_was_missed(fake: FakeDiscord, client: Recorde
 
 async def test_replaying_a_seen_dispatch_delivers_it_twice(fake: FakeDiscord, client: Recorder) -> None:
     sent = await fake.dispatch_message(GENERAL, ANN, "once")
-    await client.until(lambda: client.of("message"))
+    await until(lambda: client.of("message"))
     await fake.gateway_reconnect(resume=True, replay_after=fake.seq_of(sent) - 1)
-    messages = await client.until(lambda: len(client.of("message")) == 2 and client.of("message"))
+    messages = await until(lambda: len(client.of("message")) == 2 and client.of("message"))
     assert messages[0].id == messages[1].id  # an adapter has to deduplicate on the message id
 
 
 async def test_invalid_session_makes_the_client_identify_again(fake: FakeDiscord, client: Recorder) -> None:
     await fake.gateway_invalid_session(resumable=False)
-    await fake.until(lambda: len(fake.gateway.identifies) == 2)
+    await until(lambda: len(fake.gateway.identifies) == 2)
     await fake.dispatch_message(GENERAL, ANN, "new session")
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     assert message.content == "new session"
 
 
@@ -349,7 +339,7 @@ async def test_member_chunks_and_updates(fake: FakeDiscord, client: Recorder) ->
     assert fake.gateway.member_requests[0]["guild_id"] == GUILD
     role = fake.role(GUILD, 1_330_000_000_000_000_001, "helpers")
     await fake.dispatch_member_update(GUILD, BOB, nick="Bobby")
-    [updated] = await client.until(lambda: client.of("member_update"))
+    [updated] = await until(lambda: client.of("member_update"))
     assert updated.nick == "Bobby"
     fetched = await guild.fetch_member(BOB)
     assert fetched.nick == "Bobby" and role["id"] not in [str(r.id) for r in fetched.roles]
@@ -362,7 +352,7 @@ async def test_compressed_frames_are_understood() -> None:
             bot = Recorder()
             task = await running(bot, server)
             await server.dispatch_message(GENERAL, ANN, "zipped")
-            [message] = await bot.until(lambda: bot.of("message"))
+            [message] = await until(lambda: bot.of("message"))
             assert message.content == "zipped"
             await bot.close()
             await asyncio.wait_for(task, 5)
@@ -396,13 +386,13 @@ async def test_commands_sync_and_interactions_are_answered(fake: FakeDiscord, cl
     assert fake.calls_of("PUT", "/applications/{application_id}/commands")
 
     await fake.dispatch_interaction(GUILD, GENERAL, ANN, "parley", "help")
-    [response] = await fake.until(lambda: fake.interaction_responses)
+    [response] = await until(lambda: fake.interaction_responses)
     assert response["type"] == 4 and response["data"]["flags"] & 64 and response["ephemeral"]
     assert fake.ephemeral_messages(GENERAL) == ["I summarise and answer."]
     assert fake.channel_messages(GENERAL) == []
 
     await fake.dispatch_interaction(GUILD, GENERAL, BOB, "parley", "ask", {"question": "why?"})
-    await fake.until(lambda: any(f["method"] == "PATCH" for f in fake.followups))
+    await until(lambda: any(f["method"] == "PATCH" for f in fake.followups))
     assert fake.interaction_responses[-1]["type"] == 5
     assert fake.channel_messages(GENERAL) == ["You asked: why?"]
 
@@ -422,13 +412,13 @@ async def test_interaction_callbacks_follow_discords_rules(fake: FakeDiscord, cl
         async with http.post(late_url, json={"type": 4, "data": {"content": "Too late"}}) as expired:
             assert expired.status == 404 and (await expired.json())["code"] == 10062
     assert fake.channel_messages(GENERAL) == ["Hello!"]  # not ephemeral: members see it
-    await client.until(lambda: any(m.content == "Hello!" for m in client.of("message")))
+    await until(lambda: any(m.content == "Hello!" for m in client.of("message")))
 
 
 async def test_unknown_events_are_ignored(fake: FakeDiscord, client: Recorder) -> None:
     await fake.dispatch_raw({"t": "SOMETHING_NEW", "d": {"anything": 1}})
     await fake.dispatch_message(GENERAL, ANN, "still here")
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     assert message.content == "still here"
 
 
@@ -518,7 +508,7 @@ async def test_a_members_attachment_is_signed_and_their_avatar_served(
     await fake.dispatch_message(
         GENERAL, ANN, "look", attachments=[fake.attachment(GENERAL, "dog.png", photo, "image/png")]
     )
-    [message] = await client.until(lambda: client.of("message"))
+    [message] = await until(lambda: client.of("message"))
     [attachment] = message.attachments
     assert attachment.url.startswith(f"{fake.cdn_base}/attachments/{GENERAL}/{attachment.id}/dog.png?ex=")
     assert {"ex", "is", "hm"} <= set(yarl.URL(attachment.url).query)
@@ -541,7 +531,7 @@ async def test_without_the_content_intent_attachments_arrive_empty_too(fake: Fak
         file = fake.attachment(GENERAL, "dog.png", png(), "image/png")
         await fake.dispatch_message(GENERAL, ANN, "look", attachments=[file])
         await fake.dispatch_message(GENERAL, ANN, f"<@{fake.bot_id}> look", attachments=[file])
-        messages = await bot.until(lambda: len(bot.of("message")) == 2 and bot.of("message"))
+        messages = await until(lambda: len(bot.of("message")) == 2 and bot.of("message"))
         assert [len(m.attachments) for m in messages] == [0, 1]
     finally:
         await bot.close()
