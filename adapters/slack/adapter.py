@@ -1,9 +1,10 @@
 """Parley on Slack: slack-bolt's AsyncApp in, the shared events to the core.
 
-Events arrive over HTTP, received by Parley's own server and handed to Bolt (`dispatch`),
+Events arrive over HTTP, received by Parley's own server and handed to Bolt (`receive`),
 which checks the signature and the timestamp and acknowledges at once; or over Socket Mode
 for development without a public URL. Profiles come from `users.info`, cached and refreshed
-on `user_change`; admins are the workspace's admins and owners plus a configured list.
+on `user_change`; admins are the workspace's admins and owners plus a configured list. The
+actions are carried out by `sending`, files by `media`; what the app may see is `access`.
 """
 
 from __future__ import annotations
@@ -28,27 +29,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import access
 from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
-from adapters.slack.events import (
-    PLATFORM,
-    SlackIdentity,
-    attachments_of,
-    translate_command,
-    translate_event,
-)
-from adapters.slack.files import SlackFiles
+from adapters.slack.commands import COMMAND
+from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
 from adapters.slack.groups import GroupStarter
-from adapters.slack.sending import SlackSender
-from facilitator.actions import (
-    Action,
-    Delivered,
-    EditMessage,
-    React,
-    SendImage,
-    SendMessage,
-    ShowTyping,
-    StartGroup,
-    StreamMessage,
-)
+from adapters.slack.media import SlackMedia
+from adapters.slack.sending import SlackSender, Thread, remember
+from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.events import (
     CommandReceived,
@@ -62,9 +48,6 @@ from facilitator.events import (
 from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
-
-COMMAND = "/parley"
-THREADS_REMEMBERED = 10_000
 
 
 class SlackStartError(RuntimeError):
@@ -124,18 +107,30 @@ class SlackAdapter:
             self.app.event(kind)(self._on_event)
         self.app.event("user_change")(self._on_user_change)
         self.app.command(COMMAND)(self._on_command)
-        self.sender = SlackSender(self.client, update_seconds=config.update_seconds)
-        self.groups = GroupStarter(self.sender)
-        self.files = SlackFiles(self.sender, config.bot_token, base, proxy=load_http_proxy_from_env())
+        self.media = SlackMedia(self.client, config.bot_token, base, proxy=load_http_proxy_from_env())
+        self.sender = SlackSender(
+            self.client,
+            self.media,
+            GroupStarter(self.client),
+            self._bot_user_id,
+            update_seconds=config.update_seconds,
+        )
         self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None
         self._profiles: dict[str, dict[str, Any]] = {}
         self._socket: Any = None
         self._authorization: AuthorizeResult | None = None
-        self._spoken: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads Parley answered in
-        self._filled: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads whose past was fetched
-        self.ai_name = "Parley"
+        self._filled: OrderedDict[Thread, None] = OrderedDict()  # threads whose past was fetched
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def ai_name(self) -> str:
+        """The AI's name in Parley's own words (a greeting, what the app cannot see)."""
+        return self.sender.ai_name
+
+    @ai_name.setter
+    def ai_name(self, name: str) -> None:
+        self.sender.ai_name = name
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -176,15 +171,18 @@ class SlackAdapter:
             )
         return self._authorization
 
+    async def _bot_user_id(self) -> str:
+        return self.identity.user_id if self.identity else str((await self._authorize()).bot_user_id)
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.files.close()
+        await self.media.close()
 
-    async def dispatch(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
+    async def receive(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
         """One HTTP request from Slack (events, commands): Bolt verifies and acknowledges it."""
         given: dict[str, str | Sequence[str]] = dict(headers)
         try:
@@ -200,7 +198,7 @@ class SlackAdapter:
     async def _on_event(self, body: dict[str, Any]) -> None:
         if self.identity is None:
             return
-        for event in translate_event(body, self.identity):
+        for event in translate(body, self.identity):
             try:
                 if isinstance(event, MessageReceived) and event.message.conversation.thread_id:
                     event = await self._in_thread(event)
@@ -216,9 +214,9 @@ class SlackAdapter:
         where = event.message.conversation
         key = (where.chat_id, where.thread_id or "")
         if key not in self._filled:
-            _remember(self._filled, key)
+            remember(self._filled, key)
             await self._backfill(where, event.message.id)
-        if key in self._spoken and not event.message.replies_to_ai:
+        if key in self.sender.spoken and not event.message.replies_to_ai:
             return replace(event, message=replace(event.message, replies_to_ai=True))
         return event
 
@@ -237,7 +235,7 @@ class SlackAdapter:
                 continue
             own = item.get("user") == self.identity.user_id or item.get("bot_id") == self.identity.bot_id
             if own:
-                _remember(self._spoken, (where.chat_id, where.thread_id))
+                remember(self.sender.spoken, (where.chat_id, where.thread_id))
                 author = Member(PLATFORM, self.identity.user_id, self.ai_name, is_bot=True)
             elif item.get("user"):
                 author = await self._member(Member(PLATFORM, str(item["user"]), str(item["user"])))
@@ -302,34 +300,7 @@ class SlackAdapter:
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
-        if isinstance(action, StreamMessage):
-            thread = self.sender.thread_of(action.conversation, action.reply_to)
-            if thread:
-                _remember(self._spoken, (action.conversation.chat_id, thread))
-            parts = await self.sender.stream(
-                action.conversation, action.chunks, action.reply_to, action.answering
-            )
-            return Delivered(tuple(parts))
-        if isinstance(action, SendMessage):
-            if action.private_to is not None and not action.conversation.is_direct:
-                await self.sender.send_ephemeral(action.conversation, action.private_to, action.text)
-                return None
-            return Delivered(tuple(await self.sender.send(action.conversation, action.text, action.reply_to)))
-        if isinstance(action, SendImage):
-            thread = self.sender.thread_of(action.conversation, action.reply_to)
-            if thread:
-                _remember(self._spoken, (action.conversation.chat_id, thread))
-            return Delivered((await self.files.send_image(action),))
-        if isinstance(action, StartGroup):
-            me = self.identity.user_id if self.identity else str((await self._authorize()).bot_user_id)
-            return await self.groups.start(action, me, self.ai_name)
-        if isinstance(action, ShowTyping):
-            await self.sender.thinking(action.conversation, None)
-        elif isinstance(action, React):
-            await self.sender.react(action.conversation, action.message_id, action.emoji)
-        elif isinstance(action, EditMessage):
-            await self.sender.edit(action.conversation, action.message_id, action.text)
-        return None
+        return await self.sender.perform(action)
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
@@ -339,8 +310,8 @@ class SlackAdapter:
         return max(0, int(count) - 1) if count is not None else None  # the app's own user is a member
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
-        """A shared file (`slack-file:F...`) or a profile photo; see files.py for whose they may be."""
-        return await self.files.fetch(ref, max_bytes)
+        """A shared file (`slack-file:F...`) or a profile photo; see media.py for whose they may be."""
+        return await self.media.fetch(ref, max_bytes)
 
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         if conversation.is_direct:
@@ -361,21 +332,14 @@ def _web_client(token: str, base_url: str, **options: Any) -> AsyncWebClient:
     return client
 
 
-def _remember(threads: OrderedDict[tuple[str, str], None], key: tuple[str, str]) -> None:
-    threads[key] = None
-    threads.move_to_end(key)
-    if len(threads) > THREADS_REMEMBERED:
-        threads.popitem(last=False)
-
-
 @dataclass(frozen=True, slots=True)
-class AppFacts:
+class SlackFacts:
     user: str
     team: str
     missing_scopes: tuple[str, ...]
 
 
-async def app_facts(config: SlackConfig) -> AppFacts:
+async def facts(config: SlackConfig) -> SlackFacts:
     """Who the bot token belongs to and which needed scopes it lacks (auth.test), for
     `parley check`; raises SlackStartError when Slack refuses it."""
     base = config.api_base_url if config.api_base_url.endswith("/") else config.api_base_url + "/"
@@ -386,4 +350,4 @@ async def app_facts(config: SlackConfig) -> AppFacts:
         raise SlackStartError(f"Slack refused the bot token ({exc.response.get('error')})") from None
     granted = granted_scopes(auth.headers) or set()
     missing = tuple(scope for scope in REQUIRED_SCOPES if scope not in granted)
-    return AppFacts(str(auth.get("user") or ""), str(auth.get("team") or ""), missing)
+    return SlackFacts(str(auth.get("user") or ""), str(auth.get("team") or ""), missing)

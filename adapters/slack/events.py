@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.common.events import Json, attachment_kind
 from adapters.slack.render import plain_text
 from facilitator.chat import Attachment, ConversationRef, Member, Message
 from facilitator.events import (
@@ -37,8 +37,6 @@ USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # begins with the word ("group projects...") is talk.
 GROUP_COMMAND = re.compile(r"\s*group\s+(?:<@|@)", re.IGNORECASE)
 
-Json = Mapping[str, Any]
-
 
 @dataclass(frozen=True, slots=True)
 class SlackIdentity:
@@ -48,7 +46,7 @@ class SlackIdentity:
     bot_id: str = ""  # B..., as bot messages carry it
 
 
-def conversation_for(
+def conversation_of(
     channel: str, channel_type: str | None, thread_ts: str | None, ts: str | None
 ) -> ConversationRef:
     """A reply in a thread belongs to the thread; a thread's first message to its channel."""
@@ -64,7 +62,7 @@ def member_of(user_id: str, profile: Json | None = None) -> Member:
     return Member(PLATFORM, user_id, name, handle=profile.get("display_name") or None)
 
 
-def translate_event(body: Json, me: SlackIdentity) -> list[Event]:
+def translate(body: Json, me: SlackIdentity) -> list[Event]:
     """The events in one Events API body; empty for what is not for the core (or malformed)."""
     try:
         return _translate(body, me)
@@ -89,7 +87,7 @@ def _translate(body: Json, me: SlackIdentity) -> list[Event]:
             )
         ]
     if kind in {"member_joined_channel", "member_left_channel"}:
-        where = conversation_for(event["channel"], event.get("channel_type"), None, None)
+        where = conversation_of(event["channel"], event.get("channel_type"), None, None)
         change = MemberJoined if kind == "member_joined_channel" else MemberLeft
         return [change(where, member_of(event["user"]), event_id)]
     return []
@@ -102,13 +100,11 @@ def _message_events(event: Json, me: SlackIdentity, event_id: str, *, mention: b
         new = event["message"]
         if _from_a_bot(new, me):
             return []
-        where = conversation_for(channel, event.get("channel_type"), new.get("thread_ts"), new.get("ts"))
+        where = conversation_of(channel, event.get("channel_type"), new.get("thread_ts"), new.get("ts"))
         return [MessageEdited(where, str(new["ts"]), str(new.get("text") or ""), event_id=event_id)]
     if subtype == "message_deleted":
         old = event.get("previous_message") or {}
-        where = conversation_for(
-            channel, event.get("channel_type"), old.get("thread_ts"), event["deleted_ts"]
-        )
+        where = conversation_of(channel, event.get("channel_type"), old.get("thread_ts"), event["deleted_ts"])
         return [MessageDeleted(where, str(event["deleted_ts"]), event_id)]
     if subtype not in TALK_SUBTYPES or _from_a_bot(event, me):
         return []
@@ -119,7 +115,7 @@ def _message_events(event: Json, me: SlackIdentity, event_id: str, *, mention: b
     if not text and not attachments:
         return []
     ts = str(event["ts"])
-    where = conversation_for(channel, event.get("channel_type"), event.get("thread_ts"), ts)
+    where = conversation_of(channel, event.get("channel_type"), event.get("thread_ts"), ts)
     if where.is_direct and subtype is None and not mention and GROUP_COMMAND.match(text):
         return [CommandReceived(where, member_of(event["user"]), text.strip(), ts, event_id)]
     mentioned = mention or me.user_id in USER_MENTION.findall(text)
@@ -145,7 +141,7 @@ def attachments_of(files: Any) -> tuple[Attachment, ...]:
     """A message's `files`, each referred to as `slack-file:<id>` (the adapter's fetch_image)."""
     return tuple(
         Attachment(
-            kind=_kind(file.get("mimetype")),
+            kind=attachment_kind(file.get("mimetype")),
             name=file.get("name"),
             mime_type=file.get("mimetype"),
             size=file.get("size"),
@@ -165,11 +161,6 @@ def _from_a_bot(message: Json, me: SlackIdentity) -> bool:
     )
 
 
-def _kind(mimetype: str | None) -> str:
-    major = (mimetype or "").split("/", 1)[0]
-    return {"image": "image", "audio": "audio", "video": "video"}.get(major, "file")
-
-
 def translate_command(form: Json) -> CommandReceived | None:
     """A slash command (`/parley mode off`): its text and who asked, where."""
     try:
@@ -177,7 +168,7 @@ def translate_command(form: Json) -> CommandReceived | None:
     except KeyError:
         logger.warning("skipped a slash command without channel or user")
         return None
-    where = conversation_for(channel, "im" if channel.startswith("D") else None, None, None)
+    where = conversation_of(channel, "im" if channel.startswith("D") else None, None, None)
     author = Member(PLATFORM, user, str(form.get("user_name") or user), handle=form.get("user_name"))
     text = str(form.get("text") or "").strip()
     if text and text.split(maxsplit=1)[0].lower() != "group":

@@ -19,9 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.common.words import listed
 from adapters.slack.events import USER_MENTION
 from adapters.slack.render import plain_text
-from adapters.slack.sending import MissingScope, SlackSender
 from facilitator.actions import Delivered, StartGroup
 from facilitator.chat import ConversationRef
 
@@ -58,18 +61,24 @@ def named(words: Iterable[str]) -> tuple[list[str], list[str]]:
 
 def _spoken(users: list[str]) -> str:
     """`<@U1>`, `<@U1> and <@U2>`, `<@U1>, <@U2> and <@U3>`: Slack shows each as a name."""
-    tags = [f"<@{user}>" for user in users]
-    return tags[0] if len(tags) == 1 else f"{', '.join(tags[:-1])} and {tags[-1]}"
+    return listed([f"<@{user}>" for user in users])
 
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class MissingScope(Exception):
+    """Slack refused a call for a scope the app was not granted (named in `scope`)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
 class GroupStarter:
-    def __init__(self, sender: SlackSender) -> None:
-        self.sender = sender
-        self.client = sender.client
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
 
     async def start(self, action: StartGroup, bot_user_id: str, ai_name: str) -> Delivered:
         dm, requester = action.conversation, action.requester.user_id
@@ -84,7 +93,7 @@ class GroupStarter:
                 f"name at most {MAX_OTHERS - 1}.",
             )
         try:
-            group, again = await self.sender.open_group([requester, *invitees.users])
+            group, again = await self.open_group([requester, *invitees.users])
         except MissingScope as missing_scope:
             logger.warning("cannot open a group DM: the app lacks %s", missing_scope.scope)
             return await self._say(
@@ -110,6 +119,17 @@ class GroupStarter:
             done = f"I've started a group DM with {others}."
         missing = f" (I couldn't find {unknown}: pick people from Slack's @ menu.)" if unknown else ""
         return await self._say(dm, f"{done} What we said here stays between us.{missing}")
+
+    async def open_group(self, users: list[str]) -> tuple[str, bool]:
+        """conversations.open for a group DM of `users` and the app: its id, and whether those
+        people already had it. MissingScope without mpim:write; other refusals are raised."""
+        try:
+            opened = await self.client.conversations_open(users=",".join(users))
+        except SlackApiError as exc:
+            if exc.response.get("error") == "missing_scope":
+                raise MissingScope(str(exc.response.get("needed") or "mpim:write")) from None
+            raise
+        return str((opened.get("channel") or {})["id"]), bool(opened.get("already_open"))
 
     async def resolve(self, words: Iterable[str], skip: set[str]) -> Invitees:
         ids, names = named(words)

@@ -1,10 +1,14 @@
-"""What the core asks of Slack, done the way Slack shows an AI answer.
+"""What the core asks of Slack, done the way Slack shows an AI answer: every action type, one
+method each (`adapters.common.performer`).
 
 In a channel an answer goes in a thread under the message that asked, streamed with Slack's
 native streaming (`chat.startStream` / `appendStream` / `stopStream`); where that is not
 available (a DM's main flow, an older workspace, a missing scope) one message is posted and
 updated at a pace Slack allows, per channel. Text is converted to mrkdwn with everything
-escaped, so a model can never ping @channel. Rate limits are waited out by the client.
+escaped, so a model can never ping @channel. A private answer in a channel is an ephemeral
+message; images go up through `media`, a new group DM through `groups`. The threads Parley has
+answered in are remembered, so that a message there is spoken to it. Rate limits are waited out
+by the client.
 """
 
 from __future__ import annotations
@@ -12,16 +16,28 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any
+from collections import OrderedDict
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.common.downloads import TRANSFER_ERRORS
+from adapters.common.performer import perform
+from adapters.slack.groups import GroupStarter
+from adapters.slack.media import SlackMedia
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
+from facilitator.actions import (
+    Action,
+    Delivered,
+    EditMessage,
+    React,
+    SendImage,
+    SendMessage,
+    ShowTyping,
+    StartGroup,
+    StreamMessage,
+)
 from facilitator.chat import ConversationRef, Member
-from facilitator.ports import MediaError
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +49,7 @@ NO_STREAMING = {
     "not_allowed_token_type",
     "feature_not_enabled",
 }
-# What files.info raises besides its own errors.
-FILES_INFO_ERRORS: tuple[type[Exception], ...] = (SlackRequestError, *TRANSFER_ERRORS)
+THREADS_REMEMBERED = 10_000
 STREAM_LIMIT = 12_000  # characters one streamed message holds before the answer goes on in another
 CONTROL = re.compile(r"<([!@#])")  # <!channel>, <@U1>, <#C1>: Slack's own markup, never from the model
 REACTION_NAMES = {
@@ -76,24 +91,103 @@ def _safe_markdown(text: str) -> str:
     return CONTROL.sub("<\u200b\\1", text)
 
 
-class MissingScope(Exception):
-    """Slack refused a call for a scope the app was not granted (named in `scope`)."""
+Thread = tuple[str, str]  # channel, thread ts
 
-    def __init__(self, scope: str) -> None:
-        super().__init__(scope)
-        self.scope = scope
+
+def remember(threads: OrderedDict[Thread, None], key: Thread) -> None:
+    """Add `key` to a bounded memory of threads, the oldest forgotten first."""
+    threads[key] = None
+    threads.move_to_end(key)
+    if len(threads) > THREADS_REMEMBERED:
+        threads.popitem(last=False)
 
 
 class SlackSender:
     def __init__(
-        self, client: AsyncWebClient, *, update_seconds: float = 1.0, stream_seconds: float = 0.3
+        self,
+        client: AsyncWebClient,
+        media: SlackMedia,
+        groups: GroupStarter,
+        bot_user_id: Callable[[], Awaitable[str]],
+        *,
+        update_seconds: float = 1.0,
+        stream_seconds: float = 0.3,
     ) -> None:
         self.client = client
+        self.media = media
+        self.groups = groups
+        self._bot_user_id = bot_user_id  # asked when needed: a command may come before start()
         self.update_seconds = update_seconds
         self.stream_seconds = stream_seconds
         self.team_id = ""
+        self.ai_name = "Parley"
         self.streaming = True  # until Slack says this workspace cannot
+        self.spoken: OrderedDict[Thread, None] = OrderedDict()  # threads Parley answered in
         self._last_update: dict[str, float] = {}  # channel -> when an answer there last changed
+
+    async def perform(self, action: Action) -> Delivered | None:
+        return await perform(self, action)
+
+    # --- the actions ------------------------------------------------------------------------
+
+    async def send_message(self, action: SendMessage) -> Delivered | None:
+        if action.private_to is not None and not action.conversation.is_direct:
+            await self._send_ephemeral(action.conversation, action.private_to, action.text)
+            return None
+        return Delivered(tuple(await self.send(action.conversation, action.text, action.reply_to)))
+
+    async def stream_message(self, action: StreamMessage) -> Delivered:
+        self._speaking(action.conversation, action.reply_to)
+        parts = await self._stream(action.conversation, action.chunks, action.reply_to, action.answering)
+        return Delivered(tuple(parts))
+
+    async def edit_message(self, action: EditMessage) -> None:
+        await self.client.chat_update(
+            channel=action.conversation.chat_id,
+            ts=action.message_id,
+            text=split_mrkdwn(to_mrkdwn(action.text))[0],
+        )
+
+    async def react(self, action: React) -> None:
+        emoji = action.emoji
+        name = (
+            emoji.strip(":")
+            if emoji.startswith(":")
+            else REACTION_NAMES.get(emoji.replace("\ufe0f", "") or emoji)
+        )
+        name = name or REACTION_NAMES.get(emoji)
+        if not name:
+            logger.info("no Slack name for the reaction %r: skipped", emoji)
+            return
+        try:
+            await self.client.reactions_add(
+                channel=action.conversation.chat_id, timestamp=action.message_id, name=name
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in {"already_reacted", "invalid_name", "message_not_found"}:
+                raise
+            logger.info("reaction %s skipped: %s", name, exc.response.get("error"))
+
+    async def show_typing(self, action: ShowTyping) -> None:
+        """Slack shows a status only in assistant threads; elsewhere this quietly does nothing."""
+        thread = self.thread_of(action.conversation, None)
+        if thread is None:
+            return
+        try:
+            await self.client.assistant_threads_setStatus(
+                channel_id=action.conversation.chat_id, thread_ts=thread, status="is thinking…"
+            )
+        except SlackApiError as exc:
+            logger.debug("no status in %s: %s", action.conversation.chat_id, exc.response.get("error"))
+
+    async def send_image(self, action: SendImage) -> Delivered:
+        thread = self._speaking(action.conversation, action.reply_to)
+        return Delivered((await self.media.send_image(action, thread),))
+
+    async def start_group(self, action: StartGroup) -> Delivered:
+        return await self.groups.start(action, await self._bot_user_id(), self.ai_name)
+
+    # --- posting ----------------------------------------------------------------------------
 
     @staticmethod
     def thread_of(conversation: ConversationRef, reply_to: str | None) -> str | None:
@@ -114,32 +208,14 @@ class SlackSender:
             posted.append((str(sent["ts"]), plain_text(part)))
         return posted
 
-    async def file_info(self, file_id: str) -> dict[str, Any]:
-        """files.info's `file` (files.py reads it); MediaError, in words of its own, when Slack
-        will not describe it."""
-        try:
-            info = await self.client.files_info(file=file_id)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error == "missing_scope":
-                raise MediaError("the Slack app lacks the files:read scope") from None
-            raise MediaError(f"Slack would not describe the file ({error})") from None
-        except FILES_INFO_ERRORS as exc:
-            raise MediaError(f"files.info failed ({type(exc).__name__})") from None
-        return dict(info.get("file") or {})
+    def _speaking(self, conversation: ConversationRef, reply_to: str | None) -> str | None:
+        """The thread an answer goes in, remembered as one Parley speaks in."""
+        thread = self.thread_of(conversation, reply_to)
+        if thread:
+            remember(self.spoken, (conversation.chat_id, thread))
+        return thread
 
-    async def open_group(self, users: list[str]) -> tuple[str, bool]:
-        """conversations.open for a group DM of `users` and the app: its id, and whether those
-        people already had it. MissingScope without mpim:write; other refusals are raised."""
-        try:
-            opened = await self.client.conversations_open(users=",".join(users))
-        except SlackApiError as exc:
-            if exc.response.get("error") == "missing_scope":
-                raise MissingScope(str(exc.response.get("needed") or "mpim:write")) from None
-            raise
-        return str((opened.get("channel") or {})["id"]), bool(opened.get("already_open"))
-
-    async def send_ephemeral(self, conversation: ConversationRef, member: Member, text: str) -> None:
+    async def _send_ephemeral(self, conversation: ConversationRef, member: Member, text: str) -> None:
         await self.client.chat_postEphemeral(
             channel=conversation.chat_id,
             user=member.user_id,
@@ -147,7 +223,7 @@ class SlackSender:
             thread_ts=conversation.thread_id,
         )
 
-    async def stream(
+    async def _stream(
         self,
         conversation: ConversationRef,
         chunks: AsyncIterable[str],
@@ -225,37 +301,3 @@ class SlackSender:
                     channel=conversation.chat_id, text=part, thread_ts=thread, mrkdwn=True, unfurl_links=False
                 )
                 shown.append((str(sent["ts"]), part))
-
-    async def thinking(self, conversation: ConversationRef, reply_to: str | None) -> None:
-        """Slack shows a status only in assistant threads; elsewhere this quietly does nothing."""
-        thread = self.thread_of(conversation, reply_to)
-        if thread is None:
-            return
-        try:
-            await self.client.assistant_threads_setStatus(
-                channel_id=conversation.chat_id, thread_ts=thread, status="is thinking…"
-            )
-        except SlackApiError as exc:
-            logger.debug("no status in %s: %s", conversation.chat_id, exc.response.get("error"))
-
-    async def react(self, conversation: ConversationRef, message_id: str, emoji: str) -> None:
-        name = (
-            emoji.strip(":")
-            if emoji.startswith(":")
-            else REACTION_NAMES.get(emoji.replace("\ufe0f", "") or emoji)
-        )
-        name = name or REACTION_NAMES.get(emoji)
-        if not name:
-            logger.info("no Slack name for the reaction %r: skipped", emoji)
-            return
-        try:
-            await self.client.reactions_add(channel=conversation.chat_id, timestamp=message_id, name=name)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in {"already_reacted", "invalid_name", "message_not_found"}:
-                raise
-            logger.info("reaction %s skipped: %s", name, exc.response.get("error"))
-
-    async def edit(self, conversation: ConversationRef, message_id: str, text: str) -> None:
-        await self.client.chat_update(
-            channel=conversation.chat_id, ts=message_id, text=split_mrkdwn(to_mrkdwn(text))[0]
-        )

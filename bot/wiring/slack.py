@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartError, app_facts
+from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartError
+from adapters.slack.adapter import facts as slack_facts
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, SlackSection
 from facilitator.ports import EventSink
@@ -43,7 +44,7 @@ class Slack:
     async def _receive(
         self, body: str, headers: dict[str, str], query: str
     ) -> tuple[int, str, dict[str, str]]:
-        answer = await self.adapter.dispatch(body, headers, query)
+        answer = await self.adapter.receive(body, headers, query)
         return answer.status, answer.body, answer.headers
 
     async def start(self, stack: AsyncExitStack) -> None:
@@ -64,7 +65,7 @@ async def check(settings: Settings) -> int:
         print("slack: PROBLEM: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
         return 1
     try:
-        facts = await app_facts(adapter_config(slack))
+        facts = await slack_facts(adapter_config(slack))
     except SlackStartError as exc:  # its text names Slack's error code, never the token
         print(f"slack: PROBLEM: {exc}")
         return 1

@@ -51,7 +51,7 @@ async def open_room(fake: FakeSlack, core: EventSink) -> AsyncIterator[SlackRoom
     http = HttpServer("127.0.0.1", 0, healthy)
 
     async def relay(body: str, headers: dict[str, str], query: str) -> tuple[int, str, dict[str, str]]:
-        answer = await adapter.dispatch(body, headers, query)
+        answer = await adapter.receive(body, headers, query)
         return answer.status, answer.body, answer.headers
 
     http.add_raw("/slack/events", relay)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.events import SlackIdentity, translate_command, translate_event
+from adapters.slack.events import SlackIdentity, translate, translate_command
 from facilitator.chat import ConversationRef
 from facilitator.events import (
     CommandReceived,
@@ -54,7 +54,7 @@ def only(events: list[Any]) -> Any:
 
 
 def test_a_channel_message_is_stored_in_the_channel_conversation() -> None:
-    event = only(translate_event(message("see you at 8"), ME))
+    event = only(translate(message("see you at 8"), ME))
     assert isinstance(event, MessageReceived) and event.event_id == "Ev01"
     m = event.message
     assert (m.id, m.text, m.conversation) == (
@@ -75,18 +75,18 @@ def test_an_app_mention_and_a_bot_mention_in_text_address_the_ai() -> None:
             "ts": "1764072000.000200",
         }
     )
-    assert only(translate_event(mention, ME)).message.mentions_ai
-    assert only(translate_event(message("hey <@U0BOT|parley> look"), ME)).message.mentions_ai
-    assert not only(translate_event(message("hey <@U2> look"), ME)).message.mentions_ai
+    assert only(translate(mention, ME)).message.mentions_ai
+    assert only(translate(message("hey <@U0BOT|parley> look"), ME)).message.mentions_ai
+    assert not only(translate(message("hey <@U2> look"), ME)).message.mentions_ai
 
 
 def test_a_thread_reply_is_its_own_conversation_and_a_reply_to_the_ai_is_flagged() -> None:
     reply = message("and then?", thread_ts="1764071000.000100", parent_user_id="U0BOT")
-    m = only(translate_event(reply, ME)).message
+    m = only(translate(reply, ME)).message
     assert m.conversation == ConversationRef("slack", "C1", "1764071000.000100")
     assert m.replies_to_ai and m.reply_to == "1764071000.000100"
     root = message("start", thread_ts="1764072000.000100")  # a thread's first message stays in the channel
-    assert only(translate_event(root, ME)).message.conversation.thread_id is None
+    assert only(translate(root, ME)).message.conversation.thread_id is None
 
 
 def test_a_dm_is_a_direct_conversation() -> None:
@@ -100,7 +100,7 @@ def test_a_dm_is_a_direct_conversation() -> None:
             "ts": "1764072000.000100",
         }
     )
-    assert only(translate_event(dm, ME)).message.conversation.is_direct
+    assert only(translate(dm, ME)).message.conversation.is_direct
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_a_dm_is_a_direct_conversation() -> None:
     ],
 )
 def test_bots_and_non_talk_subtypes_never_become_messages(extra: dict[str, Any]) -> None:
-    assert translate_event(message("<@U0BOT> hi", **extra), ME) == []
+    assert translate(message("<@U0BOT> hi", **extra), ME) == []
 
 
 def test_edits_and_deletions_update_the_store() -> None:
@@ -129,7 +129,7 @@ def test_edits_and_deletions_update_the_store() -> None:
             "ts": "1764072050.000000",
         }
     )
-    edit = only(translate_event(changed, ME))
+    edit = only(translate(changed, ME))
     assert isinstance(edit, MessageEdited) and (edit.message_id, edit.text) == ("1764072000.000100", "fixed")
     deleted = envelope(
         {
@@ -141,7 +141,7 @@ def test_edits_and_deletions_update_the_store() -> None:
             "ts": "1764072060.000000",
         }
     )
-    gone = only(translate_event(deleted, ME))
+    gone = only(translate(deleted, ME))
     assert isinstance(gone, MessageDeleted) and gone.message_id == "1764072000.000100"
 
 
@@ -159,7 +159,7 @@ def test_files_are_attachments_without_their_private_urls() -> None:
             }
         ],
     )
-    m = only(translate_event(shared, ME)).message
+    m = only(translate(shared, ME)).message
     assert [(a.kind, a.name, a.url) for a in m.attachments] == [("image", "table.png", "slack-file:F1")]
 
 
@@ -174,10 +174,10 @@ def test_reactions_and_joins() -> None:
             "event_ts": "1764072100.000000",
         }
     )
-    event = only(translate_event(reaction, ME))
+    event = only(translate(reaction, ME))
     assert isinstance(event, ReactionAdded) and event.emoji == ":tada:"
     joined = envelope({"type": "member_joined_channel", "user": "U3", "channel": "C1", "channel_type": "C"})
-    assert isinstance(only(translate_event(joined, ME)), MemberJoined)
+    assert isinstance(only(translate(joined, ME)), MemberJoined)
 
 
 def test_a_slash_command_becomes_a_command() -> None:
@@ -198,17 +198,17 @@ def test_a_slash_command_becomes_a_command() -> None:
 
 def test_group_in_a_dm_is_the_group_command_and_talk_that_begins_with_the_word_is_not() -> None:
     dm = {"channel": "D1", "channel_type": "im"}
-    command = only(translate_event(message("  Group <@U2> <@U3|carol> ", **dm), ME))
+    command = only(translate(message("  Group <@U2> <@U3|carol> ", **dm), ME))
     assert isinstance(command, CommandReceived) and command.conversation.is_direct
     assert (command.text, command.message_id, command.event_id) == (
         "Group <@U2> <@U3|carol>",
         "1764072000.000100",
         "Ev01",
     )
-    assert isinstance(only(translate_event(message("group @bob", **dm), ME)), CommandReceived)
+    assert isinstance(only(translate(message("group @bob", **dm), ME)), CommandReceived)
     for talk in ("group projects are hard", "a group <@U2>"):
-        assert isinstance(only(translate_event(message(talk, **dm), ME)), MessageReceived)
-    in_channel = only(translate_event(message("group <@U2>"), ME))  # a channel's talk, or `/parley group`
+        assert isinstance(only(translate(message(talk, **dm), ME)), MessageReceived)
+    in_channel = only(translate(message("group <@U2>"), ME))  # a channel's talk, or `/parley group`
     assert isinstance(in_channel, MessageReceived)
 
 
@@ -239,9 +239,9 @@ def test_a_slash_commands_escaped_text_is_read_as_members_see_it_except_for_grou
     ],
 )
 def test_malformed_or_unknown_bodies_give_no_event_and_no_exception(body: dict[str, Any]) -> None:
-    assert translate_event(body, ME) == []
+    assert translate(body, ME) == []
 
 
 def test_huge_and_odd_text_passes_through() -> None:
     text = "\u202e" + "ü" * 50_000 + "\U0001f389"
-    assert only(translate_event(message(text), ME)).message.text == text
+    assert only(translate(message(text), ME)).message.text == text

@@ -7,18 +7,20 @@ with its HTML sign-in page, so only an image/* answer counts). The token goes to
 hosts only: files.slack.com and the host of the configured API address. Profile photos on Slack's
 image CDN (*.slack-edge.com) are public and fetched without it; any other address is refused
 before a request is made. An image the AI made goes up with `files_upload_v2`, in the thread the
-answer would go to, with the caption as its message.
+answer would go to (the sender says which), with the caption as its message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
+from typing import Any
 
-from adapters.common.downloads import Downloader, DownloadError
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.common.downloads import TRANSFER_ERRORS, Downloader, DownloadError, origin
 from adapters.slack.render import split_mrkdwn, to_mrkdwn
-from adapters.slack.sending import SlackSender
 from facilitator.actions import SendImage
 from facilitator.ports import MediaError
 
@@ -31,28 +33,20 @@ REDIRECTS = 3
 RATE_LIMIT_WAITS = 3
 DOWNLOAD_SECONDS = 30.0
 SHARE_WAITS = (0.2, 0.4, 0.8, 1.6)  # files.info, until Slack says which message shares an upload
-Origin = tuple[str, str, int]
+# What files.info raises besides its own errors.
+FILES_INFO_ERRORS: tuple[type[Exception], ...] = (SlackRequestError, *TRANSFER_ERRORS)
 
 
-def _origin(url: str) -> Origin | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
-    except ValueError:
-        return None
-    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username or parts.password:
-        return None
-    return (parts.scheme, parts.hostname, port)
+class SlackMedia:
+    """Files in and out over the app's client (files.info, files_upload_v2); downloads over
+    adapters.common.downloads, with this module's rule for which hosts get the token."""
 
-
-class SlackFiles:
-    """Files in and out over the sender's client (files.info, files_upload_v2); downloads over
-    adapters.downloads, with this module's rule for which hosts get the token."""
-
-    def __init__(self, sender: SlackSender, token: str, api_base_url: str, proxy: str | None = None) -> None:
-        self.sender = sender
+    def __init__(
+        self, client: AsyncWebClient, token: str, api_base_url: str, proxy: str | None = None
+    ) -> None:
+        self.client = client
         self._token = token
-        api = _origin(api_base_url)
+        api = origin(api_base_url)
         self._token_origins = {FILE_HOST, *([api] if api else [])}
         self._downloader = Downloader(
             "Slack",
@@ -73,14 +67,14 @@ class SlackFiles:
     async def fetch(self, ref: str, max_bytes: int) -> bytes:
         if ref.startswith(FILE_REF):
             return await self._fetch_file(ref.removeprefix(FILE_REF), max_bytes)
-        if _origin(ref) is None:
+        if origin(ref) is None:
             raise MediaError("not a Slack file or image address")
         return await self._download(ref, max_bytes)
 
     async def _fetch_file(self, file_id: str, max_bytes: int) -> bytes:
         if not file_id.isalnum():
             raise MediaError("not a Slack file id")
-        file = await self.sender.file_info(file_id)
+        file = await self.file_info(file_id)
         size = int(file.get("size") or 0)
         if size > max_bytes:
             raise MediaError(f"the file is {size} bytes, over the limit of {max_bytes}")
@@ -92,19 +86,32 @@ class SlackFiles:
             raise MediaError("Slack gave no download address for the file")
         return await self._download(url, max_bytes)
 
+    async def file_info(self, file_id: str) -> dict[str, Any]:
+        """files.info's `file`; MediaError, in words of its own, when Slack will not describe it."""
+        try:
+            info = await self.client.files_info(file=file_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error == "missing_scope":
+                raise MediaError("the Slack app lacks the files:read scope") from None
+            raise MediaError(f"Slack would not describe the file ({error})") from None
+        except FILES_INFO_ERRORS as exc:
+            raise MediaError(f"files.info failed ({type(exc).__name__})") from None
+        return dict(info.get("file") or {})
+
     def _with_token(self, url: str) -> bool:
-        return _origin(url) in self._token_origins
+        return origin(url) in self._token_origins
 
     def _allowed(self, url: str) -> bool:
         """Slack's own file hosts (with the token) and its public image CDN (without)."""
-        origin = _origin(url)
-        if origin is None:
+        where = origin(url)
+        if where is None:
             return False
-        scheme, host, _ = origin
+        scheme, host, _ = where
         public = scheme == "https" and (
             host == PUBLIC_IMAGE_DOMAIN or host.endswith("." + PUBLIC_IMAGE_DOMAIN)
         )
-        return public or origin in self._token_origins
+        return public or where in self._token_origins
 
     def _headers(self, url: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._with_token(url) else {}
@@ -119,14 +126,13 @@ class SlackFiles:
 
     # --- out --------------------------------------------------------------------------------
 
-    async def send_image(self, action: SendImage) -> tuple[str, str]:
-        """Upload the image into the conversation (the thread an answer would go to) with the
+    async def send_image(self, action: SendImage, thread: str | None) -> tuple[str, str]:
+        """Upload the image into the conversation (in `thread`, where an answer would go) with the
         caption as its message; returns (the ts of the message that shows it, the caption), or
         the file id when Slack has not said which message that is."""
         where = action.conversation
-        thread = self.sender.thread_of(where, action.reply_to)
         comment = split_mrkdwn(to_mrkdwn(action.caption))[0] if action.caption.strip() else None
-        done = await self.sender.client.files_upload_v2(
+        done = await self.client.files_upload_v2(
             channel=where.chat_id,
             file=action.data,
             filename=action.name,
@@ -139,7 +145,7 @@ class SlackFiles:
         for wait in SHARE_WAITS if ts is None and file_id else ():
             await asyncio.sleep(wait)  # Slack shares an upload a moment after completing it
             try:
-                ts = _shared_at(await self.sender.file_info(file_id), where.chat_id)
+                ts = _shared_at(await self.file_info(file_id), where.chat_id)
             except MediaError as exc:
                 logger.info("no share of %s yet: %s", file_id, exc)
             if ts is not None:

@@ -1,0 +1,21 @@
+"""Parley's command on Slack, from the core's table: one slash command, `/parley <command>`
+(`/parley mode off`), declared in the app's manifest (docs/slack-manifest.yml). A manifest is
+set up once by hand, so it cannot be built at start-up: its description and usage hint are made
+here from the table, and a test checks that the manifest says exactly these."""
+
+from __future__ import annotations
+
+from adapters.common.commands import overview
+from facilitator.commands import COMMANDS
+
+COMMAND = "/parley"
+
+
+def description() -> str:
+    """The slash command's description in the manifest: every command of the table."""
+    return overview()
+
+
+def usage_hint() -> str:
+    """What Slack shows after `/parley` as a member types it: the commands to pick from."""
+    return " | ".join(spec.name for spec in COMMANDS)
