@@ -1,6 +1,6 @@
-"""A group over the size limit (20 people by default) on every platform: Parley stays out of it
-and says why, once, and the model is never asked. Through the platform's SDK and loopback fake,
-the real core and store."""
+"""A group over the size limit (20 people by default) on every platform: Parley counts its
+members as the platform reports them, stays out of it and says why, once, and the model is never
+asked. Through the platform's SDK and loopback fake, the real core and store."""
 
 from __future__ import annotations
 
@@ -22,5 +22,5 @@ async def test_a_group_over_the_size_limit_hears_why_once_and_the_model_nothing(
         await until(lambda: parley.posted(TRIP))
         await parley.heard(TRIP, await parley.mention(TRIP, BOB, "hello?"))
     [notice] = parley.posted(TRIP)
-    assert "I take part in groups of up to 20" in notice
+    assert "This conversation has 30 people, and I take part in groups of up to 20" in notice
     assert fake_model.received == []

@@ -79,7 +79,8 @@ class Driver(ABC):
         and waits for its answer, which is returned (wherever it was shown)."""
 
     def grow(self, where: str, people: int) -> None:
-        """`where` now has `people` members (before Parley starts: some platforms count once)."""
+        """`where` now has `people` members besides Parley (before it starts: some platforms
+        tell it their members once)."""
         raise NotImplementedError(f"{self.platform}: no way to grow a group")
 
     # --- what Parley did ---------------------------------------------------------------------

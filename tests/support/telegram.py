@@ -98,7 +98,7 @@ class TelegramDriver(Driver):
         return bot_texts(self.fake, chat)[before[chat]]
 
     def grow(self, where: str, people: int) -> None:
-        self.fake.member_counts[self.chat_id(where)] = people
+        self.fake.member_counts[self.chat_id(where)] = people + 1  # Telegram counts the bot too
 
     def posted(self, where: str) -> list[str]:
         return bot_texts(self.fake, self.chat_id(where))

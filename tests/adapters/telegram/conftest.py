@@ -1,4 +1,5 @@
-"""Fixtures of the Telegram adapter tests: the loopback fake Bot API and an adapter polling it."""
+"""Fixtures of the Telegram tests: the loopback fake Bot API, the driver playing Parley's world
+in it (tests/support/telegram.py), and the adapter polling it for the `facilitator` fixture."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pytest
 
 from adapters.telegram.adapter import TelegramAdapter
 from facilitator.core import Facilitator
-from tests.adapters.telegram.helpers import adapter_for
+from facilitator.store.sqlite import SqliteStore
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.telegram import TelegramDriver
 
 
 @pytest.fixture
@@ -20,8 +23,12 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(telegram: FakeTelegram, facilitator: Facilitator) -> AsyncIterator[TelegramAdapter]:
-    adapter = adapter_for(telegram, facilitator)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
+def parley(telegram: FakeTelegram, fake_model: FakeOpenAI, store: SqliteStore) -> TelegramDriver:
+    """Parley on Telegram, not started yet: `async with parley.running(**core_options):`."""
+    return TelegramDriver(telegram, fake_model, store)
+
+
+@pytest.fixture
+async def bot(parley: TelegramDriver, facilitator: Facilitator) -> AsyncIterator[TelegramAdapter]:
+    async with parley.running(core=facilitator):
+        yield parley.adapter

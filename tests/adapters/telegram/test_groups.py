@@ -17,9 +17,10 @@ from adapters.telegram.events import TelegramIdentity
 from adapters.telegram.groups import GroupTokens, TokenRefused, group_start, invitee_names
 from facilitator.chat import Member
 from facilitator.core import Facilitator
-from tests.adapters.telegram.helpers import GROUP_ID, bot_texts, mention, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import until
+from tests.support.telegram import GROUP_ID, bot_texts, mention
 
 NEW_GROUP = -1009001
 CANARY = "PURPLE-OTTER-42"

@@ -1,15 +1,19 @@
 """Images on Telegram through the real python-telegram-bot and the loopback fake: what the bot can
-fetch for a vision model, the pictures it posts, and what it tells a group it cannot see."""
+fetch for a vision model, the pictures it posts, and, through the whole stack (the real core and
+store, the loopback model server), the model seeing a member's photo or making a picture."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import logging
 import time
 import traceback
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.events import translate
@@ -18,9 +22,11 @@ from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
 from facilitator.events import MessageReceived
 from facilitator.ports import MediaError
-from tests.adapters.telegram.helpers import GROUP_ID, until
-from tests.fakes.openai_server import png
+from tests.fakes.openai_server import FakeOpenAI, Reply, png
 from tests.fakes.telegram_api import FakeTelegram, jpeg
+from tests.support import until
+from tests.support.driver import ALICE, TRIP
+from tests.support.telegram import GROUP_ID, TelegramDriver, mention
 
 GROUP = ConversationRef("telegram", str(GROUP_ID))
 
@@ -156,36 +162,39 @@ async def test_flood_control_on_an_image_is_waited_out(telegram: FakeTelegram, b
     assert len(telegram.calls_of("sendPhoto")) == 2 and len(telegram.photos) == 1
 
 
-# --- partial_view ------------------------------------------------------------------------------
+# --- through the whole stack -------------------------------------------------------------------
 
 
-async def test_privacy_mode_in_a_group_is_explained_with_the_fix(
-    telegram: FakeTelegram, bot: TelegramAdapter
+async def test_with_vision_the_model_sees_the_photo_a_member_posted(
+    parley: TelegramDriver, telegram: FakeTelegram, fake_model: FakeOpenAI
 ) -> None:
-    telegram.group(GROUP_ID, "Trip", supergroup=True)
-    telegram.can_read_all_group_messages = False  # changed in BotFather while the bot runs
-    note = await bot.partial_view(GROUP)
-    assert note is not None
-    assert "privacy mode" in note and "@BotFather" in note and "/setprivacy" in note
-    assert f"@{telegram.username}" in note and "Disable" in note
-    assert "admin" in note and "add me again" in note
+    async with parley.running(vision=True):
+        asked = f"{mention(telegram)} what is in this picture?"
+        telegram.push_message(parley.chats[TRIP], parley.users[ALICE], photo=jpeg(320, 240), caption=asked)
+        await until(lambda: parley.posted(TRIP))
+        await parley.core.idle()
+    [request] = fake_model.received
+    assert "what is in this picture?" in request.text
+    [image] = request.images
+    prefix = "data:image/jpeg;base64,"
+    assert image.startswith(prefix)
+    with Image.open(io.BytesIO(base64.b64decode(image[len(prefix) :]))) as shown:
+        assert shown.format == "JPEG"
+    assert telegram.downloads  # fetched from Telegram's file server, with the bot's token
 
 
-async def test_an_admin_bot_sees_everything_despite_privacy_mode(
-    telegram: FakeTelegram, bot: TelegramAdapter
+async def test_the_model_creates_an_image_that_is_posted_in_the_chat(
+    parley: TelegramDriver, telegram: FakeTelegram, fake_model: FakeOpenAI
 ) -> None:
-    group = telegram.group(GROUP_ID, "Trip", supergroup=True)
-    telegram.can_read_all_group_messages = False
-    telegram.add_admin(group, telegram.me)
-    assert await bot.partial_view(GROUP) is None
-
-
-async def test_without_privacy_mode_or_in_a_private_chat_nothing_is_hidden(
-    telegram: FakeTelegram, bot: TelegramAdapter
-) -> None:
-    alice = telegram.user(11, "Alice")
-    telegram.private_chat(alice)
-    telegram.group(GROUP_ID, "Trip", supergroup=True)
-    assert await bot.partial_view(GROUP) is None  # the fake's default: privacy mode off
-    telegram.can_read_all_group_messages = False
-    assert await bot.partial_view(ConversationRef("telegram", "11", is_direct=True)) is None
+    fake_model.script(
+        Reply(text="", tool_calls=[{"name": "create_image", "arguments": {"prompt": "a red fox in snow"}}])
+    )
+    async with parley.running(image_generation=True):
+        await parley.mention(TRIP, ALICE, "draw us a red fox")
+        await until(lambda: telegram.photos, within=15.0)
+        await parley.core.idle()
+    assert "create_image" in fake_model.received[0].tools
+    assert "red fox" in fake_model.image_requests[0]["prompt"]
+    [posted] = telegram.photos
+    assert posted["chat_id"] == GROUP_ID
+    assert posted["data"].startswith(b"\x89PNG")  # the picture the image model made
