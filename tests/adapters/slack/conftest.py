@@ -1,4 +1,5 @@
-"""The Slack fake and Parley installed in it, for the adapter's end-to-end tests."""
+"""Fixtures of the Slack tests: the loopback Web API fake, the driver playing Parley's world in
+it (tests/support/slack.py), and that workspace with Parley installed for the `facilitator`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from facilitator.core import Facilitator
-from tests.adapters.slack.room import SlackRoom, open_room
+from facilitator.store.sqlite import SqliteStore
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
+from tests.support.slack import SlackDriver
 
 
 @pytest.fixture
@@ -19,6 +22,13 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def room(fake: FakeSlack, facilitator: Facilitator) -> AsyncIterator[SlackRoom]:
-    async with open_room(fake, facilitator) as opened:
-        yield opened
+def parley(fake: FakeSlack, fake_model: FakeOpenAI, store: SqliteStore) -> SlackDriver:
+    """Parley on Slack, not started yet: `async with parley.running(**core_options):`."""
+    return SlackDriver(fake, fake_model, store)
+
+
+@pytest.fixture
+async def room(parley: SlackDriver, facilitator: Facilitator) -> AsyncIterator[SlackDriver]:
+    """Parley installed and reachable (`deliver`, `slash`), on the `facilitator` fixture."""
+    async with parley.running(core=facilitator):
+        yield parley

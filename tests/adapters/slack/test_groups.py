@@ -10,9 +10,10 @@ from typing import Any
 
 from facilitator import texts
 from facilitator.core import Facilitator
-from tests.adapters.slack.room import SlackRoom, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
+from tests.support import until
+from tests.support.slack import SlackDriver
 
 CANARY = "canary-7f3a91 my salary is 123456"
 
@@ -29,7 +30,7 @@ def group_of(fake: FakeSlack, *users: str) -> str:
 
 
 async def test_a_dm_message_starts_a_group_dm_that_knows_nothing_of_the_dm(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
     fake = room.fake
     dm = people(fake)
@@ -66,11 +67,11 @@ async def test_a_dm_message_starts_a_group_dm_that_knows_nothing_of_the_dm(
 
 
 async def test_the_slash_command_in_a_dm_takes_escaped_mentions_and_plain_names(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
     fake = room.fake
     dm = people(fake)
-    status, _ = await room.command(fake.slash_command(dm, "U1", "group <@U2|bob> <@U3|carol>"))
+    status, _ = await room.slash(fake.slash_command(dm, "U1", "group <@U2|bob> <@U3|carol>"))
     assert status == 200
     await until(lambda: fake.posted(dm["id"]))
     await facilitator.idle()
@@ -79,7 +80,7 @@ async def test_the_slash_command_in_a_dm_takes_escaped_mentions_and_plain_names(
     assert fake.posted(dm["id"])[0].startswith("I've started a group DM with <@U2> and <@U3>.")
 
     # Typed without Slack's menu: looked up among the workspace's people.
-    await room.command(fake.slash_command(dm, "U1", "group @Carol, @nobody.here"))
+    await room.slash(fake.slash_command(dm, "U1", "group @Carol, @nobody.here"))
     await until(lambda: len(fake.posted(dm["id"])) == 2)
     await facilitator.idle()
     assert fake.calls_of("users.list")
@@ -89,7 +90,7 @@ async def test_the_slash_command_in_a_dm_takes_escaped_mentions_and_plain_names(
     assert len(fake.posted(group_of(fake, "U1", "U3"))) == 1
 
     # The same people again: Slack gives the group DM they already have.
-    await room.command(fake.slash_command(dm, "U1", "group <@U3|carol> <@U2|bob>"))
+    await room.slash(fake.slash_command(dm, "U1", "group <@U3|carol> <@U2|bob>"))
     await until(lambda: len(fake.posted(dm["id"])) == 3)
     await facilitator.idle()
     assert fake.posted(dm["id"])[-1].startswith("We already have a group DM with <@U3> and <@U2>")
@@ -97,12 +98,12 @@ async def test_the_slash_command_in_a_dm_takes_escaped_mentions_and_plain_names(
 
 
 async def test_group_in_a_channel_answers_privately_that_it_works_from_a_dm(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
     fake = room.fake
     people(fake)
     fake.channel("C1", "trip", members=["U1", "U2", "U3"])
-    await room.command(fake.slash_command("C1", "U1", "group <@U2|bob>"))
+    await room.slash(fake.slash_command("C1", "U1", "group <@U2|bob>"))
     await until(lambda: fake.ephemeral.get("U1"))
     await facilitator.idle()
     assert "direct chat" in fake.ephemeral["U1"][0]
@@ -110,15 +111,15 @@ async def test_group_in_a_channel_answers_privately_that_it_works_from_a_dm(
 
 
 async def test_without_anyone_to_bring_in_a_helpful_reply_and_no_group(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
     fake = room.fake
     dm = people(fake)
     await room.deliver(fake.event_message(dm, "U1", f"group <@{fake.bot_user_id}> <@U1>"))
     await until(lambda: fake.posted(dm["id"]))
-    await room.command(fake.slash_command(dm, "U1", "group bob and carol @here <#C1|trip>"))
+    await room.slash(fake.slash_command(dm, "U1", "group bob and carol @here <#C1|trip>"))
     await until(lambda: len(fake.posted(dm["id"])) == 2)
-    await room.command(fake.slash_command(dm, "U1", "group @nobody"))
+    await room.slash(fake.slash_command(dm, "U1", "group @nobody"))
     await until(lambda: len(fake.posted(dm["id"])) == 3)
     await facilitator.idle()
     first, second, third = fake.posted(dm["id"])
@@ -133,7 +134,7 @@ async def test_without_anyone_to_bring_in_a_helpful_reply_and_no_group(
 
 
 async def test_more_people_than_a_group_dm_holds_are_refused_in_words(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
     fake = room.fake
     dm = people(fake)
@@ -148,7 +149,7 @@ async def test_more_people_than_a_group_dm_holds_are_refused_in_words(
 
 
 async def test_a_slack_refusal_gets_the_cores_sorry_and_parley_goes_on(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
     fake = room.fake
     dm = people(fake)
@@ -157,7 +158,7 @@ async def test_a_slack_refusal_gets_the_cores_sorry_and_parley_goes_on(
     await facilitator.idle()
     assert fake.posted(dm["id"]) == [texts.GROUP_FAILED]
     fake.fail_next("conversations.open", "user_not_visible")
-    await room.command(fake.slash_command(dm, "U1", "group <@U2|bob>"))
+    await room.slash(fake.slash_command(dm, "U1", "group <@U2|bob>"))
     await until(lambda: len(fake.posted(dm["id"])) == 2)
     await facilitator.idle()
     assert fake.posted(dm["id"])[-1] == texts.GROUP_FAILED
@@ -169,7 +170,7 @@ async def test_a_slack_refusal_gets_the_cores_sorry_and_parley_goes_on(
 
 
 async def test_without_the_mpim_write_scope_the_member_is_told_what_to_ask_for(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
     fake = room.fake
     dm = people(fake)
@@ -181,7 +182,7 @@ async def test_without_the_mpim_write_scope_the_member_is_told_what_to_ask_for(
 
 
 async def test_rate_limits_on_opening_a_group_are_waited_out(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
     fake = room.fake
     dm = people(fake)

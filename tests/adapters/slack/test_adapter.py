@@ -1,6 +1,7 @@
 """The Slack adapter end to end: the real slack-bolt AsyncApp behind Parley's own HTTP server
 (requests signed as Slack signs them) and over Socket Mode, against the loopback fake of the
-Web API, with the real core, store and model client."""
+Web API, with the real core, store and model client; `auto` mode carried out by the Slack SDK.
+What must hold on every platform is in tests/scenarios/; here, what Slack does its own way."""
 
 from __future__ import annotations
 
@@ -10,19 +11,27 @@ import time
 from typing import Any
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from facilitator.actions import React
+from facilitator.auto.room import AutoLimits
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from tests.adapters.slack.room import SECRET, SlackRoom, setup_channel, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
+from tests.support import until
+from tests.support.driver import ALICE, TRIP
+from tests.support.slack import SECRET, SlackDriver, setup_channel
+
+QUICK = AutoLimits(question_wait_seconds=0.3, settle_seconds=0.05, cooldown_seconds=0, recheck_seconds=0)
+
+
+def decide(action: str, **fields: str) -> Reply:
+    arguments = {"action": action, "reason": "test", **fields}
+    return Reply(text="", tool_calls=[{"name": "decide", "arguments": arguments}])
 
 
 async def test_a_mention_is_answered_in_a_thread_under_it_with_native_streaming(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     await room.deliver(room.fake.event_message("C1", "U2", "The train leaves at 9:40."))
     mention = room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> when do we leave?")
     assert await room.deliver(mention) == 200
@@ -35,25 +44,9 @@ async def test_a_mention_is_answered_in_a_thread_under_it_with_native_streaming(
     assert "9:40" in fake_model.received[0].text and "Alice" not in fake_model.received[0].text.split("\n")[0]
 
 
-async def test_without_native_streaming_one_message_is_posted_and_updated(
-    fake: FakeSlack, room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    fake.streaming_available = False
-    fake_model.script(Reply(text="word " * 40, chunk_size=8, chunk_delay=0.03))
-    setup_channel(fake)
-    room.adapter.sender.update_seconds = 0.3
-    mention = fake.event_app_mention("C1", "U1", f"<@{fake.bot_user_id}> talk to me")
-    await room.deliver(mention)
-    await until(lambda: fake.posted("C1") and fake.posted("C1")[0].strip() == ("word " * 40).strip())
-    await facilitator.idle()
-    assert len(fake.calls_of("chat.postMessage")) == 1
-    assert len(fake.calls_of("chat.update")) >= 2
-
-
 async def test_a_thread_where_it_answered_is_spoken_to_and_keeps_its_context(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     mention = room.fake.event_app_mention(
         "C1", "U1", f"<@{room.fake.bot_user_id}> pick a restaurant near the lake"
     )
@@ -70,7 +63,7 @@ async def test_a_thread_where_it_answered_is_spoken_to_and_keeps_its_context(
     assert [status["thread_ts"] for status in room.fake.statuses] == [root]  # "is thinking…" in the thread
 
 
-async def test_a_dm_is_answered_in_its_flow(room: SlackRoom, facilitator: Facilitator) -> None:
+async def test_a_dm_is_answered_in_its_flow(room: SlackDriver, facilitator: Facilitator) -> None:
     room.fake.user("U1", "Alice Liddell", display_name="alice")
     dm = room.fake.im("U1")
     await room.deliver(room.fake.event_message(dm, "U1", "hi there"))
@@ -80,25 +73,9 @@ async def test_a_dm_is_answered_in_its_flow(room: SlackRoom, facilitator: Facili
     assert all(call.get("thread_ts") in (None, "") for call in room.fake.calls_of("chat.postMessage"))
 
 
-async def test_markdown_becomes_mrkdwn_and_the_model_cannot_ping_everyone(
-    fake: FakeSlack, room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    fake.streaming_available = False
-    fake_model.script("**Note:** <!channel> meet at <the station> & @here")
-    setup_channel(fake)
-    await room.deliver(fake.event_app_mention("C1", "U1", f"<@{fake.bot_user_id}> summary?"))
-    await until(lambda: fake.posted("C1"))
-    await facilitator.idle()
-    text = fake.posted("C1")[0]
-    assert text.startswith("*Note:*")
-    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&lt;the station&gt; &amp;" in text
-    assert "@here" not in text
-
-
 async def test_forged_and_stale_requests_get_401_and_url_verification_is_answered(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     body = room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> forged")
     raw = json.dumps(body)
     forged = sign(raw, "not-the-secret")
@@ -115,9 +92,8 @@ async def test_forged_and_stale_requests_get_401_and_url_verification_is_answere
 
 
 async def test_a_retried_delivery_gets_200_and_no_second_answer(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     mention = room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> once please")
     assert await room.deliver(mention) == 200
     assert await room.deliver(mention, retry_num=1, retry_reason="http_timeout") == 200
@@ -129,15 +105,14 @@ async def test_a_retried_delivery_gets_200_and_no_second_answer(
 
 
 async def test_slash_commands_are_acknowledged_at_once_and_admin_only_settings_hold(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     started = time.monotonic()
-    status, _ = await room.command(room.fake.slash_command("C1", "U2", "mode off"))
+    status, _ = await room.slash(room.fake.slash_command("C1", "U2", "mode off"))
     assert status == 200 and time.monotonic() - started < 3
     await until(lambda: room.fake.posted("C1"))
     assert "admin" in room.fake.posted("C1")[-1].lower()
-    await room.command(room.fake.slash_command("C1", "UADMIN", "mode off"))
+    await room.slash(room.fake.slash_command("C1", "UADMIN", "mode off"))
     await until(lambda: len(room.fake.posted("C1")) == 2)
     await room.deliver(room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> hello?"))
     await asyncio.sleep(0.3)
@@ -145,41 +120,17 @@ async def test_slash_commands_are_acknowledged_at_once_and_admin_only_settings_h
     assert fake_model.received == []  # mode off
 
 
-async def test_private_command_answers_are_ephemeral(room: SlackRoom, facilitator: Facilitator) -> None:
-    setup_channel(room.fake)
-    await room.command(room.fake.slash_command("C1", "U1", "usage"))
+async def test_private_command_answers_are_ephemeral(room: SlackDriver, facilitator: Facilitator) -> None:
+    await room.slash(room.fake.slash_command("C1", "U1", "usage"))
     await until(lambda: room.fake.ephemeral.get("U1"))
     await facilitator.idle()
     assert "answers" in room.fake.ephemeral["U1"][0]
     assert room.fake.posted("C1") == []
 
 
-async def test_a_channel_over_the_size_limit_gets_one_notice(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    setup_channel(room.fake, members=30)
-    await room.deliver(room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> hi"))
-    await until(lambda: room.fake.posted("C1") or room.fake.posted("C1", thread_ts=None))
-    await facilitator.idle()
-    assert fake_model.received == []
-    assert any("20" in text for text in room.fake.posted("C1"))
-
-
-async def test_rate_limits_are_waited_out(room: SlackRoom, facilitator: Facilitator) -> None:
-    room.fake.user("U1", "Alice Liddell")
-    dm = room.fake.im("U1")
-    room.fake.fail_next("chat.postMessage", "ratelimited", retry_after=1)
-    started = time.monotonic()
-    await room.deliver(room.fake.event_message(dm, "U1", "hi"))
-    await until(lambda: room.fake.posted(dm["id"]))
-    await facilitator.idle()
-    assert time.monotonic() - started >= 1.0
-
-
 async def test_edits_and_deletions_reach_what_the_model_reads(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
+    room: SlackDriver, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
-    setup_channel(room.fake)
     typo = room.fake.event_message("C1", "U2", "We leave at 7.")
     secret = room.fake.event_message("C1", "U2", "my door code is 4451")
     await room.deliver(typo)
@@ -194,15 +145,6 @@ async def test_edits_and_deletions_reach_what_the_model_reads(
     await facilitator.idle()
     seen = fake_model.received[0].text
     assert "We leave at 8, not 7." in seen and "4451" not in seen and "bot talk" not in seen
-
-
-async def test_reactions_use_slack_names(room: SlackRoom) -> None:
-    setup_channel(room.fake)
-    said = room.fake.event_message("C1", "U1", "we won!")
-    where = ConversationRef("slack", "C1")
-    await room.adapter.perform(React(where, said["event"]["ts"], "🎉"))
-    await room.adapter.perform(React(where, said["event"]["ts"], "🦀"))  # no name known: skipped
-    assert [c["name"] for c in room.fake.calls_of("reactions.add")] == ["tada"]
 
 
 async def test_socket_mode_receives_events_and_acknowledges_them(
@@ -225,9 +167,8 @@ async def test_socket_mode_receives_events_and_acknowledges_them(
 
 
 async def test_a_malformed_body_gets_a_4xx_and_the_app_goes_on(
-    room: SlackRoom, facilitator: Facilitator
+    room: SlackDriver, facilitator: Facilitator
 ) -> None:
-    setup_channel(room.fake)
     for raw in ("{not json", json.dumps({"type": "event_callback", "event": {"type": "message"}}), "[]"):
         async with room.http.post(
             room.url, data=raw, headers=sign(raw, SECRET, content_type="application/json")
@@ -239,26 +180,9 @@ async def test_a_malformed_body_gets_a_4xx_and_the_app_goes_on(
     assert room.fake.posted("C1") == ["Hello from the fake model."]
 
 
-async def test_a_very_long_answer_goes_on_in_messages_of_its_own(
-    room: SlackRoom, facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    sentence = "This is one more sentence of a very long answer. "
-    fake_model.script(Reply(text=sentence * 400, chunk_size=500))  # 20,000 characters
-    setup_channel(room.fake)
-    mention = room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> tell me everything")
-    await room.deliver(mention)
-    await until(lambda: len(room.fake.posted("C1")) >= 2)
-    await facilitator.idle()
-    parts = room.fake.posted("C1", thread_ts=mention["event"]["ts"])
-    assert len(parts) >= 2 and all(len(part) <= 12_500 for part in parts)
-    assert "".join(parts).replace(" ", "") == (sentence * 400).replace(" ", "")
-    assert room.fake.calls_of("chat.stopStream")
-
-
 async def test_a_changed_profile_is_known_before_the_member_speaks_again(
-    room: SlackRoom, facilitator: Facilitator, store: Any
+    room: SlackDriver, facilitator: Facilitator, store: Any
 ) -> None:
-    setup_channel(room.fake)
     await room.deliver(room.fake.event_message("C1", "U2", "hello all"))
     await asyncio.sleep(0.2)
     await room.deliver(room.fake.event_user_change("U2", display_name="captain.bob"))
@@ -268,3 +192,74 @@ async def test_a_changed_profile_is_known_before_the_member_speaks_again(
             break
         await asyncio.sleep(0.02)
     assert [m.name for m in await store.members(where, 10)] == ["captain.bob"]
+
+
+async def test_the_first_use_notice_is_an_ephemeral_in_the_channel_where_the_member_spoke(
+    parley: SlackDriver, fake: FakeSlack
+) -> None:
+    async with parley.running(first_use_notice=True):
+        await parley.ask(TRIP, ALICE, "hello!")
+        await until(lambda: parley.told_alone(ALICE))
+    assert [call["channel"] for call in fake.calls_of("chat.postEphemeral")] == ["C1"]
+
+
+async def test_a_command_in_the_dm_is_answered_in_the_dm_not_as_an_ephemeral(parley: SlackDriver) -> None:
+    async with parley.running():
+        dm = parley.direct(ALICE)
+        answer = await parley.command(dm, ALICE, "instructions Sign every answer with a smile")
+        await parley.core.idle()
+    assert parley.posted(dm) == [answer] and parley.told_alone(ALICE) == []
+
+
+async def test_an_unanswered_question_in_an_auto_channel_gets_the_reply_the_model_chose(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    fake_model.script(decide("reply", message="The ferry leaves at *7:40*."))
+    async with parley.running(auto=QUICK) as room:
+        await room.slash(fake.slash_command("C1", "UADMIN", "mode auto"))
+        asked = fake.event_message("C1", "U1", "does anyone know when the first ferry leaves tomorrow?")
+        await room.deliver(asked)
+        await until(lambda: any("7:40" in text for text in fake.posted("C1", asked["event"]["ts"])))
+        await room.core.idle()
+    [decision] = fake_model.received
+    assert decision.tools == ["decide"]
+    assert "first ferry" in decision.text
+
+
+async def test_a_question_someone_answers_costs_no_call_and_small_talk_none_either(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    async with parley.running(auto=QUICK) as room:
+        await room.slash(fake.slash_command("C1", "UADMIN", "mode auto"))
+        for user, text in [
+            ("U1", "morning all!"),
+            ("U1", "does anyone know when the first ferry leaves tomorrow?"),
+            ("U2", "the first ferry is at 7:40, I checked"),
+            ("U1", "lol perfect"),
+        ]:
+            await room.deliver(fake.event_message("C1", user, text))
+        await asyncio.sleep(0.6)
+        await room.core.idle()
+    assert fake_model.received == []
+
+
+async def test_the_model_can_choose_to_react_and_stop_chiming_in_is_heard(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    fake_model.script(decide("react", emoji="👍"))
+    async with parley.running(auto=QUICK) as room:
+        await room.slash(fake.slash_command("C1", "UADMIN", "mode auto"))
+        asked = fake.event_message("C1", "U1", "which one should we book, the cabin or the yurt?")
+        await room.deliver(asked)
+        await until(lambda: fake.calls_of("reactions.add"))
+        [reaction] = fake.message("C1", asked["event"]["ts"])["reactions"]
+        assert reaction["name"] in {"+1", "thumbsup"}
+
+        stop = fake.event_message("C1", "U2", f"<@{fake.bot_user_id}> stop chiming in please")
+        await room.deliver(stop)
+        await room.deliver(fake.event_app_mention("C1", "U2", stop["event"]["text"], ts=stop["event"]["ts"]))
+        await until(lambda: any("stop chiming in" in text for text in fake.posted("C1", stop["event"]["ts"])))
+        await room.deliver(fake.event_message("C1", "U1", "any ideas for dinner after the hike?"))
+        await asyncio.sleep(0.5)
+        await room.core.idle()
+    assert len(fake_model.received) == 1  # the reaction's decision; nothing after the request

@@ -1,9 +1,11 @@
 """Images on Slack through the adapter: shared files fetched with the bot token (and the token kept
-from every other host), images uploaded with files_upload_v2, and what stops Parley from reading a
-channel whole. The real slack-sdk against the loopback fake."""
+from every other host), images uploaded with files_upload_v2; and through the whole stack (the
+real core and store, the loopback model server) the model seeing a member's image or making one.
+The real slack-bolt app and slack-sdk against the loopback fake."""
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,21 +16,22 @@ from aiohttp import web
 from facilitator.actions import SendImage
 from facilitator.chat import ConversationRef
 from facilitator.ports import MediaError
-from tests.adapters.slack.room import SlackRoom, setup_channel, until
-from tests.fakes.openai_server import png
+from tests.fakes.openai_server import FakeOpenAI, Reply, png
 from tests.fakes.slack_api import FakeSlack
+from tests.support import until
+from tests.support.slack import SlackDriver
 
 CHANNEL = ConversationRef("slack", "C1")
 
 
 def share_photo(fake: FakeSlack, data: bytes, name: str = "lake.png") -> str:
-    setup_channel(fake)
+    """Alice shares an image in #trip (the driver's world); the reference the core gets."""
     photo = fake.file("U1", name, data)
     fake.event_message("C1", "U1", "our campsite", files=[photo])
     return f"slack-file:{photo['id']}"
 
 
-async def failure(room: SlackRoom, ref: str, max_bytes: int = 1_000_000) -> MediaError:
+async def failure(room: SlackDriver, ref: str, max_bytes: int = 1_000_000) -> MediaError:
     with pytest.raises(MediaError) as caught:
         await room.adapter.fetch_image(ref, max_bytes)
     assert room.fake.bot_token not in str(caught.value) and caught.value.__cause__ is None
@@ -55,7 +58,7 @@ async def bystander() -> AsyncIterator[list[str]]:
     await runner.cleanup()
 
 
-async def test_a_shared_image_is_downloaded_with_the_bot_token(room: SlackRoom) -> None:
+async def test_a_shared_image_is_downloaded_with_the_bot_token(room: SlackDriver) -> None:
     photo = png(32, 32)
     ref = share_photo(room.fake, photo)
     assert await room.adapter.fetch_image(ref, 1_000_000) == photo
@@ -65,7 +68,7 @@ async def test_a_shared_image_is_downloaded_with_the_bot_token(room: SlackRoom) 
     assert (await room.adapter.fetch_image(avatar, 1_000_000)).startswith(b"\x89PNG")
 
 
-async def test_a_sign_in_page_instead_of_the_image_is_an_error(room: SlackRoom) -> None:
+async def test_a_sign_in_page_instead_of_the_image_is_an_error(room: SlackDriver) -> None:
     ref = share_photo(room.fake, png(32, 32))
     room.fake.file_host_signs_in = True
     error = await failure(room, ref)
@@ -73,7 +76,7 @@ async def test_a_sign_in_page_instead_of_the_image_is_an_error(room: SlackRoom) 
 
 
 async def test_no_request_and_no_token_leave_for_another_host(
-    room: SlackRoom, bystander: list[str], monkeypatch: pytest.MonkeyPatch
+    room: SlackDriver, bystander: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     resolved: list[object] = []
     guarded = socket.getaddrinfo
@@ -97,7 +100,7 @@ async def test_no_request_and_no_token_leave_for_another_host(
     assert resolved == [] and bystander == [elsewhere]
 
 
-async def test_too_large_is_refused_by_size_and_by_what_arrives(room: SlackRoom) -> None:
+async def test_too_large_is_refused_by_size_and_by_what_arrives(room: SlackDriver) -> None:
     photo = png(64, 64)
     ref = share_photo(room.fake, photo)
     error = await failure(room, ref, max_bytes=len(photo) - 1)
@@ -107,7 +110,7 @@ async def test_too_large_is_refused_by_size_and_by_what_arrives(room: SlackRoom)
     assert len(room.fake.downloads) == 1
 
 
-async def test_unknown_files_and_files_that_are_not_images_are_errors(room: SlackRoom) -> None:
+async def test_unknown_files_and_files_that_are_not_images_are_errors(room: SlackDriver) -> None:
     ref = share_photo(room.fake, b"%PDF-1.7", name="minutes.pdf")
     assert "not an image" in str(await failure(room, ref))
     assert "file_not_found" in str(await failure(room, "slack-file:F0NOTHERE"))
@@ -116,8 +119,7 @@ async def test_unknown_files_and_files_that_are_not_images_are_errors(room: Slac
     assert room.fake.downloads == []
 
 
-async def test_an_image_is_uploaded_into_the_thread_with_its_caption(room: SlackRoom) -> None:
-    setup_channel(room.fake)
+async def test_an_image_is_uploaded_into_the_thread_with_its_caption(room: SlackDriver) -> None:
     asked = room.fake.event_message("C1", "U1", "draw our tent")["event"]["ts"]
     picture = png(48, 48, (10, 120, 40))
     room.fake.fail_next("files.completeUploadExternal", "ratelimited", retry_after=1)
@@ -132,8 +134,7 @@ async def test_an_image_is_uploaded_into_the_thread_with_its_caption(room: Slack
     assert room.fake.message("C1", upload["ts"])["files"][0]["id"] == upload["file"]
 
 
-async def test_an_image_goes_into_a_thread_conversation_and_flat_into_a_dm(room: SlackRoom) -> None:
-    setup_channel(room.fake)
+async def test_an_image_goes_into_a_thread_conversation_and_flat_into_a_dm(room: SlackDriver) -> None:
     root = room.fake.event_message("C1", "U1", "trip plans")["event"]["ts"]
     await room.adapter.perform(SendImage(ConversationRef("slack", "C1", root), png(), caption=""))
     dm = room.fake.im("U1")
@@ -146,37 +147,60 @@ async def test_an_image_goes_into_a_thread_conversation_and_flat_into_a_dm(room:
     ]
 
 
-async def test_partial_view_names_the_missing_history_scope_or_the_invitation(room: SlackRoom) -> None:
-    fake = room.fake
-    setup_channel(fake)
-    fake.channel("C2", "secret-plans", private=True, members=["U1"])
-    fake.channel("C3", "announcements", members=["U1"], bot_member=False)
-    group = fake.mpim(["U1", "U2"])
-    assert await room.adapter.partial_view(CHANNEL) is None
-    assert await room.adapter.partial_view(ConversationRef("slack", "C1", "1.0")) is None
-    assert await room.adapter.partial_view(ConversationRef("slack", "D1", is_direct=True)) is None
-    fake.scopes.remove("channels:history")
-    public = await room.adapter.partial_view(CHANNEL)
-    assert public is not None and "channels:history" in public and "reinstall" in public
-    assert await room.adapter.partial_view(ConversationRef("slack", "C2")) is None  # groups:history is there
-    fake.scopes.remove("groups:history")
-    fake.scopes.remove("mpim:history")
-    private = await room.adapter.partial_view(ConversationRef("slack", "C2"))
-    assert private is not None and "groups:history" in private
-    mpim = await room.adapter.partial_view(ConversationRef("slack", group["id"]))
-    assert mpim is not None and "mpim:history" in mpim
-    fake.scopes.append("channels:history")
-    outside = await room.adapter.partial_view(ConversationRef("slack", "C3"))
-    assert outside is not None and "/invite @Parley" in outside
-    fake.members["C2"].remove(fake.bot_user_id)  # removed from a private channel: Slack hides it
-    hidden = await room.adapter.partial_view(ConversationRef("slack", "C2"))
-    assert hidden is not None and "/invite" in hidden
+# --- through the whole stack -------------------------------------------------------------------
 
 
-async def test_auto_mode_tells_the_channel_what_parley_cannot_read(room: SlackRoom) -> None:
-    setup_channel(room.fake)
-    room.fake.scopes.remove("channels:history")
-    status, _ = await room.command(room.fake.slash_command("C1", "UADMIN", "mode auto"))
-    assert status == 200
-    await until(lambda: room.fake.posted("C1"))
-    assert "channels:history" in room.fake.posted("C1")[-1]
+async def test_with_vision_the_model_sees_the_image_a_member_shared(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    photo = fake.file("U1", "campsite.png", png(320, 240))
+    async with parley.running(vision=True) as room:
+        await room.deliver(
+            fake.event_app_mention(
+                "C1", "U1", f"<@{fake.bot_user_id}> what is in this picture?", files=[photo]
+            )
+        )
+        await until(lambda: fake.posted("C1"))
+        await room.core.idle()
+    [request] = fake_model.received
+    assert "what is in this picture?" in request.text
+    [image] = request.images
+    prefix = "data:image/jpeg;base64,"
+    assert image.startswith(prefix) and base64.b64decode(image[len(prefix) :])[:3] == b"\xff\xd8\xff"
+    [download] = fake.downloads
+    assert download["file"] == photo["id"] and download["authorization"] == f"Bearer {fake.bot_token}"
+
+
+async def test_the_model_creates_an_image_that_is_uploaded_into_the_thread(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    call = {"name": "create_image", "arguments": {"prompt": "a tent by a lake at dawn"}}
+    fake_model.script(Reply(text="", tool_calls=[call]))
+    async with parley.running(image_generation=True) as room:
+        mention = fake.event_app_mention("C1", "U1", f"<@{fake.bot_user_id}> draw our campsite")
+        await room.deliver(mention)
+        await until(lambda: fake.uploads)
+        await room.core.idle()
+    assert "create_image" in fake_model.received[0].tools
+    assert fake_model.image_requests[0]["prompt"].startswith("a tent by a lake at dawn")
+    [upload] = fake.uploads
+    assert (upload["channel"], upload["thread_ts"]) == ("C1", mention["event"]["ts"])
+    assert upload["data"].startswith((b"\x89PNG", b"\xff\xd8\xff"))
+    assert fake.message("C1", upload["ts"])["files"][0]["id"] == upload["file"]
+
+
+async def test_with_vision_a_mention_in_a_thread_sees_the_image_that_started_it(
+    parley: SlackDriver, fake: FakeSlack, fake_model: FakeOpenAI
+) -> None:
+    photo = fake.file("U2", "map.png", png(200, 100, (30, 90, 200)))
+    async with parley.running(vision=True) as room:
+        shared = fake.event_message("C1", "U2", "the trail we could take", files=[photo])
+        await room.deliver(shared)
+        root = shared["event"]["ts"]
+        asked = fake.event_app_mention("C1", "U1", f"<@{fake.bot_user_id}> how long is it?", thread_ts=root)
+        await room.deliver(asked)
+        await until(lambda: fake.posted("C1", thread_ts=root))
+        await room.core.idle()
+    [request] = fake_model.received
+    assert "the trail we could take" in request.text and len(request.images) == 1
+    assert [d["file"] for d in fake.downloads] == [photo["id"]]
