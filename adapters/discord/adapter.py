@@ -1,21 +1,20 @@
 """Parley on Discord: discord.py's client in, the shared events to the core.
 
-Messages are read from the gateway's raw dispatches (the same JSON the pure translation is
-tested on); discord.py keeps the cache (channels, threads, members, permissions) and does the
-REST calls with its own rate-limit handling. Answers stream by editing one message, paced per
-channel; the `/parley` application command (commands.py) carries the shared commands, answered
-privately (ephemeral) where the command asks for it, else in the member's DM. Images come from
-Discord's CDN and go out as attachments (media.py); what Parley cannot see in a channel is told
-by access.py; `group @ann bob` from a DM starts a private thread with them (groups.py).
+Messages are read from the gateway's raw dispatches (`receive`, discord.py's
+`on_socket_raw_receive`: the same JSON the pure translation in events.py is tested on);
+discord.py keeps the cache (channels, threads, members, permissions) and does the REST calls
+with its own rate-limit handling. The actions are carried out by sending.py: answers stream by
+editing one message, paced per channel; the `/parley` application command (commands.py, built
+from the core's table) is answered through its interaction, privately (ephemeral) where the
+command asks for it. Images come from Discord's CDN (media.py); what Parley cannot see in a
+channel is told by access.py; `group @ann bob` from a DM starts a private thread (groups.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
-from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,22 +32,11 @@ from adapters.discord.access import (
     missing_intents,
 )
 from adapters.discord.commands import channel_kind, command_of, parley_group
-from adapters.discord.events import ChannelKind, DiscordIdentity, translate
+from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, translate
 from adapters.discord.groups import GroupStarter
-from adapters.discord.media import DISCORD_CDN, CdnImages, caption, image_name
-from adapters.discord.render import safe_text, split_discord
-from adapters.discord.sending import NO_MENTIONS, DiscordSender, reference_to
-from facilitator.actions import (
-    Action,
-    Delivered,
-    EditMessage,
-    React,
-    SendImage,
-    SendMessage,
-    ShowTyping,
-    StartGroup,
-    StreamMessage,
-)
+from adapters.discord.media import DISCORD_CDN, DiscordMedia
+from adapters.discord.sending import NO_MENTIONS, DiscordSender
+from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink
 
@@ -63,7 +51,14 @@ DISPATCHES = {  # the raw dispatches the core hears about
     "GUILD_MEMBER_UPDATE",
 }
 DISCORD_API = "https://discord.com/api/v10"
-__all__ = ["INVITE_PERMISSIONS", "DiscordAdapter", "DiscordConfig", "DiscordStartError", "discord_facts"]
+__all__ = [
+    "INVITE_PERMISSIONS",
+    "DiscordAdapter",
+    "DiscordConfig",
+    "DiscordFacts",
+    "DiscordStartError",
+    "facts",
+]
 
 
 class DiscordStartError(RuntimeError):
@@ -95,7 +90,7 @@ def _point_at(config: DiscordConfig) -> None:
 
 
 class DiscordAdapter:
-    platform = "discord"
+    platform = PLATFORM
 
     def __init__(self, core: EventSink, config: DiscordConfig) -> None:
         self._core = core
@@ -108,22 +103,29 @@ class DiscordAdapter:
         self._intents.members = True
         self.client = discord.Client(
             intents=self._intents,
-            enable_debug_events=True,  # the raw dispatches: see _on_raw
+            enable_debug_events=True,  # the raw dispatches: see receive
             chunk_guilds_at_startup=False,
             guild_ready_timeout=config.guild_ready_timeout,
             allowed_mentions=NO_MENTIONS,
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(parley_group(self._on_command))
-        self.client.event(self.on_socket_raw_receive)
-        self.images = CdnImages(config.cdn_base_url)
-        self.groups = GroupStarter(self.client, config.group_channel_id)
+
+        async def on_socket_raw_receive(raw: str | bytes) -> None:  # discord.py's name for the hook
+            await self.receive(raw)
+
+        self.client.event(on_socket_raw_receive)
+        self.media = DiscordMedia(config.cdn_base_url)
+        self.sender = DiscordSender(
+            self.client,
+            GroupStarter(self.client, config.group_channel_id),
+            edit_seconds=config.edit_seconds,
+            size_limit_thread=config.size_limit_thread,
+        )
         self.identity: DiscordIdentity | None = None
         self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted
         self._ready = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        self._sender = DiscordSender(config.edit_seconds)
-        self._interactions: dict[str, discord.Interaction] = {}  # event id -> interaction to answer
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -180,14 +182,15 @@ class DiscordAdapter:
                 await asyncio.sleep(min(2 ** (failures - 1), 30))
 
     async def stop(self) -> None:
-        await self.images.close()
+        await self.media.close()
         await self.client.close()
         if self._runner is not None:
             await asyncio.gather(self._runner, return_exceptions=True)
 
     # --- events in --------------------------------------------------------------------------
 
-    async def on_socket_raw_receive(self, raw: str | bytes) -> None:
+    async def receive(self, raw: str | bytes) -> None:
+        """One raw gateway message: the dispatches the core hears about, translated."""
         try:
             payload = json.loads(raw)
         except ValueError:
@@ -227,166 +230,24 @@ class DiscordAdapter:
         command = command_of(interaction, text, self._is_admin(interaction.user))
         if command is None:
             return
-        self._interactions[command.event_id] = interaction
+        self.sender.interactions[command.event_id] = interaction
         await self._core.handle(command, self)
-        pending = self._interactions.pop(command.event_id, None)
-        if pending is not None:
-            await self._reply(pending, "Done.", ephemeral=True)
+        await self.sender.finish(command.event_id)
 
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
-        if isinstance(action, SendMessage):
-            answered = await self._answer_interaction(action)
-            if answered or (action.private_to is not None and await self._send_privately(action)):
-                return None
-            if action.notice == "size_limit" and not action.conversation.is_direct:
-                return await self._offer_thread(action)
-            return Delivered(tuple(await self._send(action.conversation, action.text, action.reply_to)))
-        if isinstance(action, StartGroup):
-            await self._start_group(action)
-            return None
-        if isinstance(action, StreamMessage):
-            return Delivered(tuple(await self._stream(action.conversation, action.chunks, action.reply_to)))
-        channel = await self._channel(action.conversation)
-        if isinstance(action, SendImage):
-            text = caption(action.caption)
-            sent = await channel.send(
-                text or None,
-                file=discord.File(io.BytesIO(action.data), filename=image_name(action)),
-                reference=reference_to(channel, action.reply_to),
-                allowed_mentions=NO_MENTIONS,
-            )
-            return Delivered(((str(sent.id), text),))
-        if isinstance(action, ShowTyping):
-            await channel.typing()
-        elif isinstance(action, React):
-            message = channel.get_partial_message(int(action.message_id))
-            await message.add_reaction(self._emoji(channel, action.emoji))
-        elif isinstance(action, EditMessage):
-            message = channel.get_partial_message(int(action.message_id))
-            await message.edit(content=split_discord(safe_text(action.text))[0])
-        return None
-
-    async def _offer_thread(self, action: SendMessage) -> Delivered:
-        """Too many people here for the AI: a thread is a smaller group, and the channel stays
-        as it was. Offered in the notice, or (if configured) started from the message."""
-        channel = await self._channel(action.conversation)
-        if (
-            self.config.size_limit_thread == "create"
-            and action.reply_to
-            and not isinstance(channel, discord.Thread)
-        ):
-            try:
-                thread = await channel.get_partial_message(int(action.reply_to)).create_thread(name="Parley")
-            except discord.HTTPException as exc:
-                logger.info("could not start a thread in %s: %s", channel.id, exc)
-            else:
-                await thread.send(
-                    "A thread is a smaller group: mention me here and I'll join in.",
-                    allowed_mentions=NO_MENTIONS,
-                )
-                text = f"{action.text} I've started a thread for this: {thread.mention}"
-                return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
-        text = f"{action.text} A thread is a smaller group: start one from your message and mention me there."
-        return Delivered(tuple(await self._send(action.conversation, text, action.reply_to)))
-
-    async def _start_group(self, action: StartGroup) -> None:
-        """The private thread for `group` (groups.py); the outcome is told in the DM, through the
-        `/parley group` interaction when it came that way (deferred: it may take a few calls)."""
-        interaction = self._interactions.get(self._pending_in(action.conversation) or "")
-        if interaction is not None and not interaction.response.is_done():
-            await interaction.response.defer(thinking=True)
-        text = await self.groups.start(action)  # raises only for the unexpected: the core says sorry
-        key = self._pending_in(action.conversation)
-        if key is not None:
-            await self._reply(self._interactions.pop(key), text, ephemeral=False)
-            return
-        channel = await self._channel(action.conversation)
-        for part in split_discord(text):  # its own words: a <#thread> link must stay a link
-            await channel.send(part, allowed_mentions=NO_MENTIONS)
-
-    def _pending_in(self, conversation: ConversationRef) -> str | None:
-        """The `/parley` command under way in a DM, if any (its event id)."""
-        if not conversation.is_direct:
-            return None
-        for key, interaction in self._interactions.items():
-            if str(interaction.channel_id) == conversation.chat_id:
-                return key
-        return None
-
-    async def _answer_interaction(self, action: SendMessage) -> bool:
-        """A command's answer goes back through its own interaction (privately when it should);
-        in a DM, an answer to nothing in particular (a failed `group`) goes to the one under way."""
-        key = action.reply_to if action.reply_to in self._interactions else None
-        if key is None and action.reply_to is None:
-            key = self._pending_in(action.conversation)
-        interaction = self._interactions.pop(key or "", None)
-        if interaction is None:
-            return False
-        text = split_discord(safe_text(action.text))[0]
-        await self._reply(interaction, text, ephemeral=action.private_to is not None)
-        return True
-
-    async def _reply(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
-        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
-            await interaction.edit_original_response(content=text)  # in place of "thinking..."
-        elif interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=ephemeral)
-        else:
-            await interaction.response.send_message(text, ephemeral=ephemeral)
-
-    async def _send_privately(self, action: SendMessage) -> bool:
-        """A private answer to a command typed as a message in a server: in the member's DM
-        (false when they do not take DMs from server members: then it is posted as usual)."""
-        if action.conversation.is_direct or action.private_to is None:
-            return False
-        try:
-            user_id = int(action.private_to.user_id)
-            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            dm = user.dm_channel or await user.create_dm()
-            for part in split_discord(safe_text(action.text)):
-                await dm.send(part, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            logger.info("could not DM %s: %s", action.private_to.user_id, exc)
-            return False
-        return True
-
-    async def _channel(self, conversation: ConversationRef) -> Any:
-        channel = self.client.get_channel(int(conversation.chat_id))
-        if channel is None:
-            channel = await self.client.fetch_channel(int(conversation.chat_id))
-        return channel
-
-    async def _send(
-        self, conversation: ConversationRef, text: str, reply_to: str | None
-    ) -> list[tuple[str, str]]:
-        return await self._sender.send(await self._channel(conversation), text, reply_to)
-
-    async def _stream(
-        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
-    ) -> list[tuple[str, str]]:
-        return await self._sender.stream(await self._channel(conversation), conversation, chunks, reply_to)
-
-    def _emoji(self, channel: Any, emoji: str) -> str | discord.Emoji:
-        """Unicode as it is; a server's custom emoji by its name (`:party_parrot:`)."""
-        name = emoji.strip(":")
-        guild = getattr(channel, "guild", None)
-        if guild is not None and emoji.startswith(":"):
-            found: discord.Emoji | None = discord.utils.get(guild.emojis, name=name)
-            if found is not None:
-                return found
-        return emoji
+        return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
         """An attachment or avatar from Discord's CDN (never with the token; nothing elsewhere)."""
-        return await self.images.fetch(ref, max_bytes)
+        return await self.media.fetch(ref, max_bytes)
 
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         if conversation.is_direct:
             return None
         try:
-            channel = await self._channel(conversation)
+            channel = await self.sender.channel(conversation)
         except (discord.Forbidden, discord.NotFound):
             return (
                 "I cannot see this channel. A server admin can fix that in the channel's settings, under "
@@ -397,7 +258,7 @@ class DiscordAdapter:
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
             return 1
-        channel = await self._channel(conversation)
+        channel = await self.sender.channel(conversation)
         if isinstance(channel, discord.Thread):
             members = await channel.fetch_members()
             humans = [m for m in members if m.id != (self.client.user.id if self.client.user else 0)]
@@ -418,7 +279,7 @@ class DiscordFacts:
     missing_intents: tuple[str, ...]
 
 
-async def discord_facts(config: DiscordConfig) -> DiscordFacts:
+async def facts(config: DiscordConfig) -> DiscordFacts:
     """Who the token belongs to, the invite URL with exactly Parley's permissions, and which
     privileged intents the developer portal has not turned on (for `parley check`)."""
     _point_at(config)

@@ -1,6 +1,8 @@
-"""The `/parley` application command: one group whose subcommands carry the shared commands
-(`/parley mode off` is the core's `mode off`), and the kind of conversation a channel is. It is a
-global command, so Discord offers it in DMs with the bot too (`/parley group @ann bob` there)."""
+"""The `/parley` application command, built from the core's table of commands: one group with a
+subcommand per command of the table (`/parley mode off` is the core's `mode off`), each with a
+`text` option when its usage takes an argument. A command added to the table is a subcommand at
+the next start, with no edit here. It is a global command, so Discord offers it in DMs with the
+bot too (`/parley group @ann bob` there). Also: the kind of conversation a channel is."""
 
 from __future__ import annotations
 
@@ -11,26 +13,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.events import ChannelKind, translate_interaction
+from adapters.common.commands import argument, description, overview
+from adapters.discord.events import ChannelKind, translate_command
+from facilitator.commands import COMMANDS, CommandSpec
 from facilitator.events import CommandReceived
 
 OnCommand = Callable[[discord.Interaction, str], Awaitable[None]]
 
-TEXT = "what follows the command"
-SUBCOMMANDS = (  # name, description, what its text is (None: it takes none)
-    ("help", "What Parley can do here", None),
-    ("mode", "mention, auto or off (admins change it)", TEXT),
-    ("instructions", "This server's instructions for Parley (admins change them)", TEXT),
-    ("profile", "How Parley knows you: name, handle or photo", TEXT),
-    ("usage", "Your answers and tokens today", None),
-    ("forget", "Delete what Parley stores about you", None),
-    ("reset", "A fresh start for this conversation", None),
-    (
-        "group",
-        "From your DM with Parley: a private thread with the people you name",
-        "@name or username, ...",
-    ),
-)
+COMMAND = "parley"
+DESCRIPTION_LIMIT = 100  # Discord's, for a command's and an option's description
 
 
 def channel_kind(channel: Any) -> ChannelKind:
@@ -45,38 +36,40 @@ def channel_kind(channel: Any) -> ChannelKind:
 
 def parley_group(on_command: OnCommand) -> app_commands.Group:
     """The `/parley` group; each subcommand hands `on_command` its text ("mode off")."""
-    group = app_commands.Group(name="parley", description="Talk to Parley and change how it takes part")
-
-    def add(name: str, description: str, text_is: str | None) -> None:
-        if text_is is not None:
-
-            @group.command(name=name, description=description)
-            @app_commands.describe(text=text_is)
-            async def with_text(interaction: discord.Interaction, text: str = "") -> None:
-                await on_command(interaction, f"{name} {text}".strip())
-
-        else:
-
-            @group.command(name=name, description=description)
-            async def plain(interaction: discord.Interaction) -> None:
-                await on_command(interaction, name)
-
-    for name, description, text_is in SUBCOMMANDS:
-        add(name, description, text_is)
+    group = app_commands.Group(name=COMMAND, description=overview()[:DESCRIPTION_LIMIT])
+    for spec in COMMANDS:
+        _add(group, spec, on_command)
     return group
+
+
+def _add(group: app_commands.Group, spec: CommandSpec, on_command: OnCommand) -> None:
+    name, text_is = spec.name, argument(spec)[:DESCRIPTION_LIMIT]
+    summary = description(spec)[:DESCRIPTION_LIMIT]
+    if text_is:
+
+        @group.command(name=name, description=summary)
+        @app_commands.describe(text=text_is)
+        async def with_text(interaction: discord.Interaction, text: str = "") -> None:
+            await on_command(interaction, f"{name} {text}".strip())
+
+    else:
+
+        @group.command(name=name, description=summary)
+        async def plain(interaction: discord.Interaction) -> None:
+            await on_command(interaction, name)
 
 
 def command_of(interaction: discord.Interaction, text: str, is_admin: bool) -> CommandReceived | None:
     """The shared command an interaction carries; its `message_id` is the interaction's id, so
     the core's answer "in reply to" it goes back through the interaction."""
     user = interaction.user
-    command = translate_interaction(
+    command = translate_command(
         {
             "id": str(interaction.id),
             "type": 2,
             "channel_id": str(interaction.channel_id),
             "user": {"id": str(user.id), "username": user.name, "global_name": user.global_name},
-            "data": {"name": "parley", "options": []},
+            "data": {"name": COMMAND, "options": []},
         },
         channel_kind(interaction.channel),
     )

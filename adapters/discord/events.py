@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
+from adapters.common.events import Json, attachment_kind
 from facilitator.chat import Attachment, ConversationRef, Member, Message
 from facilitator.events import (
     CommandReceived,
@@ -36,8 +36,6 @@ logger = logging.getLogger(__name__)
 PLATFORM = "discord"
 AVATARS = "https://cdn.discordapp.com/avatars"
 ChannelKind = Literal["guild", "thread", "dm", "group_dm"]
-
-Json = Mapping[str, Any]
 _GROUP = re.compile(r"/?group(?=\s|$)", re.IGNORECASE)
 
 
@@ -109,7 +107,7 @@ def _message(data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Even
     text = content if isinstance(content, str) else ""
     attachments = tuple(
         Attachment(
-            kind=_kind(item.get("content_type")),
+            kind=attachment_kind(item.get("content_type")),
             name=item.get("filename"),
             mime_type=item.get("content_type"),
             size=item.get("size"),
@@ -165,11 +163,6 @@ def group_command(text: str, bot_id: str | None = None) -> str | None:
     return text
 
 
-def _kind(content_type: str | None) -> str:
-    major = (content_type or "").split("/", 1)[0]
-    return {"image": "image", "audio": "audio", "video": "video"}.get(major, "file")
-
-
 def command_text(data: Json) -> str:
     """`/parley mode off` as the shared command text: the subcommand, then its options' values."""
     words = []
@@ -182,7 +175,7 @@ def command_text(data: Json) -> str:
     return " ".join(word for word in words if word).strip()
 
 
-def translate_interaction(data: Json, channel: ChannelKind) -> CommandReceived | None:
+def translate_command(data: Json, channel: ChannelKind) -> CommandReceived | None:
     """An INTERACTION_CREATE for the `/parley` application command."""
     try:
         if data.get("type") != 2 or (data.get("data") or {}).get("name") != "parley":

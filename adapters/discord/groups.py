@@ -19,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import discord
 
+from adapters.common.words import listed
 from facilitator.actions import StartGroup
 
 logger = logging.getLogger(__name__)
@@ -102,13 +103,6 @@ def _by_name(name: str, members: Sequence[P]) -> P | None:
         }
     }
     return next(iter(shown.values())) if len(shown) == 1 else None
-
-
-def listed(names: Sequence[str]) -> str:
-    """ "Ann", "Ann and Bob", "Ann, Bob and Cy"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def missing_permissions(allowed: discord.Permissions) -> list[str]:

@@ -57,8 +57,8 @@ def _cdn_url(ref: str, cdn_base: str) -> str:
     return urlunsplit(url._replace(fragment=""))
 
 
-class CdnImages:
-    """Downloads from Discord's CDN (adapters.downloads), bounded in size and time, without
+class DiscordMedia:
+    """Downloads from Discord's CDN (adapters.common.downloads), bounded in size and time, without
     credentials, cookies or a proxy from the environment: nothing but the request. A redirect
     is not followed."""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from adapters.discord.adapter import DiscordAdapter, DiscordConfig, DiscordStartError, discord_facts
+from adapters.discord.adapter import DiscordAdapter, DiscordConfig, DiscordStartError
+from adapters.discord.adapter import facts as discord_facts
 from bot.http import HttpServer
 from bot.settings import DiscordSection, Settings, SettingsError
 from facilitator.ports import EventSink

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.events import DiscordIdentity, member_of, translate
-from adapters.discord.media import CdnImages
+from adapters.discord.media import DiscordMedia
 from facilitator.actions import Delivered, SendImage
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
@@ -113,7 +113,7 @@ async def test_a_file_gone_from_the_cdn_or_out_of_reach_is_a_media_error(
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    images = CdnImages(f"http://127.0.0.1:{closed}")
+    images = DiscordMedia(f"http://127.0.0.1:{closed}")
     try:
         with pytest.raises(MediaError, match="failed"):
             await images.fetch(f"https://cdn.discordapp.com/avatars/{ANN}/0123456789abcdef.png", 1000)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.events import DiscordIdentity, command_text, translate, translate_interaction
+from adapters.discord.events import DiscordIdentity, command_text, translate, translate_command
 from facilitator.chat import ConversationRef
 from facilitator.events import CommandReceived, MessageDeleted, MessageEdited, MessageReceived, ReactionAdded
 
@@ -161,14 +161,14 @@ def test_the_parley_command_becomes_a_command_with_its_options() -> None:
             ],
         },
     }
-    command = translate_interaction(interaction, "guild")
+    command = translate_command(interaction, "guild")
     assert isinstance(command, CommandReceived)
     assert (command.text, command.author.user_id, command.event_id) == (
         "instructions Be brief.",
         "11",
         "8001",
     )
-    assert translate_interaction({**interaction, "data": {"name": "other"}}, "guild") is None
+    assert translate_command({**interaction, "data": {"name": "other"}}, "guild") is None
     assert command_text({"options": [{"type": 1, "name": "help"}]}) == "help"
 
 
