@@ -6,8 +6,9 @@ A line starting with `/` is a Parley command sent by the current speaker, except
 own: `/as NAME`, `/join NAME`, `/leave NAME`, `/bot NAME`, `/admin NAME`, `/quit`.
 
 Each line waits for the AI to finish before the next (a transcript replays the same way every
-time, and the terminal shows the answer before the next prompt); `feed` without waiting is what
-a burst looks like.
+time, and the terminal shows the answer before the next prompt); `receive` without waiting is
+what a burst looks like. The shell has the platforms' shape in one module: `receive` takes what
+comes in, and `perform` hands each action to its method (`adapters.common.performer`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TextIO
 
+from adapters.common.performer import perform
 from facilitator.actions import (
     Action,
     Delivered,
@@ -109,30 +111,42 @@ class ShellAdapter:
     # --- what the AI does ----------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
-        if isinstance(action, SendMessage):
-            return self._post(action.text)
-        if isinstance(action, StreamMessage):
-            return await self._stream(action)
-        if isinstance(action, React):
-            whom = self.group.authors.get(action.message_id, "a message")
-            self._write(f"{self.ai_name} reacted {action.emoji} to {whom}\n")
-            return None
-        if isinstance(action, EditMessage):
-            self._write(f"{self.ai_name} (edited): {action.text}\n")
-            return None
-        if isinstance(action, ShowTyping):
-            return None
-        if isinstance(action, StartGroup):  # the shell is one group already
-            people = " ".join(action.invitees)
-            self._write(f"{self.ai_name}: (on a chat platform, this starts a new group with {people})\n")
-            return None
-        if isinstance(action, SendImage):
-            message_id = self.group.next_id("ai")
-            caption = f": {action.caption}" if action.caption else ""
-            self._write(f"{self.ai_name} posted an image ({len(action.data)} bytes){caption}\n")
-            self._remember_ai(message_id)
-            return Delivered(((message_id, action.caption),))
-        raise TypeError(f"the shell cannot carry out {type(action).__name__}")
+        return await perform(self, action)
+
+    async def send_message(self, action: SendMessage) -> Delivered:
+        return self._post(action.text)
+
+    async def stream_message(self, action: StreamMessage) -> Delivered:
+        message_id = self.group.next_id("ai")
+        self._write(f"{self.ai_name}: ")
+        parts = []
+        async for chunk in action.chunks:
+            parts.append(chunk)
+            self._write(chunk)
+        self._write("\n")
+        self._remember_ai(message_id)
+        return Delivered(((message_id, "".join(parts)),))
+
+    async def edit_message(self, action: EditMessage) -> None:
+        self._write(f"{self.ai_name} (edited): {action.text}\n")
+
+    async def react(self, action: React) -> None:
+        whom = self.group.authors.get(action.message_id, "a message")
+        self._write(f"{self.ai_name} reacted {action.emoji} to {whom}\n")
+
+    async def show_typing(self, action: ShowTyping) -> None:
+        return None  # the answer follows at once
+
+    async def send_image(self, action: SendImage) -> Delivered:
+        message_id = self.group.next_id("ai")
+        caption = f": {action.caption}" if action.caption else ""
+        self._write(f"{self.ai_name} posted an image ({len(action.data)} bytes){caption}\n")
+        self._remember_ai(message_id)
+        return Delivered(((message_id, action.caption),))
+
+    async def start_group(self, action: StartGroup) -> None:
+        people = " ".join(action.invitees)  # the shell is one group already
+        self._write(f"{self.ai_name}: (on a chat platform, this starts a new group with {people})\n")
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         return self.group.humans
@@ -149,17 +163,6 @@ class ShellAdapter:
         self._remember_ai(message_id)
         return Delivered(((message_id, text),))
 
-    async def _stream(self, action: StreamMessage) -> Delivered:
-        message_id = self.group.next_id("ai")
-        self._write(f"{self.ai_name}: ")
-        parts = []
-        async for chunk in action.chunks:
-            parts.append(chunk)
-            self._write(chunk)
-        self._write("\n")
-        self._remember_ai(message_id)
-        return Delivered(((message_id, "".join(parts)),))
-
     def _remember_ai(self, message_id: str) -> None:
         self.group.last_ai_message = message_id
         self.group.authors[message_id] = self.ai_name
@@ -170,7 +173,7 @@ class ShellAdapter:
 
     # --- what people type ----------------------------------------------------------------
 
-    async def feed(self, line: str) -> None:
+    async def receive(self, line: str) -> None:
         """One typed line, handed to the core (which answers in the background)."""
         line = line.rstrip("\r\n")
         if not line.strip():
@@ -236,7 +239,7 @@ class ShellAdapter:
     async def run_script(self, lines: Iterable[str]) -> None:
         """Replay a transcript: each line waits for the AI to finish before the next."""
         for line in lines:
-            await self.feed(line)
+            await self.receive(line)
             await self._core.idle()
             if self.quit:
                 break
@@ -254,7 +257,7 @@ class ShellAdapter:
             line = await _read_line(source)
             if not line:
                 break
-            await self.feed(line)
+            await self.receive(line)
             await self._core.idle()  # the AI's answer appears before the next prompt
 
 

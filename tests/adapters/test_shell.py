@@ -252,9 +252,9 @@ async def test_a_question_asked_while_it_is_answering_gets_its_own_answer_after(
 
     shell.out = shell.adapter._out = Screen()
     fake_model.script(Reply(text="a slow first answer", chunk_size=2, chunk_delay=0.05), "second answer")
-    await shell.adapter.feed("alice: @parley first question")
+    await shell.adapter.receive("alice: @parley first question")
     await showing.wait()
-    await shell.adapter.feed("bob: @parley second question")
+    await shell.adapter.receive("bob: @parley second question")
     await shell.core.idle()
     assert ai_lines(shell.out.getvalue()) == ["Parley: a slow first answer", "Parley: second answer"]
     assert "second question" in fake_model.received[-1].text

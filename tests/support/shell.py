@@ -35,7 +35,7 @@ class Shell:
         """Feed lines without waiting between them, as a fast typist would."""
         start = self.out.tell()
         for line in lines:
-            await self.adapter.feed(line)
+            await self.adapter.receive(line)
         await self.core.idle()
         return self.out.getvalue()[start:]
 
@@ -81,7 +81,7 @@ class ShellDriver(Driver):
 
     async def _type(self, where: str, who: str, line: str) -> str:
         """`who` types `line` in `where`'s terminal; the id of the message it became."""
-        await self.adapters[where].feed(f"{who.title()}: {line}")
+        await self.adapters[where].receive(f"{who.title()}: {line}")
         authors = self.groups[where].authors
         return next((m for m in reversed(authors) if m.startswith("m") and authors[m] == who.title()), "")
 
