@@ -24,7 +24,7 @@ from pydantic import SecretStr
 import bot.settings
 from bot import registry
 from bot.app import open_runtime
-from bot.cli import main
+from bot.cli import how_to_configure, main
 from bot.http import HttpServer
 from bot.platforms import Platforms
 from bot.registry import Platform, Secret
@@ -163,6 +163,7 @@ async def test_a_fourth_platform_is_configured_refused_redacted_checked_switchab
 
     settings = load_settings()
     assert settings.configured_platforms() == ["loopy"]
+    assert "\n  Loopy: LOOPY_TOKEN\n" in how_to_configure()
     assert TOKEN in settings.secret_values()
     with pytest.raises(SettingsError) as refused:
         load_settings(write(tmp_path, '[loopy]\ntoken = "loopy-in-the-file"\n'))
