@@ -15,7 +15,7 @@ import copy
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,13 +65,9 @@ class DiscordEvents(DiscordWorld):
     def ephemeral_messages(self, channel: Ref) -> list[str]:
         return [message["content"] for message in self.ephemeral.get(id_of(channel), [])]
 
-    async def until(self, ready: Callable[[], Any], within: float = 5.0, what: str = "condition") -> Any:
-        """Wait until `ready()` is truthy (re-checked as the fake hears from the client)."""
-        return await self.gateway._until(ready, within, what)
-
     async def connected(self, within: float = 5.0) -> None:
         """Wait until a client has identified (a gateway session exists)."""
-        await self.until(lambda: self.gateway.session, within, "gateway session")
+        await self.gateway._until(lambda: self.gateway.session, within, "gateway session")
 
     def seq_of(self, payload: Any) -> int:
         """The sequence number `s` a dispatch helper's payload went out with."""

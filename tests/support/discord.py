@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from typing import Any
+from urllib.parse import unquote
 
 from adapters.discord.adapter import DiscordAdapter, DiscordConfig
 from facilitator.chat import ConversationRef
@@ -141,7 +142,7 @@ class DiscordDriver(Driver):
         return found[0]
 
     def grow(self, where: str, people: int) -> None:
-        present = len(self.fake.members[GUILD])
+        present = len([member for member in self.fake.members[GUILD] if member != self.fake.bot_id])
         for n in range(present, people):
             self.fake.member(GUILD, self.fake.user(EXTRA_MEMBERS + n, f"member{n}"))
 
@@ -152,7 +153,16 @@ class DiscordDriver(Driver):
         return answers(self.fake, int(self.fake.dm_channel(USER_IDS[who])["id"]))
 
     def reactions(self, where: str, said: str) -> list[str]:
-        return list(self.fake.reactions.get((self.channels[where], int(said)), []))
+        """One emoji for each reaction Parley PUT on the message and Discord took."""
+        taken = self.fake.reactions.get((self.channels[where], int(said)), [])
+        prefix = f"/channels/{self.channels[where]}/messages/{said}/reactions/"
+        calls = self.fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me")
+        emojis = [unquote(c["path"].removeprefix(prefix).removesuffix("/@me")) for c in calls]
+        return [
+            emoji
+            for call, emoji in zip(calls, emojis, strict=True)
+            if call["path"].startswith(prefix) and emoji in taken
+        ]
 
     def messages_sent(self) -> int:
         return len(self.fake.calls_of("POST", "/channels/{channel_id}/messages"))

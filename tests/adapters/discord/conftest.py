@@ -1,5 +1,6 @@
-"""Fixtures of the Discord adapter tests: the loopback fake (REST, gateway, CDN) and an adapter
-connected to it with the real core."""
+"""Fixtures of the Discord tests: the loopback fake (REST, gateway, CDN) with the Trip server of
+tests/support/discord.py, the driver playing Parley's world in it, and the adapter connected to
+it for the `facilitator` fixture."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 
 from adapters.discord.adapter import DiscordAdapter
 from facilitator.core import Facilitator
-from tests.adapters.discord.helpers import adapter_for, build
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.discord_api import FakeDiscord, pointed_at
+from tests.fakes.openai_server import FakeOpenAI
+from tests.support.discord import DiscordDriver, build
 
 
 @pytest.fixture
@@ -22,8 +25,12 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def bot(fake: FakeDiscord, facilitator: Facilitator) -> AsyncIterator[DiscordAdapter]:
-    adapter = adapter_for(facilitator, fake)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
+def parley(fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore) -> DiscordDriver:
+    """Parley on Discord, not started yet: `async with parley.running(**core_options):`."""
+    return DiscordDriver(fake, fake_model, store)
+
+
+@pytest.fixture
+async def bot(parley: DiscordDriver, facilitator: Facilitator) -> AsyncIterator[DiscordAdapter]:
+    async with parley.running(core=facilitator):
+        yield parley.adapter

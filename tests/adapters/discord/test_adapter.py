@@ -1,5 +1,6 @@
 """The Discord adapter end to end: the real discord.py client against the loopback fake of
-Discord's REST API and gateway, with the real core, store and model client."""
+Discord's REST API and gateway, with the real core, store and model client. What must hold on
+every platform is in tests/scenarios/; here, what Discord does its own way."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
-from facilitator.actions import React
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, adapter_for, answers, build
+from facilitator.store.sqlite import SqliteStore
 from tests.fakes.discord_api import FakeDiscord, Intent, pointed_at
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.support import until
+from tests.support.discord import ANN, BOB, GENERAL, GUILD, DiscordDriver, adapter_for, answers, build
+from tests.support.driver import ALICE, TRIP
 
 
 async def test_a_mention_is_answered_as_a_reply_streamed_by_edits(
@@ -27,7 +30,7 @@ async def test_a_mention_is_answered_as_a_reply_streamed_by_edits(
     asked = await fake.dispatch_message(
         GENERAL, ann, f"<@{fake.bot_id}> when do we leave?", mentions=[fake.bot_user]
     )
-    await fake.until(lambda: [text.strip() for text in answers(fake)] == [reply.strip()])
+    await until(lambda: [text.strip() for text in answers(fake)] == [reply.strip()])
     await facilitator.idle()
     sent = fake.calls_of("POST", "/channels/{id}/messages")[0]
     assert str(sent["json"]["message_reference"]["message_id"]) == str(asked["id"])
@@ -56,64 +59,28 @@ async def test_a_dm_and_a_thread_are_conversations_of_their_own(
     ann = fake.users[ANN]
     dm = fake.dm_channel(ann)
     await fake.dispatch_message(dm, ann, "hi in private")
-    await fake.until(lambda: answers(fake, int(dm["id"])))
+    await until(lambda: answers(fake, int(dm["id"])))
     thread = fake.thread(GENERAL, "plans", owner=ann)
     await fake.dispatch_thread_create(thread)
     await fake.dispatch_message(GENERAL, ann, "said in the channel only")
     await fake.dispatch_message(thread, ann, f"<@{fake.bot_id}> and here?", mentions=[fake.bot_user])
-    await fake.until(lambda: answers(fake, int(thread["id"])))
+    await until(lambda: answers(fake, int(thread["id"])))
     await facilitator.idle()
     assert "said in the channel only" not in fake_model.received[1].text
 
 
-async def test_a_long_answer_is_split_below_2000_characters(
-    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    fake_model.script(Reply(text="A sentence of the long answer. " * 200, chunk_size=1000))
-    await fake.dispatch_message(
-        GENERAL, fake.users[ANN], f"<@{fake.bot_id}> everything", mentions=[fake.bot_user]
-    )
-    await fake.until(lambda: len(answers(fake)) >= 3)
-    await facilitator.idle()
-    assert all(len(text) <= 2000 for text in answers(fake))
-    assert "".join(answers(fake)).replace(" ", "") == ("A sentence of the long answer. " * 200).replace(
-        " ", ""
-    )
-
-
-async def test_reactions_take_unicode_or_a_servers_emoji_by_name(
-    fake: FakeDiscord, bot: DiscordAdapter
-) -> None:
-    said = await fake.dispatch_message(GENERAL, fake.users[ANN], "we won!")
-    where = ConversationRef("discord", str(GENERAL))
-    await bot.perform(React(where, said["id"], "🎉"))
-    await bot.perform(React(where, said["id"], ":party:"))
-    await fake.until(lambda: len(fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me")) == 2)
-    emojis = [call["path"] for call in fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me")]
-    assert "party" in emojis[1] and "1440000000000000001" in emojis[1]
-
-
 async def test_over_the_size_limit_it_offers_a_thread_or_starts_one(
-    facilitator: Facilitator, fake_model: FakeOpenAI
+    fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore
 ) -> None:
-    server = await build(FakeDiscord(), extra_members=25).start()
-    try:
-        with pointed_at(server):
-            adapter = adapter_for(facilitator, server, size_limit_thread="create")
-            await adapter.start()
-            try:
-                await server.dispatch_message(
-                    GENERAL, server.users[ANN], f"<@{server.bot_id}> hi", mentions=[server.bot_user]
-                )
-                await server.until(lambda: answers(server))
-                await facilitator.idle()
-                await server.until(lambda: server.calls_of("POST", "/channels/{id}/messages/{id}/threads"))
-            finally:
-                await adapter.stop()
-    finally:
-        await server.stop()
+    parley = DiscordDriver(fake, fake_model, store, size_limit_thread="create")
+    parley.grow(TRIP, 27)
+    async with parley.running():
+        await parley.mention(TRIP, ALICE, "hi")
+        await until(lambda: parley.posted(TRIP))
+        await parley.core.idle()
+        await until(lambda: fake.calls_of("POST", "/channels/{id}/messages/{id}/threads"))
     assert fake_model.received == []
-    assert "thread" in answers(server)[0]
+    assert "thread" in parley.posted(TRIP)[0]
 
 
 async def test_the_parley_command_answers_through_its_interaction_and_admins_decide(
@@ -122,13 +89,13 @@ async def test_the_parley_command_answers_through_its_interaction_and_admins_dec
     await fake.dispatch_interaction(
         GUILD, GENERAL, fake.users[BOB], subcommand="mode", options={"text": "off"}
     )
-    await fake.until(lambda: len(fake.interaction_responses) == 1)
+    await until(lambda: len(fake.interaction_responses) == 1)
     await fake.dispatch_interaction(
         GUILD, GENERAL, fake.users[ANN], subcommand="mode", options={"text": "off"}
     )
-    await fake.until(lambda: len(fake.interaction_responses) == 2)
+    await until(lambda: len(fake.interaction_responses) == 2)
     await fake.dispatch_interaction(GUILD, GENERAL, fake.users[BOB], subcommand="usage")
-    await fake.until(lambda: len(fake.interaction_responses) == 3)
+    await until(lambda: len(fake.interaction_responses) == 3)
     texts = [str(r) for r in fake.interaction_responses]
     assert "admin" in texts[0].lower() and "admin" not in texts[1].lower()
     assert "64" in texts[2]  # the usage answer is ephemeral (flag 64)
@@ -146,10 +113,10 @@ async def test_a_replayed_message_after_a_resume_is_not_answered_twice(
     asked = await fake.dispatch_message(
         GENERAL, fake.users[ANN], f"<@{fake.bot_id}> once", mentions=[fake.bot_user]
     )
-    await fake.until(lambda: answers(fake))
+    await until(lambda: answers(fake))
     await facilitator.idle()
     await fake.gateway_reconnect(resume=True, replay_after=fake.seq_of(asked) - 1)
-    await fake.until(lambda: len(fake.gateway.resumes) == 1)
+    await until(lambda: len(fake.gateway.resumes) == 1)
     await asyncio.sleep(0.3)
     await facilitator.idle()
     assert len(fake_model.received) == 1 and len(answers(fake)) == 1
@@ -160,12 +127,12 @@ async def test_a_malformed_dispatch_is_survived(
 ) -> None:
     await fake.dispatch_raw({"op": 0, "t": "MESSAGE_CREATE", "d": {"id": "1", "channel_id": str(GENERAL)}})
     # discord.py's parser does not survive it: the adapter connects again, with a new session.
-    await fake.until(lambda: len(fake.gateway.identifies) >= 2, within=10)
+    await until(lambda: len(fake.gateway.identifies) >= 2, within=10)
     await asyncio.sleep(0.5)
     await fake.dispatch_message(
         GENERAL, fake.users[ANN], f"<@{fake.bot_id}> still there?", mentions=[fake.bot_user]
     )
-    await fake.until(lambda: answers(fake), within=15)
+    await until(lambda: answers(fake), within=15)
     await facilitator.idle()
     assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
 
@@ -182,17 +149,6 @@ async def test_a_missing_members_intent_is_reported_clearly(facilitator: Facilit
         await server.stop()
 
 
-async def test_a_rate_limited_send_is_waited_out(
-    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator
-) -> None:
-    fake.fail_next("POST /channels/{channel_id}/messages", retry_after=0.5)
-    await fake.dispatch_message(GENERAL, fake.users[ANN], f"<@{fake.bot_id}> hi", mentions=[fake.bot_user])
-    await fake.until(lambda: answers(fake))
-    await facilitator.idle()
-    assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
-    assert len(fake.calls_of("POST", "/channels/{id}/messages")) == 2  # refused once, then sent
-
-
 async def test_edits_and_deletions_reach_what_the_model_reads(
     fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, fake_model: FakeOpenAI
 ) -> None:
@@ -203,7 +159,7 @@ async def test_edits_and_deletions_reach_what_the_model_reads(
     await fake.dispatch_message_delete(secret)
     await asyncio.sleep(0.2)
     await fake.dispatch_message(GENERAL, fake.users[ANN], f"<@{fake.bot_id}> when?", mentions=[fake.bot_user])
-    await fake.until(lambda: answers(fake))
+    await until(lambda: answers(fake))
     await facilitator.idle()
     seen = fake_model.received[0].text
     assert "We leave at 8, not 7." in seen and "4451" not in seen
@@ -221,3 +177,13 @@ async def test_a_new_nickname_is_known_before_the_member_speaks_again(
             break
         await asyncio.sleep(0.02)
     assert [m.name for m in await store.members(where, 10)] == ["Captain Bob"]
+
+
+async def test_a_command_in_a_dm_is_answered_ephemerally(parley: DiscordDriver, fake: FakeDiscord) -> None:
+    async with parley.running():
+        dm = parley.direct(ALICE)
+        answer = await parley.command(dm, ALICE, "instructions Sign every answer with a smile")
+        await parley.core.idle()
+    [response] = fake.interaction_responses
+    assert response["ephemeral"] and response["data"]["content"] == answer
+    assert "direct chat only" in answer and parley.posted(dm) == []

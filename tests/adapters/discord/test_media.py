@@ -1,31 +1,28 @@
-"""Images and what the bot cannot see, on Discord: the real discord.py client and the adapter
-against the loopback fake's REST API, gateway and CDN."""
+"""Images on Discord: what the bot fetches from the CDN (never with its token) and the pictures it
+posts, through the real discord.py client and the adapter against the loopback fake's REST API,
+gateway and CDN; and through the whole stack (the real core and store, the loopback model
+server) the model seeing a member's image or making one."""
 
 from __future__ import annotations
 
+import base64
+import io
 import socket
 
 import pytest
+from PIL import Image
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.events import DiscordIdentity, member_of, translate
 from adapters.discord.media import DiscordMedia
 from facilitator.actions import Delivered, SendImage
 from facilitator.chat import ConversationRef
-from facilitator.core import Facilitator
 from facilitator.ports import MediaError
-from tests.adapters.discord.helpers import (
-    ANN,
-    GENERAL,
-    GUILD,
-    adapter_for,
-    answers,
-    build,
-    mention,
-    running,
-)
-from tests.fakes.discord_api import FakeDiscord, Intent, Perm, pointed_at
-from tests.fakes.openai_server import FakeOpenAI, png
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.openai_server import FakeOpenAI, Reply, png
+from tests.support import until
+from tests.support.discord import ANN, GENERAL, DiscordDriver, answers, mention
+from tests.support.driver import ALICE, TRIP
 
 HERE = ConversationRef("discord", str(GENERAL))
 
@@ -157,7 +154,7 @@ async def test_an_image_goes_into_a_thread_named_by_its_type_with_a_caption_cut_
 ) -> None:
     thread = fake.thread(GENERAL, "sketches", owner=ANN)
     await fake.dispatch_thread_create(thread)
-    await fake.until(lambda: bot.client.get_channel(int(thread["id"])))
+    await until(lambda: bot.client.get_channel(int(thread["id"])))
     where = ConversationRef("discord", thread["id"])
     await bot.perform(SendImage(where, png(), name="image", mime_type="image/png", caption="so long. " * 300))
     await bot.perform(SendImage(where, b"\xff\xd8\xff\xe0 jpeg", name="photo.png", mime_type="image/jpeg"))
@@ -168,71 +165,43 @@ async def test_an_image_goes_into_a_thread_named_by_its_type_with_a_caption_cut_
     assert answers(fake) == []  # nothing in the channel itself
 
 
-# --- what the bot cannot see ----------------------------------------------------------------------
+# --- through the whole stack -------------------------------------------------------------------
 
 
-async def test_with_every_permission_and_intent_nothing_is_hidden(
-    fake: FakeDiscord, bot: DiscordAdapter
+async def test_with_vision_the_model_sees_the_image_a_member_attached(
+    parley: DiscordDriver, fake: FakeDiscord, fake_model: FakeOpenAI
 ) -> None:
-    assert await bot.partial_view(HERE) is None
-    dm = fake.dm_channel(ANN)
-    assert await bot.partial_view(ConversationRef("discord", dm["id"], is_direct=True)) is None
-
-
-async def test_without_read_message_history_members_are_told_how_to_fix_it(
-    facilitator: Facilitator,
-) -> None:
-    server = build(FakeDiscord())
-    bot_member = server.members[GUILD][server.bot_id]
-    server.text_channel(
-        GUILD,
-        GENERAL + 1,
-        "announcements",
-        permission_overwrites=[server.overwrite(bot_member, deny=Perm.READ_MESSAGE_HISTORY)],
-    )
-    server.text_channel(
-        GUILD,
-        GENERAL + 2,
-        "staff",
-        permission_overwrites=[server.overwrite(bot_member, deny=Perm.VIEW_CHANNEL)],
-    )
-    await server.start()
-    try:
-        with pointed_at(server):
-            async with running(adapter_for(facilitator, server)) as bot:
-                history = await bot.partial_view(ConversationRef("discord", str(GENERAL + 1)))
-                hidden = await bot.partial_view(ConversationRef("discord", str(GENERAL + 2)))
-                assert await bot.partial_view(HERE) is None
-    finally:
-        await server.stop()
-    assert history is not None and "Read Message History" in history and "Permissions" in history
-    assert "MESSAGE CONTENT" not in history
-    assert hidden is not None and "cannot see this channel" in hidden and "View Channel" in hidden
-
-
-async def test_without_the_message_content_intent_it_runs_answers_mentions_and_says_why(
-    facilitator: Facilitator, fake_model: FakeOpenAI
-) -> None:
-    server = await build(FakeDiscord(privileged_intents=Intent.GUILD_MEMBERS)).start()
-    try:
-        with pointed_at(server):
-            async with running(adapter_for(facilitator, server)) as bot:
-                view = await bot.partial_view(HERE)
-                dm = server.dm_channel(ANN)
-                assert await bot.partial_view(ConversationRef("discord", dm["id"], is_direct=True)) is None
-                await server.dispatch_message(GENERAL, ANN, "said without mentioning anyone")
-                await server.dispatch_message(GENERAL, ANN, f"{mention(server)} are you there?")
-                await server.until(lambda: answers(server))
-                await server.dispatch_interaction(
-                    GUILD, GENERAL, ANN, subcommand="mode", options={"text": "auto"}
-                )
-                await server.until(lambda: server.interaction_responses)
-                await facilitator.idle()
-    finally:
-        await server.stop()
-    assert not server.gateway.identifies[0]["intents"] & Intent.MESSAGE_CONTENT  # not refused: not asked
-    [told] = server.interaction_responses  # the admin who turns auto on learns what it will miss
-    assert "MESSAGE CONTENT INTENT" in told["data"]["content"]
-    assert view is not None and "MESSAGE CONTENT INTENT" in view and "Developer Portal" in view
+    photo = fake.attachment(GENERAL, "cabin.png", png(320, 240, (30, 140, 60)), "image/png")
+    async with parley.running(vision=True):
+        asked = f"{mention(fake)} what is in this picture?"
+        await fake.dispatch_message(GENERAL, ANN, asked, mentions=[fake.bot_user], attachments=[photo])
+        await until(lambda: parley.posted(TRIP))
+        await parley.core.idle()
     [request] = fake_model.received
-    assert "are you there?" in request.text and "without mentioning" not in request.text
+    assert "what is in this picture?" in request.text
+    [image] = request.images
+    prefix = "data:image/jpeg;base64,"
+    assert image.startswith(prefix)
+    with Image.open(io.BytesIO(base64.b64decode(image[len(prefix) :]))) as shown:
+        assert shown.format == "JPEG"
+    [download] = fake.cdn.requests  # from Discord's CDN, without the bot token
+    assert download["path"] == f"/attachments/{GENERAL}/{photo['id']}/cabin.png"
+    assert "Authorization" not in download["headers"]
+
+
+async def test_the_model_creates_an_image_that_is_posted_in_the_channel(
+    parley: DiscordDriver, fake: FakeDiscord, fake_model: FakeOpenAI
+) -> None:
+    fake_model.script(
+        Reply(text="", tool_calls=[{"name": "create_image", "arguments": {"prompt": "a red fox in snow"}}])
+    )
+    async with parley.running(image_generation=True):
+        asked = await parley.mention(TRIP, ALICE, "draw us a red fox")
+        await until(lambda: fake.uploads, within=15.0)
+        await parley.core.idle()
+    assert "create_image" in fake_model.received[0].tools
+    assert "red fox" in fake_model.image_requests[0]["prompt"]
+    [posted] = fake.uploads
+    assert posted["channel_id"] == GENERAL and posted["field"] == "files[0]"
+    assert posted["data"].startswith(b"\x89PNG")  # the picture the image model made
+    assert posted["message_reference"] is None or str(posted["message_reference"]["message_id"]) == asked

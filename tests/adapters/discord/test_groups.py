@@ -19,9 +19,10 @@ from adapters.discord.groups import resolve
 from facilitator.core import Facilitator
 from facilitator.events import CommandReceived, MessageReceived
 from facilitator.store.sqlite import SqliteStore
-from tests.adapters.discord.helpers import ANN, BOB, GENERAL, GUILD, answers, mention, parley_running
 from tests.fakes.discord_api import FakeDiscord, Perm
 from tests.fakes.openai_server import FakeOpenAI
+from tests.support import until
+from tests.support.discord import ANN, BOB, GENERAL, GUILD, DiscordDriver, answers, mention
 
 GROUPS = 1_410_000_000_000_000_021
 CAROL, DAN = 1_420_000_000_000_000_003, 1_420_000_000_000_000_004
@@ -40,12 +41,12 @@ def world(fake: FakeDiscord) -> FakeDiscord:
 
 
 @asynccontextmanager
-async def parley(
+async def running_with(
     fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore, **options: Any
 ) -> AsyncIterator[tuple[Facilitator, DiscordAdapter]]:
     """Parley with these adapter options (the channel for new groups)."""
-    async with parley_running(fake, fake_model, store, adapter_options=options) as started:
-        yield started
+    async with DiscordDriver(fake, fake_model, store, **options).running() as started:
+        yield started.core, started.adapter
 
 
 def private_threads(fake: FakeDiscord) -> list[dict[str, Any]]:
@@ -56,7 +57,7 @@ async def said_in_dm(fake: FakeDiscord, dm: dict[str, Any], text: str, count: in
     """`text` from Ann in her DM; returns the DM's answers once there are `count`."""
     await fake.dispatch_message(dm, ANN, text)
     return list(
-        await fake.until(lambda: len(answers(fake, int(dm["id"]))) >= count and answers(fake, int(dm["id"])))
+        await until(lambda: len(answers(fake, int(dm["id"]))) >= count and answers(fake, int(dm["id"])))
     )
 
 
@@ -65,18 +66,18 @@ async def test_group_from_a_dm_opens_a_private_thread_and_the_dm_stays_private(
 ) -> None:
     fake = world
     dm = fake.dm_channel(ANN)
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         await said_in_dm(fake, dm, f"remember my {CANARY}", 1)
         await core.idle()
         replies = await said_in_dm(fake, dm, f"group <@{BOB}> <@{CAROL}>", 2)
         [thread] = private_threads(fake)
         thread_id = int(thread["id"])
         assert f"<#{thread_id}>" in replies[-1]
-        await fake.until(lambda: fake.channel_messages(thread_id))
+        await until(lambda: fake.channel_messages(thread_id))
         await fake.dispatch_message(
             thread_id, BOB, f"{mention(fake)} what shall we cook tonight?", mentions=[fake.bot_user]
         )
-        await fake.until(lambda: len(fake.channel_messages(thread_id)) >= 2, within=10)
+        await until(lambda: len(fake.channel_messages(thread_id)) >= 2, within=10)
         await core.idle()
     assert thread["parent_id"] == str(GROUPS) and thread["name"] == "Annie's group"
     assert thread["thread_metadata"]["invitable"] is True
@@ -99,7 +100,7 @@ async def test_names_are_found_among_the_servers_members_and_strangers_are_named
 ) -> None:
     fake = world
     dm = fake.dm_channel(ANN)
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         replies = await said_in_dm(fake, dm, f"group @BOB, caro <@{DAN}> <@{fake.bot_id}> bob zed", 1)
         await core.idle()
     [thread] = private_threads(fake)
@@ -114,7 +115,7 @@ async def test_nothing_valid_is_answered_with_how_to_name_people(
 ) -> None:
     fake = world
     dm = fake.dm_channel(ANN)
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         replies = await said_in_dm(fake, dm, "group zed annie", 1)  # annie: Ann herself
         await core.idle()
     assert "`zed`" in replies[0] and "username" in replies[0]
@@ -127,7 +128,7 @@ async def test_without_a_group_channel_the_dm_says_the_operator_has_not_set_one(
     fake = world
     dm = fake.dm_channel(ANN)
     caplog.set_level(logging.INFO, logger="adapters.discord.groups")
-    async with parley(fake, fake_model, store) as (core, _):
+    async with running_with(fake, fake_model, store) as (core, _):
         replies = await said_in_dm(fake, dm, f"group <@{BOB}>", 1)
         await core.idle()
     assert "has not set a channel" in replies[0]
@@ -158,7 +159,7 @@ async def test_a_missing_permission_is_named_in_the_dm_and_the_bot_goes_on(
     else:  # Discord refuses it although the cached permissions allow it
         fake.fail_next(refusal, status=403, code=50013, message="Missing Permissions")
     dm = fake.dm_channel(ANN)
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         replies = await said_in_dm(fake, dm, f"group <@{BOB}>", 1)
         await core.idle()
         await said_in_dm(fake, dm, "still there?", 2)
@@ -172,14 +173,14 @@ async def test_group_in_a_server_channel_is_pointed_privately_to_the_dm(
     world: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore
 ) -> None:
     fake = world
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         await fake.dispatch_interaction(
             GUILD, GENERAL, ANN, subcommand="group", options={"text": f"<@{BOB}>"}
         )
-        await fake.until(lambda: fake.interaction_responses)
+        await until(lambda: fake.interaction_responses)
         await fake.dispatch_message(GENERAL, ANN, f"{mention(fake)} group <@{BOB}>", mentions=[fake.bot_user])
         dm = fake.dm_channel(ANN)
-        await fake.until(lambda: answers(fake, int(dm["id"])))
+        await until(lambda: answers(fake, int(dm["id"])))
         await core.idle()
     [response] = fake.interaction_responses
     assert response["ephemeral"] and "direct chat" in response["data"]["content"]
@@ -193,9 +194,9 @@ async def test_the_parley_group_command_works_in_a_dm(
 ) -> None:
     fake = world
     dm = fake.dm_channel(ANN)
-    async with parley(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
+    async with running_with(fake, fake_model, store, group_channel_id=str(GROUPS)) as (core, _):
         await fake.dispatch_interaction(None, dm, ANN, subcommand="group", options={"text": "bob carol"})
-        await fake.until(lambda: [f for f in fake.followups if f["method"] == "PATCH"])
+        await until(lambda: [f for f in fake.followups if f["method"] == "PATCH"])
         await core.idle()
         await asyncio.sleep(0.1)
     [thread] = private_threads(fake)
