@@ -21,6 +21,6 @@ async def test_the_model_reacts_to_a_mention_instead_of_answering(
         said = await parley.mention(TRIP, ALICE, "we booked the cabin!")
         await until(lambda: parley.reactions(TRIP, said))
         await parley.core.idle()
-    assert parley.reactions(TRIP, said) == ["👍"]
+    assert parley.reactions(TRIP, said) == ["👍"] and parley.reactions_made() == 1
     assert "react" in fake_model.received[0].tools
     assert parley.posted(TRIP) == [] and parley.messages_sent() == 0

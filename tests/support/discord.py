@@ -164,6 +164,9 @@ class DiscordDriver(Driver):
             if call["path"].startswith(prefix) and emoji in taken
         ]
 
+    def reactions_made(self) -> int:
+        return len(self.fake.calls_of("PUT", "/channels/{id}/messages/{id}/reactions/*/@me"))
+
     def messages_sent(self) -> int:
         return len(self.fake.calls_of("POST", "/channels/{channel_id}/messages"))
 

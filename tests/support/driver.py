@@ -98,6 +98,10 @@ class Driver(ABC):
         """The emoji Parley put on message `said` in `where`."""
 
     @abstractmethod
+    def reactions_made(self) -> int:
+        """How many reactions Parley has asked the platform for, anywhere."""
+
+    @abstractmethod
     def messages_sent(self) -> int:
         """How many messages Parley has posted, anywhere (the platform's calls that post one)."""
 

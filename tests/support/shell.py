@@ -115,6 +115,9 @@ class ShellDriver(Driver):
         shown = re.compile(rf"^{AI} reacted (\S+) to {re.escape(author)}$")
         return [found.group(1) for line in self._lines(where) if (found := shown.match(line))]
 
+    def reactions_made(self) -> int:
+        return sum(line.startswith(f"{AI} reacted ") for where in self.outs for line in self._lines(where))
+
     def messages_sent(self) -> int:
         return sum(len(self.posted(where)) for where in self.outs)
 

@@ -161,6 +161,9 @@ class SlackDriver(Driver):
             if self.fake.bot_user_id in reaction["users"]
         ]
 
+    def reactions_made(self) -> int:
+        return len(self.fake.calls_of("reactions.add"))
+
     def messages_sent(self) -> int:
         return sum(len(self.fake.calls_of(method)) for method in ("chat.postMessage", "chat.startStream"))
 

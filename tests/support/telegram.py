@@ -109,6 +109,9 @@ class TelegramDriver(Driver):
     def reactions(self, where: str, said: str) -> list[str]:
         return list(self.fake.reactions.get((self.chat_id(where), int(said)), []))
 
+    def reactions_made(self) -> int:
+        return len(self.fake.calls_of("setMessageReaction"))
+
     def messages_sent(self) -> int:
         return len(self.fake.calls_of("sendMessage")) + len(self.fake.calls_of("sendPhoto"))
 
