@@ -139,6 +139,13 @@ def test_the_core_has_no_import_cycle() -> None:
     assert cycle_in(import_graph("facilitator")) == []
 
 
+def test_the_adapters_have_no_import_cycle_and_share_no_sdk() -> None:
+    """Each platform's modules import downwards (adapter, sending, then groups, media, events,
+    render); what the platforms share imports no platform's SDK."""
+    assert cycle_in(import_graph("adapters")) == []
+    assert violations("adapters/common", PLATFORM_SDKS) == []
+
+
 def test_the_cycle_finder_finds_one() -> None:
     assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
     assert cycle_in({"a": {"b"}, "b": set()}) == []

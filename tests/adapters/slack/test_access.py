@@ -4,7 +4,10 @@ on there. The real slack-bolt app and slack-sdk against the loopback fake."""
 
 from __future__ import annotations
 
+from adapters.slack.access import HISTORY_SCOPES, REQUIRED_SCOPES
 from facilitator.chat import ConversationRef
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_manifest import bot_scopes
 from tests.support import until
 from tests.support.slack import SlackDriver
 
@@ -43,3 +46,12 @@ async def test_auto_mode_tells_the_channel_what_parley_cannot_read(room: SlackDr
     assert status == 200
     await until(lambda: room.fake.posted("C1"))
     assert "channels:history" in room.fake.posted("C1")[-1]
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_parley_needs() -> None:
+    """docs/slack-manifest.yml creates the app, and the fake grants what it asks for: the two and
+    the adapter's list must agree, or a workspace would refuse what the tests allow."""
+    asked = bot_scopes()
+    assert sorted(asked) == sorted(REQUIRED_SCOPES) and len(set(asked)) == len(asked)
+    assert set(HISTORY_SCOPES.values()) <= set(REQUIRED_SCOPES)  # what partial_view names as missing
+    assert tuple(FakeSlack().scopes) == asked
