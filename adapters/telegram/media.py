@@ -4,6 +4,7 @@ Telegram refers to files by `file_id`; the adapter hands them to the core as `tg
 and only those are ever fetched. The download URL carries the bot token, so it is never logged
 and never part of an error: a failure says what went wrong in words of its own. The download is
 streamed and stops as soon as it passes the size the caller allows, whatever Telegram declared.
+An image going out takes a plain-text caption cut to Telegram's limit (`fit_caption`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from __future__ import annotations
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.store.sqlite import SqliteStore
-from tests.support.shell import Shell
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.support.shell import Shell
 
 GROUP = ConversationRef("shell", "local")
 
