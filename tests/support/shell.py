@@ -19,10 +19,9 @@ AI = "Parley"
 class Shell:
     """A shell group in a test: type lines, read what the AI printed."""
 
-    def __init__(self, core: Facilitator, direct: bool = False, chat_id: str = "local") -> None:
+    def __init__(self, core: Facilitator, direct: bool = False) -> None:
         self.out = io.StringIO()
-        group = ShellGroup(chat_id=chat_id, direct=direct)
-        self.adapter = ShellAdapter(core, AI, out=self.out, group=group)
+        self.adapter = ShellAdapter(core, AI, out=self.out, group=ShellGroup(direct=direct))
         self.core = core
 
     async def say(self, *lines: str) -> str:
