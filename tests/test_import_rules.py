@@ -5,8 +5,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from bot.registry import PLATFORMS
+
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORM_SDKS = {"discord", "telegram", "slack_bolt", "slack_sdk"}
+# A platform's SDK lives in its adapter package only; the registry says which SDK a platform has.
+PLATFORM_SDK_HOMES = {sdk: {f"adapters/{row.name}/"} for row in PLATFORMS for sdk in row.sdks}
+PLATFORM_SDKS = set(PLATFORM_SDK_HOMES)
 THIRD_PARTY_HOMES = {  # each third-party library lives behind one module, or one folder
     "openai": {"facilitator/llm.py"},
     "aiosqlite": {"facilitator/store/sqlite.py"},
@@ -14,11 +18,8 @@ THIRD_PARTY_HOMES = {  # each third-party library lives behind one module, or on
     "pydantic_settings": {"bot/settings.py"},
     "aiohttp": {"bot/http.py", "adapters/common/downloads.py"},
     "PIL": {"facilitator/images.py"},
-    "discord": {"adapters/discord/"},  # discord.py: its adapter package only
-    "yarl": {"adapters/discord/"},
-    "slack_bolt": {"adapters/slack/"},
-    "slack_sdk": {"adapters/slack/"},
-    "telegram": {"adapters/telegram/"},  # python-telegram-bot: its adapter package only
+    "yarl": {"adapters/discord/"},  # discord.py's URLs, for its gateway address
+    **PLATFORM_SDK_HOMES,
 }
 
 
@@ -96,6 +97,7 @@ def test_the_walk_sees_imports(tmp_path: Path) -> None:
     sample.write_text("import discord\nfrom bot.cli import main\nfrom facilitator import llm\n")
     assert imports_of(sample) == {"discord", "bot.cli", "bot.cli.main", "facilitator", "facilitator.llm"}
     assert modules("facilitator") and modules("adapters") and modules("bot") and modules("benchmarks")
+    assert {"discord", "telegram", "slack_bolt", "slack_sdk"} <= PLATFORM_SDKS
 
 
 def module_name(path: Path) -> str:
