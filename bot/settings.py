@@ -2,9 +2,10 @@
 
 Names: `PARLEY_<SECTION>__<KEY>` for everything (`PARLEY_LLM__MODEL`), plus the names the
 ecosystem already uses (`OPENAI_API_KEY`, `PORT`, `DATABASE_URL`, and each platform's, from
-bot/registry.py). A secret is a `SecretStr` field. A setting the core reads starts from the
-core's own default (`CORE`, `MODEL`), so that a default is written once; settings of the bot
-alone keep theirs here. Every problem becomes a `SettingsError` whose text names the setting.
+bot/registry.py). A secret is a `SecretStr` field. A setting the core or an adapter reads starts
+from its own default (`CORE`, `MODEL`, `TELEGRAM`, ...: adapters/<platform>/config.py, which
+imports no SDK), so that a default is written once; settings of the bot alone keep theirs here.
+Every problem becomes a `SettingsError` whose text names the setting.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, Va
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.discord.config import DiscordConfig, SizeLimitThread
+from adapters.slack.config import SlackConfig
+from adapters.telegram.config import TelegramConfig
 from bot import registry
 from facilitator.chat import Mode
 from facilitator.config import FacilitatorConfig
@@ -30,6 +34,10 @@ DEFAULT_CONFIG = "config.toml"
 CORE = FacilitatorConfig()
 MODEL = ModelConfig(base_url=None, api_key="", model="gpt-4o-mini")
 TIER = Tier("")
+# The defaults of each platform's adapter config (its secrets are the section's own).
+TELEGRAM = TelegramConfig(token="")
+SLACK = SlackConfig(bot_token="")
+DISCORD = DiscordConfig(token="")
 
 # (section, key) -> the usual environment name; the platforms' are in bot/registry.py.
 CORE_ALIASES = {
@@ -181,34 +189,36 @@ class LogSection(Section):
 
 class DiscordSection(Section):
     token: SecretStr | None = None
-    mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
-    admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, roles that may change settings
-    size_limit_thread: Literal["offer", "create"] = "offer"  # over the size limit: offer or start a thread
+    mention_role_ids: tuple[str, ...] = DISCORD.mention_role_ids  # mentions of these address the AI too
+    admin_role_ids: tuple[str, ...] = DISCORD.admin_role_ids  # besides Manage Server, may change settings
+    # Over the size limit: "offer" a thread, or "create" one.
+    size_limit_thread: SizeLimitThread = DISCORD.size_limit_thread
     # The text channel where `group` from a DM starts private threads; unset: no new groups.
-    group_channel_id: str | None = Field(None, pattern=r"^\d{1,21}$")
-    edit_seconds: float = Field(1.0, ge=0.5, le=60.0)
-    api_base_url: str = Field("https://discord.com/api/v10", pattern=r"^https?://")  # a proxy, if any
-    gateway_url: str | None = Field(None, pattern=r"^wss?://")  # a gateway proxy, if any
+    group_channel_id: str | None = Field(DISCORD.group_channel_id, pattern=r"^\d{1,21}$")
+    edit_seconds: float = Field(DISCORD.edit_seconds, ge=0.5, le=60.0)
+    api_base_url: str = Field(DISCORD.api_base_url, pattern=r"^https?://")  # a proxy, if any
+    gateway_url: str | None = Field(DISCORD.gateway_url, pattern=r"^wss?://")  # a gateway proxy, if any
 
 
 class TelegramSection(Section):
     bot_token: SecretStr | None = None
-    api_base_url: str = Field("https://api.telegram.org", pattern=r"^https?://")
+    api_base_url: str = Field(TELEGRAM.api_base_url, pattern=r"^https?://")
     # "polling" asks Telegram for updates (a worker, a laptop); "webhook" has Telegram post
     # them to Parley's HTTP server at webhook_url (a PaaS with a public URL).
-    mode: Literal["polling", "webhook"] = "polling"
+    mode: Literal["polling", "webhook"] = "webhook" if TELEGRAM.webhook else "polling"
     webhook_url: str | None = Field(None, pattern=r"^https://")
     webhook_secret: SecretStr | None = Field(None, min_length=1, max_length=256)
-    group_edit_seconds: float = Field(3.0, ge=1.0, le=60.0)
+    group_edit_seconds: float = Field(TELEGRAM.group_edit_seconds, ge=1.0, le=60.0)
 
 
 class SlackSection(Section):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None  # HTTP mode: events arrive at $PORT/slack/events
     app_token: SecretStr | None = None  # Socket Mode, when no signing secret is set
-    api_base_url: str = Field("https://slack.com/api/", pattern=r"^https?://")
-    admins: tuple[str, ...] = ()  # member ids (U...) who may change settings, besides workspace admins
-    update_seconds: float = Field(1.0, ge=0.5, le=60.0)
+    api_base_url: str = Field(SLACK.api_base_url, pattern=r"^https?://")
+    # Member ids (U...) who may change settings, besides the workspace's admins.
+    admins: tuple[str, ...] = SLACK.admins
+    update_seconds: float = Field(SLACK.update_seconds, ge=0.5, le=60.0)
 
 
 class _DictSource(PydanticBaseSettingsSource):

@@ -32,9 +32,10 @@ from adapters.discord.access import (
     missing_intents,
 )
 from adapters.discord.commands import channel_kind, command_of, parley_group
+from adapters.discord.config import DISCORD_API, DiscordConfig
 from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, translate
 from adapters.discord.groups import GroupStarter
-from adapters.discord.media import DISCORD_CDN, DiscordMedia
+from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
@@ -50,7 +51,6 @@ DISPATCHES = {  # the raw dispatches the core hears about
     "MESSAGE_REACTION_ADD",
     "GUILD_MEMBER_UPDATE",
 }
-DISCORD_API = "https://discord.com/api/v10"
 __all__ = [
     "INVITE_PERMISSIONS",
     "DiscordAdapter",
@@ -63,22 +63,6 @@ __all__ = [
 
 class DiscordStartError(RuntimeError):
     """Discord would not let the bot start; the text says what to fix (never the token)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordConfig:
-    token: str
-    mention_role_ids: tuple[str, ...] = ()  # a mention of these roles addresses the AI too
-    admin_role_ids: tuple[str, ...] = ()  # besides Manage Server, who may change settings
-    edit_seconds: float = 1.0  # a growing answer is edited at most this often per channel
-    # Over the group size limit: "offer" a thread in the notice, or "create" one from the message.
-    size_limit_thread: str = "offer"
-    group_channel_id: str | None = None  # where `group` from a DM starts private threads
-    ready_timeout: float = 60.0
-    guild_ready_timeout: float = 2.0
-    api_base_url: str = DISCORD_API
-    gateway_url: str | None = None
-    cdn_base_url: str = DISCORD_CDN  # where attachments and avatars are downloaded from
 
 
 def _point_at(config: DiscordConfig) -> None:
@@ -119,8 +103,7 @@ class DiscordAdapter:
         self.sender = DiscordSender(
             self.client,
             GroupStarter(self.client, config.group_channel_id),
-            edit_seconds=config.edit_seconds,
-            size_limit_thread=config.size_limit_thread,
+            config,
         )
         self.identity: DiscordIdentity | None = None
         self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted

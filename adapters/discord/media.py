@@ -15,11 +15,11 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from adapters.common.downloads import Downloader, DownloadError
+from adapters.discord.config import DISCORD_CDN
 from adapters.discord.render import safe_text, split_discord
 from facilitator.actions import SendImage
 from facilitator.ports import MediaError
 
-DISCORD_CDN = "https://cdn.discordapp.com"
 CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 # The first path segment of what Discord's CDN serves that Parley refers to.
 ASSETS = frozenset({"attachments", "ephemeral-attachments", "avatars", "embed", "guilds"})

@@ -20,6 +20,7 @@ from typing import Any
 import discord
 
 from adapters.common.performer import perform
+from adapters.discord.config import DiscordConfig
 from adapters.discord.groups import GroupStarter
 from adapters.discord.media import caption, image_name
 from adapters.discord.render import growing_preview, safe_text, split_discord
@@ -53,15 +54,13 @@ class DiscordSender:
         self,
         client: discord.Client,
         groups: GroupStarter,
-        *,
-        edit_seconds: float = 1.0,
-        size_limit_thread: str = "offer",
+        config: DiscordConfig,
     ) -> None:
         self.client = client
         self.groups = groups
-        self.size_limit_thread = size_limit_thread
+        self.size_limit_thread = config.size_limit_thread
         self.interactions: dict[str, discord.Interaction] = {}  # event id -> interaction to answer
-        self._edit_seconds = edit_seconds
+        self._edit_seconds = config.edit_seconds
         self._last_edit: dict[str, float] = {}  # per channel
 
     async def perform(self, action: Action) -> Delivered | None:

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import access
 from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
 from adapters.slack.commands import COMMAND
+from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
 from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
@@ -52,16 +53,6 @@ logger = logging.getLogger(__name__)
 
 class SlackStartError(RuntimeError):
     """Slack would not let the app start; the text says what to check (never a token)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    bot_token: str
-    signing_secret: str | None = None  # HTTP mode
-    app_token: str | None = None  # Socket Mode
-    api_base_url: str = "https://slack.com/api/"
-    admins: tuple[str, ...] = ()
-    update_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +104,7 @@ class SlackAdapter:
             self.media,
             GroupStarter(self.client),
             self._bot_user_id,
-            update_seconds=config.update_seconds,
+            config,
         )
         self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None

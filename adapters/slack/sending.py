@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.performer import perform
+from adapters.slack.config import SlackConfig
 from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
@@ -109,16 +110,14 @@ class SlackSender:
         media: SlackMedia,
         groups: GroupStarter,
         bot_user_id: Callable[[], Awaitable[str]],
-        *,
-        update_seconds: float = 1.0,
-        stream_seconds: float = 0.3,
+        config: SlackConfig,
     ) -> None:
         self.client = client
         self.media = media
         self.groups = groups
         self._bot_user_id = bot_user_id  # asked when needed: a command may come before start()
-        self.update_seconds = update_seconds
-        self.stream_seconds = stream_seconds
+        self.update_seconds = config.update_seconds
+        self.stream_seconds = config.stream_seconds
         self.team_id = ""
         self.ai_name = "Parley"
         self.streaming = True  # until Slack says this workspace cannot

@@ -25,6 +25,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from adapters.telegram.access import privacy_note
 from adapters.telegram.commands import menu, private_menu
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import PLATFORM, TelegramIdentity, translate
 from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
 from adapters.telegram.media import TelegramMedia, file_id_of, too_large
@@ -45,15 +46,6 @@ class TelegramStartError(RuntimeError):
     """Telegram would not let the bot start; the text says what to check (never the token)."""
 
 
-@dataclass(frozen=True, slots=True)
-class TelegramConfig:
-    token: str
-    api_base_url: str = "https://api.telegram.org"
-    webhook: bool = False  # False: long polling
-    group_edit_seconds: float = 3.0
-    draft_seconds: float = 0.6
-
-
 class TelegramAdapter:
     platform = PLATFORM
 
@@ -72,12 +64,7 @@ class TelegramAdapter:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.groups = GroupStarter(GroupTokens(config.token))
-        self.sender = TelegramSender(
-            self.application.bot,
-            self.groups,
-            group_edit_seconds=config.group_edit_seconds,
-            draft_seconds=config.draft_seconds,
-        )
+        self.sender = TelegramSender(self.application.bot, self.groups, config)
         self.media = TelegramMedia(base)
         self.identity: TelegramIdentity | None = None
         self.can_read_all_group_messages = False

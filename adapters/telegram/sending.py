@@ -36,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.common.performer import perform
+from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import TelegramIdentity
 from adapters.telegram.groups import BUTTON_LABEL, GroupStarter
 from adapters.telegram.media import fit_caption
@@ -127,14 +128,12 @@ class TelegramSender:
         self,
         bot: Bot,
         groups: GroupStarter,
-        *,
-        group_edit_seconds: float = 3.0,
-        draft_seconds: float = 0.6,
+        config: TelegramConfig,
     ) -> None:
         self.bot = bot
         self.groups = groups
-        self.group_edit_seconds = group_edit_seconds
-        self.draft_seconds = draft_seconds
+        self.group_edit_seconds = config.group_edit_seconds
+        self.draft_seconds = config.draft_seconds
         self.identity: TelegramIdentity | None = None  # from getMe, once the adapter has started
         self._last_shown: dict[str, float] = {}  # chat id -> when a reply there last changed
 

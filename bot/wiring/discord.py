@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from adapters.discord.adapter import DiscordAdapter, DiscordConfig, DiscordStartError
+from adapters.discord.adapter import DiscordAdapter, DiscordStartError
 from adapters.discord.adapter import facts as discord_facts
+from adapters.discord.config import DiscordConfig
 from bot.http import HttpServer
 from bot.settings import DiscordSection, Settings, SettingsError
 from facilitator.ports import EventSink

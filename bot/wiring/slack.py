@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartError
+from adapters.slack.adapter import SlackAdapter, SlackStartError
 from adapters.slack.adapter import facts as slack_facts
+from adapters.slack.config import SlackConfig
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, SlackSection
 from facilitator.ports import EventSink

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from contextlib import AsyncExitStack
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig, TelegramStartError
+from adapters.telegram.adapter import TelegramAdapter, TelegramStartError
 from adapters.telegram.adapter import facts as telegram_facts
+from adapters.telegram.config import TelegramConfig
 from bot.http import HttpServer
 from bot.settings import Settings, SettingsError, TelegramSection
 from facilitator.ports import EventSink

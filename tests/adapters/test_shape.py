@@ -14,7 +14,7 @@ from adapters.common.performer import Performer
 
 ROOT = Path(__file__).resolve().parents[2] / "adapters"
 PLATFORMS = {"telegram": "Telegram", "slack": "Slack", "discord": "Discord"}
-MODULES = {"access", "adapter", "commands", "events", "groups", "media", "render", "sending"}
+MODULES = {"access", "adapter", "commands", "config", "events", "groups", "media", "render", "sending"}
 ADAPTER = {"start", "stop", "receive", "perform", "count_members", "fetch_image", "partial_view"}
 ACTIONS = {name for name in vars(Performer) if not name.startswith("_")}
 
@@ -46,9 +46,12 @@ def test_the_same_names_for_the_same_jobs(platform: str) -> None:
     def of(module: str) -> ModuleType:
         return importlib.import_module(f"adapters.{platform}.{module}")
 
-    adapter, events, sending = of("adapter"), of("events"), of("sending")
+    adapter, config, events, sending = of("adapter"), of("config"), of("events"), of("sending")
     for member in (f"{name}Adapter", f"{name}Config", f"{name}StartError", f"{name}Facts", "facts"):
         assert hasattr(adapter, member), f"adapters/{platform}/adapter.py lacks {member}"
+    # The config is defined where the settings can read its defaults without the SDK.
+    assert getattr(adapter, f"{name}Config") is getattr(config, f"{name}Config")
+    assert getattr(config, f"{name}Config").__module__ == f"adapters.{platform}.config"
     assert inspect.iscoroutinefunction(adapter.facts)
     cls = getattr(adapter, f"{name}Adapter")
     assert ADAPTER <= set(dir(cls)) and cls.platform == events.PLATFORM == platform
