@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, utcnow
 from facilitator.store.roles import Usage
+from facilitator.store.values import iso
 
 if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
@@ -27,6 +28,16 @@ class SqliteLedger:
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 
         async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None: ...
+
+    # --- deliveries -------------------------------------------------------------------------
+
+    async def first_delivery(self, platform: str, key: str) -> bool:
+        outcome = self._writes.add_checked(
+            "INSERT INTO deliveries (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (platform, key, iso(utcnow())),
+        )
+        await self._writes.commit()
+        return outcome.changed
 
     # --- usage ------------------------------------------------------------------------------
 

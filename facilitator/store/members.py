@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, Member, Profile, utcnow
 from facilitator.store.roles import Forgotten
-from facilitator.store.values import clean_text, iso
+from facilitator.store.values import ConversationRow, clean_text, iso
 
 if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
@@ -43,9 +43,9 @@ class SqliteMembers:
         _writes: GroupCommit
         _members_seen: dict[tuple[str, str], tuple[Any, ...]]
         _presence: OrderedDict[tuple[int, str], float]
-        _conversations: dict[tuple[str, str, str], Any]
+        _conversations: dict[tuple[str, str, str], ConversationRow]
 
-        async def _conversation(self, ref: ConversationRef) -> Any: ...
+        async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 

@@ -1,5 +1,7 @@
 """The SQLite store, through aiosqlite: the only module that knows SQL runs on SQLite.
 
+This module opens the connection and keeps the conversations and their messages; the other
+roles are its parts in groups.py, members.py and ledger.py, which share its connection.
 Writes are group-committed: every write joins the batch being gathered, and one writer task
 applies each batch in a single transaction, so a busy group costs one commit per batch, not
 one per message, and `add_message` still returns only once its message is durable. Reads wait
@@ -12,7 +14,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,12 @@ import aiosqlite
 
 from facilitator.chat import ConversationRef, Message, Mode, utcnow
 from facilitator.store.group_commit import GroupCommit
+from facilitator.store.groups import SqliteGroups
 from facilitator.store.ledger import SqliteLedger
 from facilitator.store.members import SqliteMembers
 from facilitator.store.migrations import LATEST, MIGRATIONS
 from facilitator.store.roles import GroupState, HistoryItem
-from facilitator.store.values import clean_text, iso
+from facilitator.store.values import ConversationRow, clean_text, iso
 
 logger = logging.getLogger(__name__)
 
@@ -65,24 +68,17 @@ def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return described, images
 
 
-@dataclass
-class _ConversationRow:
-    id: int
-    settings: GroupState
-    context_from: int
-
-
-class SqliteStore(SqliteMembers, SqliteLedger):
+class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
-        self._conversations: dict[tuple[str, str, str], _ConversationRow] = {}
+        self._conversations: dict[tuple[str, str, str], ConversationRow] = {}
         self._members_seen: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._ai_ids: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._presence: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._writes = GroupCommit(db)
         self.applied_migrations: list[int] = []
-        self._creating: dict[tuple[str, str, str], asyncio.Future[_ConversationRow]] = {}
+        self._creating: dict[tuple[str, str, str], asyncio.Future[ConversationRow]] = {}
 
     # --- opening and migrating --------------------------------------------------------------
 
@@ -145,7 +141,7 @@ class SqliteStore(SqliteMembers, SqliteLedger):
 
     # --- conversations ----------------------------------------------------------------------
 
-    async def _conversation(self, ref: ConversationRef) -> _ConversationRow:
+    async def _conversation(self, ref: ConversationRef) -> ConversationRow:
         key = ref.key()
         row = self._conversations.get(key)
         if row is not None:
@@ -153,7 +149,7 @@ class SqliteStore(SqliteMembers, SqliteLedger):
         creating = self._creating.get(key)
         if creating is not None:
             return await asyncio.shield(creating)
-        future: asyncio.Future[_ConversationRow] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[ConversationRow] = asyncio.get_running_loop().create_future()
         self._creating[key] = future
         try:
             found = await self._find_conversation(key)  # most conversations exist already
@@ -177,7 +173,7 @@ class SqliteStore(SqliteMembers, SqliteLedger):
         finally:
             del self._creating[key]
 
-    async def _find_conversation(self, key: tuple[str, str, str]) -> _ConversationRow | None:
+    async def _find_conversation(self, key: tuple[str, str, str]) -> ConversationRow | None:
         found = await self._one(
             "SELECT id, mode, instructions, size_notice_sent, context_from, strict FROM conversations"
             " WHERE platform = ? AND chat_id = ? AND thread_id = ?",
@@ -186,89 +182,11 @@ class SqliteStore(SqliteMembers, SqliteLedger):
         if found is None:
             return None
         conv_id, mode, instructions, notice, context_from, strict = found
-        return _ConversationRow(
+        return ConversationRow(
             id=int(conv_id),
             settings=GroupState(Mode(mode) if mode else None, instructions, bool(notice), bool(strict)),
             context_from=int(context_from),
         )
-
-    async def group_state(self, conversation: ConversationRef) -> GroupState:
-        return (await self._conversation(conversation)).settings
-
-    async def _update_conversation(self, conversation: ConversationRef, **changes: Any) -> None:
-        row = await self._conversation(conversation)
-        row.settings = replace(row.settings, **changes)  # a setting's column bears its name
-        for name, value in changes.items():
-            stored = value.value if isinstance(value, Mode) else value
-            self._writes.add(f"UPDATE conversations SET {name} = ? WHERE id = ?", (stored, row.id))
-        await self._writes.commit()
-
-    async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None:
-        await self._update_conversation(conversation, mode=mode)
-
-    async def set_instructions(self, conversation: ConversationRef, text: str) -> None:
-        await self._update_conversation(conversation, instructions=clean_text(text, 4000))
-
-    async def set_size_notice(self, conversation: ConversationRef, sent: bool) -> None:
-        await self._update_conversation(conversation, size_notice_sent=sent)
-
-    async def set_strict(self, conversation: ConversationRef, strict: bool) -> None:
-        await self._update_conversation(conversation, strict=strict)
-
-    async def reset_context(self, conversation: ConversationRef) -> None:
-        row = await self._conversation(conversation)
-        await self._writes.settled()
-        async with self._db.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (row.id,)
-        ) as cursor:
-            found = await cursor.fetchone()
-        row.context_from = int(found[0]) if found else 0
-        self._writes.add("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
-        await self._writes.commit()
-
-    async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
-        # Through the cache: a message of the old conversation still being stored is waited for.
-        source = await self._conversation(old)
-        target = await self._find_conversation(new.key())
-        await self._writes.settled()
-        async with self._writes.lock:
-            try:
-                # Message ids start again in the new chat: the old ones are kept under marked ids,
-                # so a new message never passes for a redelivery of an old one.
-                await self._db.execute(
-                    "UPDATE messages SET message_id = 'moved:' || message_id WHERE conversation_id = ?",
-                    (source.id,),
-                )
-                if target is None:
-                    await self._db.execute(
-                        "UPDATE conversations SET chat_id = ?, thread_id = ?, is_direct = ? WHERE id = ?",
-                        (new.chat_id, new.thread_id or "", int(new.is_direct), source.id),
-                    )
-                else:  # the new id spoke first: the old history and members join it
-                    for table in ("messages", "conversation_members"):
-                        await self._db.execute(
-                            f"UPDATE OR IGNORE {table} SET conversation_id = ? WHERE conversation_id = ?",
-                            (target.id, source.id),
-                        )
-                        await self._db.execute(f"DELETE FROM {table} WHERE conversation_id = ?", (source.id,))
-                    await self._db.execute(
-                        "UPDATE conversations SET mode = COALESCE(mode, ?), instructions = CASE"
-                        " WHEN instructions = '' THEN ? ELSE instructions END WHERE id = ?",
-                        (
-                            source.settings.mode.value if source.settings.mode else None,
-                            source.settings.instructions,
-                            target.id,
-                        ),
-                    )
-                    await self._db.execute("DELETE FROM conversations WHERE id = ?", (source.id,))
-                await self._db.commit()
-            except Exception:
-                await self._db.rollback()
-                raise
-        self._conversations.pop(old.key(), None)
-        self._conversations.pop(new.key(), None)
-        self._presence.clear()  # keyed by row ids and message ids that may now be gone
-        self._ai_ids.clear()
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -290,14 +208,6 @@ class SqliteStore(SqliteMembers, SqliteLedger):
         attachments = json.dumps([asdict(a) for a in message.attachments]) if message.attachments else None
         text = clean_text(message.text)
         return (row.id, message.id, author.user_id, 0, text, sent_at, message.reply_to, attachments)
-
-    async def first_delivery(self, platform: str, key: str) -> bool:
-        outcome = self._writes.add_checked(
-            "INSERT INTO deliveries (platform, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (platform, key, iso(utcnow())),
-        )
-        await self._writes.commit()
-        return outcome.changed
 
     async def add_ai_message(
         self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None

@@ -1,8 +1,12 @@
-"""Values as the SQLite store keeps them: text it can store, moments as sortable text."""
+"""Values as the SQLite store keeps them: text it can store, moments as sortable text, and a
+conversation's row as it is cached."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+
+from facilitator.store.roles import GroupState
 
 MAX_STORED_TEXT = 100_000
 
@@ -22,3 +26,10 @@ def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
+
+
+@dataclass
+class ConversationRow:
+    id: int
+    settings: GroupState
+    context_from: int
