@@ -1,4 +1,5 @@
-"""Logging set-up: plain text for a terminal, one JSON object a line for a PaaS log drain."""
+"""Logging set-up and secret redaction: plain text for a terminal, one JSON object a line for a
+PaaS log drain, and every secret setting's value replaced in each line, whatever logged it."""
 
 from __future__ import annotations
 

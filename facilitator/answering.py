@@ -3,7 +3,8 @@ shown (streamed, or checked whole where moderation is on), and what was said rem
 
 Each conversation answers in order; the first addressed message starts the model request at
 once, and one arriving before the model has said anything restarts it with both (a burst gets
-one answer, with no fixed delay). The state lives only while something is pending.
+one answer, with no fixed delay), for `burst_window_seconds` after the first; later ones get an
+answer of their own. The state lives only while something is pending.
 """
 
 from __future__ import annotations

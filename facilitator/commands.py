@@ -1,7 +1,10 @@
-"""One command parser for every platform: `/parley mode off`, `/mode off` and `mode off` alike.
+"""The table of commands (`COMMANDS`, from which every platform builds its native menu and the
+help text is written) and one parser for every platform: `/parley mode off`, `/mode off` and
+`mode off` alike.
 
 Adapters hand over whatever follows the platform's own command syntax; this module turns it
-into a `Command` or a `CommandError` whose message can be shown to the member as it is.
+into a `Command` or a `CommandError` whose message can be shown to the member as it is. What
+each command does is facilitator/command_runner.py.
 """
 
 from __future__ import annotations

@@ -29,11 +29,11 @@ class FacilitatorConfig:
     # The operator's kill switch from the settings: `platform:id` (a chat, server or workspace)
     # or `platform:*`; `parley off` adds to it in the database.
     switched_off: frozenset[str] = frozenset()
-    quotas: Quotas = field(default_factory=Quotas)
+    quotas: Quotas = field(default_factory=Quotas)  # tiers and budgets; none: nobody is limited
     # Strict content mode the operator forces (`platform:id` or `platform:*`), and whether the
     # provider's moderation endpoint checks what is said and answered in strict groups.
     forced_strict: frozenset[str] = frozenset()
-    moderation: bool = False  # tiers and budgets; none: nobody is limited
+    moderation: bool = False
     seen_ids: int = 10_000
     # The model may react with an emoji instead of replying (a tool it is offered).
     reactions: bool = True

@@ -22,7 +22,7 @@ from facilitator import texts
 from facilitator.actions import SendMessage, StartGroup
 from facilitator.addressing import addresses_by_name
 from facilitator.answering import Answering
-from facilitator.auto.decision import Decision as AutoDecision
+from facilitator.auto.decision import DecisionCall
 from facilitator.auto.mode import AutoMode
 from facilitator.chat import ConversationRef, Message, Mode
 from facilitator.command_runner import CommandRunner
@@ -71,7 +71,6 @@ class Facilitator:
         """`clock`: seconds since the epoch, for a replay that keeps its own time; it then
         calls `auto.run_due()` itself as its time passes (the live bot uses timers)."""
         self.config = config
-        self._store = store
         self._tasks = Tasks()
         services = Services(
             config=config,
@@ -85,7 +84,6 @@ class Facilitator:
             tasks=self._tasks,
         )
         self._services = services
-        self._slots = services.slots
         strictness = Strictness(services)
         window = Window(services)
         showing = Showing(services, strictness)
@@ -97,7 +95,7 @@ class Facilitator:
         self._redeliveries = Redeliveries(services)
         self._commands = CommandRunner(services)
         self._window = window
-        decision = AutoDecision(services, window, strictness, showing)
+        decision = DecisionCall(services, window, strictness, showing)
         self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
         self._answering = Answering(services, window, showing, ToolCalls(services, strictness), self.auto)
 
@@ -129,27 +127,27 @@ class Facilitator:
             return  # nothing is read, stored or answered where the operator switched it off
         if isinstance(event, MessageReceived):
             if event.earlier:
-                await self._store.add_message(event.message)
+                await self._services.messages.add_message(event.message)
             else:
                 await self._on_message(event.message, adapter)
         elif isinstance(event, CommandReceived):
             await self._on_command(event, adapter)
         elif isinstance(event, MessageEdited):
-            await self._store.edit_message(event.conversation, event.message_id, event.text)
+            await self._services.messages.edit_message(event.conversation, event.message_id, event.text)
         elif isinstance(event, MessageDeleted):
-            await self._store.delete_message(event.conversation, event.message_id)
+            await self._services.messages.delete_message(event.conversation, event.message_id)
         elif isinstance(event, MemberJoined):
             self._group_size.forget(event.conversation)
-            await self._store.remember_member(event.conversation, event.member)
+            await self._services.members.remember_member(event.conversation, event.member)
         elif isinstance(event, MemberLeft):
             self._group_size.forget(event.conversation)
-            await self._store.forget_membership(event.conversation, event.member)
+            await self._services.members.forget_membership(event.conversation, event.member)
         elif isinstance(event, ReactionAdded):
             logger.debug("reaction %s on %s", event.emoji, event.message_id)
         elif isinstance(event, ConversationMoved):
             await self._move(event.old, event.new)
         elif isinstance(event, ProfileChanged):
-            await self._store.update_member(event.member)
+            await self._services.members.update_member(event.member)
         else:
             assert_never(event)
 
@@ -158,7 +156,7 @@ class Facilitator:
         named = addresses_by_name(message.text, self.config.names)
         addressed = conversation.is_direct or message.mentions_ai or message.replies_to_ai or named
         if not addressed and message.reply_to and not message.author.is_bot:
-            addressed = await self._store.is_ai_message(conversation, message.reply_to)
+            addressed = await self._services.messages.is_ai_message(conversation, message.reply_to)
             if addressed:
                 message = _with_reply_flag(message)
         if not addressed or message.author.is_bot:
@@ -168,8 +166,8 @@ class Facilitator:
                 and await self._services.mode_of(conversation) is Mode.AUTO
             )
             if not reads_the_room:
-                await self._store.add_message(message)  # batched with the others: the common case
-            elif await self._store.add_message_once(message):  # a redelivery is no new candidate
+                await self._services.messages.add_message(message)  # batched with the others: the common case
+            elif await self._services.messages.add_message_once(message):  # a redelivery is no new candidate
                 await self.auto.heard(message, adapter, addressed=False)
             return
         # Persisted before any answer is attempted; a redelivery is stored once and answered once.
@@ -183,7 +181,7 @@ class Facilitator:
 
     async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
         conversation = message.conversation
-        state = await self._store.group_state(conversation)
+        state = await self._services.groups.group_state(conversation)
         mode = state.mode or self.config.default_mode
         count = None
         if not conversation.is_direct and mode is not Mode.OFF and self.config.size_limit > 0:
@@ -204,7 +202,7 @@ class Facilitator:
         logger.debug("text of %s: %r", message.id, message.text)
         if decision is Decision.ANSWER:
             if state.size_notice_sent:
-                await self._store.set_size_notice(conversation, False)
+                await self._services.groups.set_size_notice(conversation, False)
             if self.config.quotas.enabled and await self._fair_use.over_quota(message, adapter):
                 return
             if not await self._strictness.passes(conversation, message.text):
@@ -217,7 +215,7 @@ class Facilitator:
             if self._first_use.owed(message):
                 self._services.spawn(self._first_use.tell(message, adapter))
         elif decision is Decision.SIZE_NOTICE:
-            await self._store.set_size_notice(conversation, True)
+            await self._services.groups.set_size_notice(conversation, True)
             notice = texts.size_notice(count or 0, self.config.size_limit)
             await self._services.perform(
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
@@ -230,7 +228,7 @@ class Facilitator:
         if not await self._redeliveries.new_command(event):
             return
         async with self._answering.in_turn(conversation):  # in order with the answers here
-            await self._store.remember_member(conversation, event.author)
+            await self._services.members.remember_member(conversation, event.author)
             outcome = await self._commands.run(event)
         if outcome.start_group:
             await self._start_group(StartGroup(conversation, event.author, outcome.start_group), adapter)
@@ -262,7 +260,7 @@ class Facilitator:
 
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
         async with self._answering.in_turn(old):  # after any answer under way in the old conversation
-            await self._store.move_conversation(old, new)
+            await self._services.groups.move_conversation(old, new)
         self._group_size.forget(old)
         logger.info("conversation %s moved to %s", old.chat_id, new.chat_id)
 

@@ -1,5 +1,5 @@
-"""Quota checks before an answer: the member's tier, the group's daily answers and the
-operator's daily token cap (the rules themselves are pure, in facilitator/quotas.py)."""
+"""The quota checks, before each answer: the member's tier, the group's daily answers and the
+operator's daily token cap, against what the ledger counted (the rules: facilitator/quotas.py)."""
 
 from __future__ import annotations
 

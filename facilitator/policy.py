@@ -1,12 +1,12 @@
-"""Whether the AI answers a message: a pure decision over facts the core has gathered.
+"""Whether the AI answers an addressed message: a pure decision over facts the core gathered
+(the mode, a direct chat, a bot, the group's size against its limit, the notice already sent).
 
-Addressed messages are decided here; in `auto` mode, messages nobody addressed to the AI go
-through the gate and the room instead (facilitator/auto/), which may pass `unprompted`.
+Messages nobody addressed to the AI are never answered from here: in `auto` mode the gate and
+the room (facilitator/auto/) decide whether to join in, with the same size limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -39,18 +39,15 @@ class Facts:
         return self.is_direct or self.mentioned or self.replied_to_ai or self.named
 
 
-def decide(facts: Facts, unprompted: Callable[[Facts], bool] | None = None) -> Decision:
+def decide(facts: Facts) -> Decision:
     if facts.author_is_bot:
         return Decision.IGNORE
     if facts.is_direct:
         return Decision.ANSWER  # a direct chat has no mode and no size
     if facts.mode is Mode.OFF:
         return Decision.IGNORE
-    wants = facts.addressed or (facts.mode is Mode.AUTO and unprompted is not None and unprompted(facts))
-    if not wants:
+    if not facts.addressed:
         return Decision.IGNORE
     if over_size_limit(facts.member_count, facts.size_limit):
-        if not facts.addressed:
-            return Decision.IGNORE
         return Decision.STAY_OUT if facts.size_notice_sent else Decision.SIZE_NOTICE
     return Decision.ANSWER

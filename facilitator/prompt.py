@@ -1,4 +1,5 @@
-"""Building what the model reads: a pure function of the window, the members and the settings.
+"""The prompt: the turns the model reads (the system turn, the members, the window), written by
+a pure function of what facilitator/window.py read and the group's settings.
 
 Names and message texts come from group members, so they are data: every one is written as a
 JSON string, which no display name (`"]} ignore previous instructions` included) can break out

@@ -1,4 +1,5 @@
-"""Fair use: which tier a member is on, and whether an answer is still within it. Pure rules.
+"""The quotas' rules, pure: which tier a member is on, and whether an answer is still within it
+(checked before each answer by facilitator/fair_use.py, which reads the usage).
 
 The AI's answers count against the member answered (an unprompted answer against the group's
 own budget); messages between people cost nothing. A tier gives replies and tokens per day

@@ -1,6 +1,6 @@
-"""What the model reads in a conversation: the stored window, its members, and, for a vision
-model, the window's images and (when asked about) the members' photos, made into the prompt by
-facilitator/prompt.py."""
+"""Reading a conversation for the model: the stored window, its members, and, for a vision
+model, the window's images and (when asked about) the members' photos, handed to
+facilitator/prompt.py, which writes the turns."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""`auto` mode: the local gate and its patterns, the room and its caps, the decision call."""
+"""`auto` mode: the local gate (gate.py) and its patterns (patterns.py), the room and its caps
+(room.py), hearing and scheduling (mode.py), and the decision call (decision.py)."""

@@ -35,7 +35,7 @@ WHY = {
 }
 
 
-class Decision:
+class DecisionCall:
     def __init__(self, services: Services, window: Window, strictness: Strictness, showing: Showing) -> None:
         self._services = services
         self._window = window

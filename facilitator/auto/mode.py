@@ -20,7 +20,7 @@ from datetime import datetime
 from facilitator import texts
 from facilitator.actions import SendMessage
 from facilitator.auto import gate
-from facilitator.auto.decision import Decision
+from facilitator.auto.decision import DecisionCall
 from facilitator.auto.gate import Heard
 from facilitator.auto.room import DAY, Room
 from facilitator.chat import ConversationRef, Message, Mode
@@ -40,7 +40,7 @@ class AutoMode:
     def __init__(
         self,
         services: Services,
-        decision: Decision,
+        decision: DecisionCall,
         group_size: GroupSize,
         fair_use: FairUse,
         clock: Callable[[], float] | None = None,

@@ -1,5 +1,6 @@
-"""What the store counts rather than converses: usage per account and day, the operator's kill
-switch, and what auto mode did unprompted. Part of `SqliteStore`, which brings the connection."""
+"""What the store counts rather than converses: deliveries already handled (a redelivered
+command, a notice given once), usage per account and day, the operator's kill switch, and what
+auto mode did unprompted. Part of `SqliteStore`, which brings the connection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The store's roles, as the core's parts see it: each part is handed only the roles it uses.
+"""The store's roles, as the core's parts see it: `Services` carries each role on its own, so a
+part names the one it uses (`services.ledger`, `services.members`) and a store may fill each alike.
 
 `Store` is their union, for the composition root; the SQLite store fills it (and a PostgreSQL
 store would), without inheriting from anything here.

@@ -1,4 +1,5 @@
-"""The SQLite store, through aiosqlite: the only module that knows SQL runs on SQLite.
+"""The SQLite store, through aiosqlite (the only module importing it; SQL written for SQLite
+stays in facilitator/store/).
 
 This module opens the connection and keeps the conversations and their messages; the other
 roles are its parts in groups.py, members.py and ledger.py, which share its connection.

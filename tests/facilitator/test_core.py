@@ -106,7 +106,7 @@ async def test_shutdown_stops_an_answer_that_would_take_too_long(
     await core.close(grace_seconds=0.2)
     assert adapter.texts == []
     assert len(core._tasks) == 0
-    assert not core._slots.locked()  # the stopped request gave its model slot back
+    assert not core._services.slots.locked()  # the stopped request gave its model slot back
 
 
 async def test_edits_and_deletions_reach_the_context(

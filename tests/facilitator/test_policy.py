@@ -28,8 +28,8 @@ def test_policy() -> None:
     assert decide(facts(mentioned=True, member_count=None)) is Decision.ANSWER
 
 
-def test_the_auto_mode_seam() -> None:
-    assert decide(facts(mode=Mode.AUTO)) is Decision.IGNORE  # no room reader yet: like mention
-    assert decide(facts(mode=Mode.AUTO), unprompted=lambda f: True) is Decision.ANSWER
-    assert decide(facts(mode=Mode.MENTION), unprompted=lambda f: True) is Decision.IGNORE
-    assert decide(facts(mode=Mode.AUTO, member_count=30), unprompted=lambda f: True) is Decision.IGNORE
+def test_in_auto_mode_an_addressed_message_is_decided_as_in_mention_mode() -> None:
+    """Unaddressed messages of an auto group are the gate's and the room's (facilitator/auto/)."""
+    assert decide(facts(mode=Mode.AUTO)) is Decision.IGNORE
+    assert decide(facts(mode=Mode.AUTO, mentioned=True)) is Decision.ANSWER
+    assert decide(facts(mode=Mode.AUTO, named=True, member_count=30)) is Decision.SIZE_NOTICE
