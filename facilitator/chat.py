@@ -1,4 +1,4 @@
-"""The shared chat model: conversations, members and messages, as every platform has them.
+"""Conversations, members and messages: the frozen dataclasses every platform's events are made of.
 
 Everything here is a frozen dataclass so that a message can be handed between tasks without
 anyone changing it underneath. Platform ids are strings on every platform (Discord snowflakes,
