@@ -14,10 +14,10 @@ from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
-from tests.facilitator.auto.test_mode import decide
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.recording_adapter import RecordingAdapter
 from tests.support import until
+from tests.support.auto import decide
 
 ALICE = Member("test", "alice", "Alice")
 BOB = Member("test", "bob", "Bob", is_admin=True)

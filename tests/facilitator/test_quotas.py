@@ -21,9 +21,10 @@ from facilitator.quotas import Quotas, Tier, over_limit, resets_in
 from facilitator.store import sqlite as sqlite_store
 from facilitator.store.roles import Usage
 from facilitator.store.sqlite import SqliteStore
-from tests.facilitator.auto.test_mode import decide, until
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.recording_adapter import RecordingAdapter
+from tests.support import until
+from tests.support.auto import decide
 
 GROUP = ConversationRef("test", "g1", space="team-1")
 ALICE = Member("test", "alice", "Alice")

@@ -10,9 +10,10 @@ from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
-from tests.facilitator.auto.test_mode import decide, until
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
+from tests.support import until
+from tests.support.auto import decide
 
 ALICE = Member("test", "alice", "Alice", is_admin=True)
 HERE = ConversationRef("test", "g1", space="team-1")

@@ -11,22 +11,15 @@ import time
 from typing import Any
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from facilitator.auto.room import AutoLimits
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
-from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
 from tests.support import until
+from tests.support.auto import QUICK, decide
 from tests.support.driver import ALICE, TRIP
 from tests.support.slack import SECRET, SlackDriver, setup_channel
-
-QUICK = AutoLimits(question_wait_seconds=0.3, settle_seconds=0.05, cooldown_seconds=0, recheck_seconds=0)
-
-
-def decide(action: str, **fields: str) -> Reply:
-    arguments = {"action": action, "reason": "test", **fields}
-    return Reply(text="", tool_calls=[{"name": "decide", "arguments": arguments}])
 
 
 async def test_a_mention_is_answered_in_a_thread_under_it_with_native_streaming(

@@ -19,19 +19,13 @@ from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 from tests.support import until
+from tests.support.auto import QUICK, decide
 
 GROUP = ConversationRef("test", "g1")
 ALICE = Member("test", "alice", "Alice")
 BOB = Member("test", "bob", "Bob")
 CAROL = Member("test", "carol", "Carol")
 ADMIN = Member("test", "ada", "Ada", is_admin=True)
-QUICK = AutoLimits(recheck_seconds=0, question_wait_seconds=0.3, settle_seconds=0.05, cooldown_seconds=0.0)
-
-
-def decide(action: str, **fields: str) -> Reply:
-    return Reply(
-        text="", tool_calls=[{"name": "decide", "arguments": {"action": action, "reason": "r", **fields}}]
-    )
 
 
 class Group:
