@@ -31,9 +31,9 @@ from adapters.discord.access import (
     blind_spots,
     missing_intents,
 )
-from adapters.discord.commands import channel_kind, command_of, parley_group
+from adapters.discord.commands import command_of, menu
 from adapters.discord.config import DISCORD_API, DiscordConfig
-from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, translate
+from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
 from adapters.discord.groups import GroupStarter
 from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
@@ -93,7 +93,7 @@ class DiscordAdapter:
             allowed_mentions=NO_MENTIONS,
         )
         self.tree = app_commands.CommandTree(self.client)
-        self.tree.add_command(parley_group(self._on_command))
+        self.tree.add_command(menu(self._on_command))
 
         async def on_socket_raw_receive(raw: str | bytes) -> None:  # discord.py's name for the hook
             await self.receive(raw)

@@ -2,19 +2,18 @@
 subcommand per command of the table (`/parley mode off` is the core's `mode off`), each with a
 `text` option when its usage takes an argument. A command added to the table is a subcommand at
 the next start, with no edit here. It is a global command, so Discord offers it in DMs with the
-bot too (`/parley group @ann bob` there). Also: the kind of conversation a channel is."""
+bot too (`/parley group @ann bob` there)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.common.commands import argument, description, overview
-from adapters.discord.events import ChannelKind, translate_command
+from adapters.discord.events import channel_kind, translate_command
 from facilitator.commands import COMMANDS, CommandSpec
 from facilitator.events import CommandReceived
 
@@ -24,17 +23,7 @@ COMMAND = "parley"
 DESCRIPTION_LIMIT = 100  # Discord's, for a command's and an option's description
 
 
-def channel_kind(channel: Any) -> ChannelKind:
-    if isinstance(channel, discord.Thread):
-        return "thread"
-    if isinstance(channel, discord.DMChannel):
-        return "dm"
-    if isinstance(channel, discord.GroupChannel):
-        return "group_dm"
-    return "guild"
-
-
-def parley_group(on_command: OnCommand) -> app_commands.Group:
+def menu(on_command: OnCommand) -> app_commands.Group:
     """The `/parley` group; each subcommand hands `on_command` its text ("mode off")."""
     group = app_commands.Group(name=COMMAND, description=overview()[:DESCRIPTION_LIMIT])
     for spec in COMMANDS:

@@ -2,7 +2,8 @@
 function over the JSON Discord sends.
 
 Which conversation: the channel, a thread (a channel of its own) or a DM; the adapter says which
-kind a channel is, since a message payload does not. Is it for the AI: a real `<@bot>` mention
+kind a channel is, since a message payload does not (`channel_kind`, of discord.py's channel
+object). Is it for the AI: a real `<@bot>` mention
 (a role mention only when the operator names the role), a reply to one of its messages, or
 anything in a DM. `@everyone`/`@here` alone address nobody. Bots and webhooks never drive it.
 
@@ -17,7 +18,9 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+import discord
 
 from adapters.common.events import Json, attachment_kind
 from facilitator.chat import Attachment, ConversationRef, Member, Message
@@ -36,6 +39,19 @@ logger = logging.getLogger(__name__)
 PLATFORM = "discord"
 AVATARS = "https://cdn.discordapp.com/avatars"
 ChannelKind = Literal["guild", "thread", "dm", "group_dm"]
+
+
+def channel_kind(channel: Any) -> ChannelKind:
+    """The kind of conversation a discord.py channel object is."""
+    if isinstance(channel, discord.Thread):
+        return "thread"
+    if isinstance(channel, discord.DMChannel):
+        return "dm"
+    if isinstance(channel, discord.GroupChannel):
+        return "group_dm"
+    return "guild"
+
+
 _GROUP = re.compile(r"/?group(?=\s|$)", re.IGNORECASE)
 
 

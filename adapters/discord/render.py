@@ -19,9 +19,9 @@ from itertools import accumulate
 
 from adapters.common.cutting import preferred_cut
 
-__all__ = ["DISCORD_LIMIT", "growing_preview", "safe_text", "split_discord"]
+__all__ = ["LIMIT", "growing_preview", "safe_text", "split_discord"]
 
-DISCORD_LIMIT = 2000
+LIMIT = 2000
 
 # Discord's code: a fence opens anywhere and the next ``` closes it, a language being a word alone
 # on the opening line; a span is a run of backticks closed by a run as long, within a paragraph.
@@ -61,7 +61,7 @@ def safe_text(text: str) -> str:
     return "".join(out)
 
 
-def growing_preview(text: str, limit: int = DISCORD_LIMIT) -> str:
+def growing_preview(text: str, limit: int = LIMIT) -> str:
     """The reply so far as it will read once finished: open code is closed, a fence or backticks
     with nothing after them yet are held back, and only the first part is kept when too long. Made
     safe here too. Empty when there is nothing to show yet: the caller then skips this edit."""
@@ -91,7 +91,7 @@ def _close_block(text: str, fence: int) -> str:
     return text + _CLOSE
 
 
-def split_discord(text: str, limit: int = DISCORD_LIMIT) -> list[str]:
+def split_discord(text: str, limit: int = LIMIT) -> list[str]:
     """Each part is at most `limit` code points, as Discord counts, and reads on its own: a cut
     prefers a blank line, a line end, a sentence end, a space, never falls in a code block that fits
     a part (it moves whole to the next), and a block longer than that is closed and reopened in its

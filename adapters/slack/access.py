@@ -66,7 +66,7 @@ def refused(error: str | None, needed: str | None, name: str) -> str | None:
     return None
 
 
-def hidden(channel: Mapping[str, Any], scopes: set[str] | None, name: str) -> str | None:
+def blind_spots(channel: Mapping[str, Any], scopes: set[str] | None, name: str) -> str | None:
     """Why the app cannot read every message of this conversation (conversations.info's
     `channel`), with the fix; None when it can, or when the scopes are not known."""
     if channel.get("is_im"):

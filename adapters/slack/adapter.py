@@ -312,7 +312,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             return access.refused(exc.response.get("error"), exc.response.get("needed"), self.ai_name)
         scopes = granted_scopes(info.headers) or self.scopes  # every answer names the token's scopes
-        return access.hidden(info.get("channel") or {}, scopes, self.ai_name)
+        return access.blind_spots(info.get("channel") or {}, scopes, self.ai_name)
 
 
 def _web_client(token: str, base_url: str, **options: Any) -> AsyncWebClient:

@@ -1,7 +1,8 @@
 """Parley's command on Slack, from the core's table: one slash command, `/parley <command>`
 (`/parley mode off`), declared in the app's manifest (docs/slack-manifest.yml). A manifest is
-set up once by hand, so it cannot be built at start-up: its description and usage hint are made
-here from the table, and a test checks that the manifest says exactly these."""
+set up once by hand, so it cannot be built at start-up: `menu()` makes its entry (command,
+description, usage hint) here from the table, and a test checks that the manifest says exactly
+these."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from adapters.common.commands import overview
 from facilitator.commands import COMMANDS
 
 COMMAND = "/parley"
+
+
+def menu() -> dict[str, str]:
+    """The slash command as the manifest declares it (`slash_commands`), made from the table."""
+    return {"command": COMMAND, "description": description(), "usage_hint": usage_hint()}
 
 
 def description() -> str:

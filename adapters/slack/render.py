@@ -23,9 +23,9 @@ from adapters.common.markdown import HEADING as _HEADING
 from adapters.common.markdown import SLOT as _SLOT
 from adapters.common.markdown import fenced_code
 
-__all__ = ["SLACK_PART_LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
+__all__ = ["LIMIT", "plain_text", "split_mrkdwn", "to_mrkdwn"]
 
-SLACK_PART_LIMIT = 3000
+LIMIT = 3000
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})[^`]*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(?P<text>.*)$")
@@ -170,7 +170,7 @@ def plain_text(mrkdwn: str) -> str:
     return _ANGLED.sub(readable, mrkdwn)
 
 
-def split_mrkdwn(text: str, limit: int = SLACK_PART_LIMIT) -> list[str]:
+def split_mrkdwn(text: str, limit: int = LIMIT) -> list[str]:
     """Each part is at most `limit` characters (code points, fences and entities included) and reads
     on its own: a code block cut is closed and reopened, a quoted line cut is quoted on. A text that
     fits, even an empty one, is returned as is; a longer one never yields an empty part."""

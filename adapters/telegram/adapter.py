@@ -23,7 +23,7 @@ from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from adapters.telegram.access import privacy_note
+from adapters.telegram.access import blind_spots
 from adapters.telegram.commands import menu, private_menu
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import PLATFORM, TelegramIdentity, translate
@@ -296,7 +296,7 @@ class TelegramAdapter:
             return None
         if self.identity.user_id in await self._admins_of(conversation.chat_id):
             return None  # administrators receive every message, privacy mode or not
-        return privacy_note(self.identity.username)
+        return blind_spots(self.identity.username)
 
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:

@@ -23,9 +23,9 @@ from adapters.common.markdown import HEADING as _HEADING
 from adapters.common.markdown import SLOT as _SLOT
 from adapters.common.markdown import fenced_code
 
-__all__ = ["TELEGRAM_LIMIT", "split_html", "to_html", "utf16_len", "visible_text"]
+__all__ = ["LIMIT", "split_html", "to_html", "utf16_len", "visible_text"]
 
-TELEGRAM_LIMIT = 4096
+LIMIT = 4096
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
 _LANGUAGE = re.compile(r"[\w+#.-]+")
@@ -147,7 +147,7 @@ def _emphasis(text: str) -> str:
     return "".join(out)
 
 
-def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+def split_html(html: str, limit: int = LIMIT) -> list[str]:
     """Each part fits Telegram's limit and parses on its own: tags open at a cut are closed and
     reopened, with the same attributes, on each side of it."""
     if limit < 2:

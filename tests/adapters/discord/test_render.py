@@ -8,7 +8,7 @@ from itertools import accumulate
 
 import pytest
 
-from adapters.discord.render import DISCORD_LIMIT, growing_preview, safe_text, split_discord
+from adapters.discord.render import LIMIT, growing_preview, safe_text, split_discord
 
 ZWSP = "\u200b"
 FENCE = re.compile(r"```[\w+#.-]*")
@@ -81,7 +81,7 @@ def test_a_message_that_fits_is_sent_as_is() -> None:
     assert split_discord("😀" * 80, 80) == ["😀" * 80]  # code points, as Discord counts
 
 
-@pytest.mark.parametrize("limit", [80, DISCORD_LIMIT])
+@pytest.mark.parametrize("limit", [80, LIMIT])
 def test_long_prose_breaks_between_sentences_or_words(limit: int) -> None:
     sentence = "The museum opens at ten and closes at six on Saturdays. "
     text = sentence * (limit // 5)
@@ -91,7 +91,7 @@ def test_long_prose_breaks_between_sentences_or_words(limit: int) -> None:
     for part in parts:
         assert set(part.split()) <= set(sentence.split())  # no word cut in two
         assert part.startswith("The museum")
-    if limit == DISCORD_LIMIT:
+    if limit == LIMIT:
         assert all(part.endswith("Saturdays.") for part in parts)
 
 
@@ -103,7 +103,7 @@ def test_a_blank_line_is_the_preferred_break() -> None:
     assert_parts(parts, text, 100)
 
 
-@pytest.mark.parametrize("limit", [80, DISCORD_LIMIT])
+@pytest.mark.parametrize("limit", [80, LIMIT])
 def test_a_long_code_block_is_a_fenced_block_in_its_language_in_every_part(limit: int) -> None:
     code = "\n".join(f"    total += values[{i}] if values[{i}] < cap else 0" for i in range(300))
     text = f"Here:\n```python\ndef f(values, cap):\n{code}\n```\nThat's it."
@@ -114,7 +114,7 @@ def test_a_long_code_block_is_a_fenced_block_in_its_language_in_every_part(limit
     assert parts[-1].startswith("```python\n") and parts[-1].endswith("```\nThat's it.")
     for part in parts[1:-1]:
         assert part.startswith("```python\n") and part.endswith("\n```") and part.count("```") == 2
-    if limit == DISCORD_LIMIT:  # lines fit, so every cut falls between lines, indentation kept
+    if limit == LIMIT:  # lines fit, so every cut falls between lines, indentation kept
         assert all(part.split("\n")[1].startswith("    total") for part in parts[1:])
 
 
@@ -165,7 +165,7 @@ def test_no_part_is_empty_or_padded_with_whitespace() -> None:
     assert_parts(parts, text, 64)
 
 
-@pytest.mark.parametrize("limit", [48, 77, 150, 500, DISCORD_LIMIT])
+@pytest.mark.parametrize("limit", [48, 77, 150, 500, LIMIT])
 def test_a_mixed_answer_survives_any_limit(limit: int) -> None:
     answer = (
         "# Plan for **Saturday**\n\nWe meet at 10 & leave soon. "
@@ -207,6 +207,6 @@ def test_open_inline_code_is_shown_closed() -> None:
 def test_a_preview_is_safe_and_fits() -> None:
     assert growing_preview("@here `@here") == f"@{ZWSP}here `@here`"
     preview = growing_preview("A sentence that goes on. " * 200 + "```py\nx")
-    assert len(preview) <= DISCORD_LIMIT and preview.endswith("goes on.")
+    assert len(preview) <= LIMIT and preview.endswith("goes on.")
     code = growing_preview("```py\n" + "x = 1\n" * 500)
-    assert len(code) <= DISCORD_LIMIT and code.startswith("```py\n") and code.endswith("\n```")
+    assert len(code) <= LIMIT and code.startswith("```py\n") and code.endswith("\n```")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.commands import COMMAND, description, usage_hint
+from adapters.slack.commands import COMMAND, menu
 from facilitator.commands import COMMANDS, CommandSpec
 from facilitator.core import Facilitator
 from tests.fakes.slack_manifest import slash_command
@@ -39,6 +39,6 @@ def test_the_manifest_declares_parley_with_every_command_of_the_table() -> None:
     """A manifest is set up by hand once: it must say what the table says (a new command is then
     a new word in docs/slack-manifest.yml, which this test names)."""
     declared = slash_command(COMMAND)
-    assert declared["usage_hint"] == usage_hint() and declared["description"] == description()
+    assert {key: declared[key] for key in menu()} == menu()
     assert [name.strip() for name in declared["usage_hint"].split("|")] == [spec.name for spec in COMMANDS]
     assert declared["should_escape"] is True  # `group <@U123|ann>`: people as ids, not names

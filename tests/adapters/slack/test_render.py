@@ -9,7 +9,7 @@ from itertools import accumulate
 
 import pytest
 
-from adapters.slack.render import SLACK_PART_LIMIT, plain_text, split_mrkdwn, to_mrkdwn
+from adapters.slack.render import LIMIT, plain_text, split_mrkdwn, to_mrkdwn
 
 OUR_LINK = re.compile(r"<(?:https?://|mailto:)[^<>|\s]+(?:\|[^<>|]+)?>")
 BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
@@ -215,7 +215,7 @@ def test_a_message_that_fits_is_sent_as_is() -> None:
     assert split_mrkdwn("") == [""]
 
 
-@pytest.mark.parametrize("limit", [60, SLACK_PART_LIMIT])
+@pytest.mark.parametrize("limit", [60, LIMIT])
 def test_long_prose_breaks_between_sentences_or_words(limit: int) -> None:
     sentence = "The museum opens at ten & closes at six on Saturdays. "
     mrkdwn = to_mrkdwn(sentence * (limit // 6))
@@ -226,7 +226,7 @@ def test_long_prose_breaks_between_sentences_or_words(limit: int) -> None:
     for part in parts:
         assert set(part.split()) <= words  # no word cut in two
         assert part.startswith("The museum")
-    if limit == SLACK_PART_LIMIT:
+    if limit == LIMIT:
         assert all(part.endswith("Saturdays.") for part in parts)
 
 
@@ -238,7 +238,7 @@ def test_a_blank_line_is_the_preferred_break() -> None:
     assert_parts(parts, mrkdwn, 100)
 
 
-@pytest.mark.parametrize("limit", [60, SLACK_PART_LIMIT])
+@pytest.mark.parametrize("limit", [60, LIMIT])
 def test_a_long_code_block_stays_a_code_block_in_every_part(limit: int) -> None:
     code = "\n".join(f"  total += values[{i}] if values[{i}] < cap else 0" for i in range(400))
     mrkdwn = to_mrkdwn(f"Here:\n```python\ndef f(values, cap):\n{code}\n```\nThat's it.")
@@ -248,7 +248,7 @@ def test_a_long_code_block_stays_a_code_block_in_every_part(limit: int) -> None:
     for part in parts[1:-1]:
         assert part.startswith("```\n") and part.endswith("\n```")
     assert parts[0].startswith("Here:\n```\ndef f(values, cap):") and parts[-1].endswith("```\nThat's it.")
-    if limit == SLACK_PART_LIMIT:  # lines fit, so every cut falls between lines, indentation kept
+    if limit == LIMIT:  # lines fit, so every cut falls between lines, indentation kept
         assert all(part.split("\n")[1].startswith("  total") for part in parts[1:])
 
 
