@@ -11,12 +11,12 @@ import pytest
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.support import until
 from tests.support.driver import ALICE, TRIP, Driver
-from tests.support.drivers import CHAT_PLATFORMS
+from tests.support.drivers import LIMITED_PLATFORMS
 
 SENTENCE = "This is one more sentence of a very long answer. "
 
 
-@pytest.mark.parametrize("parley", CHAT_PLATFORMS, indirect=True)
+@pytest.mark.parametrize("parley", LIMITED_PLATFORMS, indirect=True)
 async def test_a_long_answer_goes_on_in_messages_each_within_the_limit(
     parley: Driver, fake_model: FakeOpenAI
 ) -> None:

@@ -3,11 +3,13 @@ gateway and CDN (tests/fakes/discord_api.py), and the server Discord's own tests
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from typing import Any, Self
 from urllib.parse import unquote
 
-from adapters.discord.adapter import DiscordAdapter, DiscordConfig
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.config import DiscordConfig
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
 from facilitator.ports import EventSink
@@ -84,6 +86,15 @@ class DiscordDriver(Driver):
         self._adapter: DiscordAdapter | None = None
         self._pointed = ExitStack()
 
+    @classmethod
+    @asynccontextmanager
+    async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
+        discord = await build(FakeDiscord()).start()
+        try:
+            yield cls(discord, model, store)
+        finally:
+            await discord.stop()
+
     @property
     def adapter(self) -> DiscordAdapter:
         assert self._adapter is not None, "Parley is not running"
@@ -140,6 +151,10 @@ class DiscordDriver(Driver):
 
         found = await until(answered, what=f"an answer to /parley {text}")
         return found[0]
+
+    async def rename(self, where: str, who: str, name: str) -> None:
+        """A new nickname in the server: GUILD_MEMBER_UPDATE (a DM has no nickname of its own)."""
+        await self.fake.dispatch_member_update(GUILD, USER_IDS[who], nick=name)
 
     def grow(self, where: str, people: int) -> None:
         present = len([member for member in self.fake.members[GUILD] if member != self.fake.bot_id])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, ClassVar, Self
 
 from facilitator.chat import ConversationRef
@@ -35,6 +35,12 @@ class Driver(ABC):
     def __init__(self, model: FakeOpenAI, store: SqliteStore) -> None:
         self.model, self.store = model, store
         self._core: Facilitator | None = None
+
+    @classmethod
+    @abstractmethod
+    def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AbstractAsyncContextManager[Self]:
+        """The platform's loopback fake started, and a driver on it (Parley not started yet:
+        `running()`); the fake stopped after. What tests/support/drivers.py starts a scenario on."""
 
     @property
     def core(self) -> Facilitator:
@@ -82,6 +88,11 @@ class Driver(ABC):
         """`where` now has `people` members besides Parley (before it starts: some platforms
         tell it their members once)."""
         raise NotImplementedError(f"{self.platform}: no way to grow a group")
+
+    async def rename(self, where: str, who: str, name: str) -> None:
+        """`who` changes the name they are shown by in `where` (a nickname, a display name),
+        saying nothing, and the platform tells Parley so (Telegram tells a bot no such thing)."""
+        raise NotImplementedError(f"{self.platform}: the platform tells no one of a new name")
 
     # --- what Parley did ---------------------------------------------------------------------
 

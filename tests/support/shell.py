@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Self
 
 from adapters.shell import ShellAdapter, ShellGroup
 from facilitator.chat import ConversationRef
@@ -51,6 +54,11 @@ class ShellDriver(Driver):
         self.groups = {where: self._group(where) for where in (TRIP, WORK)}
         self.outs: dict[str, io.StringIO] = {}
         self.adapters: dict[str, ShellAdapter] = {}
+
+    @classmethod
+    @asynccontextmanager
+    async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
+        yield cls(model, store)  # the terminal is no server: nothing to start
 
     @staticmethod
     def _group(where: str, direct: bool = False) -> ShellGroup:

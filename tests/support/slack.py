@@ -5,11 +5,14 @@ deliveries and slash commands signed as Slack signs them, the loopback Web API f
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Self
 
 import aiohttp
 
-from adapters.slack.adapter import SlackAdapter, SlackConfig
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.config import SlackConfig
 from bot.http import HttpServer
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
@@ -61,6 +64,15 @@ class SlackDriver(Driver):
         self._http: aiohttp.ClientSession | None = None
         self._server: HttpServer | None = None
 
+    @classmethod
+    @asynccontextmanager
+    async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
+        slack = await FakeSlack().start()
+        try:
+            yield cls(slack, model, store)
+        finally:
+            await slack.stop()
+
     @property
     def adapter(self) -> SlackAdapter:
         assert self._adapter is not None, "Parley is not running"
@@ -111,6 +123,10 @@ class SlackDriver(Driver):
             return response.status, await response.text()
 
     # --- the verbs ---------------------------------------------------------------------------
+
+    async def rename(self, where: str, who: str, name: str) -> None:
+        """A new display name, for the whole workspace: Slack's `user_change`."""
+        await self.deliver(self.fake.event_user_change(USER_IDS[who], display_name=name))
 
     def direct(self, who: str) -> str:
         self.channels[f"direct:{who}"] = str(self.fake.im(USER_IDS[who])["id"])

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Self
 
-from adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.config import TelegramConfig
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
 from facilitator.ports import EventSink
@@ -58,6 +61,15 @@ class TelegramDriver(Driver):
             WORK: fake.group(OTHER_GROUP, "Work", supergroup=True),
         }
         self._adapter: TelegramAdapter | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
+        telegram = await FakeTelegram().start()
+        try:
+            yield cls(telegram, model, store)
+        finally:
+            await telegram.stop()
 
     @property
     def adapter(self) -> TelegramAdapter:

@@ -5,12 +5,10 @@ every platform is in tests/scenarios/; here, what Discord does its own way."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
-from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.discord_api import FakeDiscord, Intent, pointed_at
@@ -163,20 +161,6 @@ async def test_edits_and_deletions_reach_what_the_model_reads(
     await facilitator.idle()
     seen = fake_model.received[0].text
     assert "We leave at 8, not 7." in seen and "4451" not in seen
-
-
-async def test_a_new_nickname_is_known_before_the_member_speaks_again(
-    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, store: Any
-) -> None:
-    await fake.dispatch_message(GENERAL, fake.users[BOB], "hello all")
-    await asyncio.sleep(0.2)
-    await fake.dispatch_member_update(GUILD, fake.users[BOB], nick="Captain Bob")
-    where = ConversationRef("discord", str(GENERAL))
-    for _ in range(100):
-        if [m.name for m in await store.members(where, 10)] == ["Captain Bob"]:
-            break
-        await asyncio.sleep(0.02)
-    assert [m.name for m in await store.members(where, 10)] == ["Captain Bob"]
 
 
 async def test_a_command_in_a_dm_is_answered_ephemerally(parley: DiscordDriver, fake: FakeDiscord) -> None:

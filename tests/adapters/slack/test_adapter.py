@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
 
 from adapters.slack.adapter import SlackAdapter, SlackConfig
-from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
@@ -171,20 +169,6 @@ async def test_a_malformed_body_gets_a_4xx_and_the_app_goes_on(
     await until(lambda: room.fake.posted("C1"))
     await facilitator.idle()
     assert room.fake.posted("C1") == ["Hello from the fake model."]
-
-
-async def test_a_changed_profile_is_known_before_the_member_speaks_again(
-    room: SlackDriver, facilitator: Facilitator, store: Any
-) -> None:
-    await room.deliver(room.fake.event_message("C1", "U2", "hello all"))
-    await asyncio.sleep(0.2)
-    await room.deliver(room.fake.event_user_change("U2", display_name="captain.bob"))
-    where = ConversationRef("slack", "C1")
-    for _ in range(100):
-        if [m.name for m in await store.members(where, 10)] == ["captain.bob"]:
-            break
-        await asyncio.sleep(0.02)
-    assert [m.name for m in await store.members(where, 10)] == ["captain.bob"]
 
 
 async def test_the_first_use_notice_is_an_ephemeral_in_the_channel_where_the_member_spoke(
