@@ -6,13 +6,14 @@ native streaming (`chat.startStream` / `appendStream` / `stopStream`); where tha
 available (a DM's main flow, an older workspace, a missing scope) one message is posted and
 updated at a pace Slack allows, per channel. Text is converted to mrkdwn with everything
 escaped, so a model can never ping @channel. A private answer in a channel is an ephemeral
-message; images go up through `media`, a new group DM through `groups`. The threads Parley has
+message; images go up with `files_upload_v2`, a new group DM through `groups`. The threads Parley has
 answered in are remembered, so that a message there is spoken to it. Rate limits are waited out
 by the client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -39,6 +40,7 @@ from facilitator.actions import (
     StreamMessage,
 )
 from facilitator.chat import ConversationRef, Member
+from facilitator.ports import MediaError
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ NO_STREAMING = {
     "feature_not_enabled",
 }
 THREADS_REMEMBERED = 10_000
+SHARE_WAITS = (0.2, 0.4, 0.8, 1.6)  # files.info, until Slack says which message shares an upload
 STREAM_LIMIT = 12_000  # characters one streamed message holds before the answer goes on in another
 CONTROL = re.compile(r"<([!@#])")  # <!channel>, <@U1>, <#C1>: Slack's own markup, never from the model
 REACTION_NAMES = {
@@ -180,8 +183,33 @@ class SlackSender:
             logger.debug("no status in %s: %s", action.conversation.chat_id, exc.response.get("error"))
 
     async def send_image(self, action: SendImage) -> Delivered:
+        """Upload the image (files_upload_v2) into the conversation, in the thread an answer would
+        go to, with the caption as its message; the part is the ts of the message that shows it,
+        or the file id when Slack has not said which message that is."""
         thread = self._speaking(action.conversation, action.reply_to)
-        return Delivered((await self.media.send_image(action, thread),))
+        where = action.conversation
+        comment = split_mrkdwn(to_mrkdwn(action.caption))[0] if action.caption.strip() else None
+        done = await self.client.files_upload_v2(
+            channel=where.chat_id,
+            file=action.data,
+            filename=action.name,
+            initial_comment=comment,
+            thread_ts=thread,
+        )
+        file = done.get("file") or {}
+        file_id = str(file.get("id") or "")
+        ts = _shared_at(file, where.chat_id)
+        for wait in SHARE_WAITS if ts is None and file_id else ():
+            await asyncio.sleep(wait)  # Slack shares an upload a moment after completing it
+            try:
+                ts = _shared_at(await self.media.file_info(file_id), where.chat_id)
+            except MediaError as exc:
+                logger.info("no share of %s yet: %s", file_id, exc)
+            if ts is not None:
+                break
+        if ts is None:
+            logger.info("Slack did not say which message shows %s: its id stands for it", file_id)
+        return Delivered(((ts or file_id, action.caption),))
 
     async def start_group(self, action: StartGroup) -> Delivered:
         return await self.groups.start(action, await self._bot_user_id(), self.ai_name)
@@ -300,3 +328,15 @@ class SlackSender:
                     channel=conversation.chat_id, text=part, thread_ts=thread, mrkdwn=True, unfurl_links=False
                 )
                 shown.append((str(sent["ts"]), part))
+
+
+def _shared_at(file: dict[str, object], channel: str) -> str | None:
+    """The ts of the message that shares `file` in `channel` (files.info's `shares`)."""
+    shares = file.get("shares")
+    if not isinstance(shares, dict):
+        return None
+    for kind in ("public", "private"):
+        found = (shares.get(kind) or {}).get(channel) or []
+        if found and isinstance(found[-1], dict) and found[-1].get("ts"):
+            return str(found[-1]["ts"])
+    return None

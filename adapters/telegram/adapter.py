@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommandScopeAllPrivateChats, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from adapters.telegram.access import blind_spots
@@ -28,12 +28,12 @@ from adapters.telegram.commands import menu, private_menu
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import PLATFORM, TelegramIdentity, translate
 from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
-from adapters.telegram.media import TelegramMedia, file_id_of, too_large
+from adapters.telegram.media import TelegramMedia
 from adapters.telegram.sending import TelegramSender, seconds_of
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member
 from facilitator.events import CommandReceived, ConversationMoved, Event, MessageReceived
-from facilitator.ports import EventSink, MediaError
+from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class TelegramAdapter:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.groups = GroupStarter(GroupTokens(config.token))
         self.sender = TelegramSender(self.application.bot, self.groups, config)
-        self.media = TelegramMedia(base)
+        self.media = TelegramMedia(self.application.bot, base, self.sender.call)
         self.identity: TelegramIdentity | None = None
         self.can_read_all_group_messages = False
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
@@ -265,22 +265,8 @@ class TelegramAdapter:
         return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
-        """An attachment or profile photo by its `tg-file:` reference: getFile, then the download
-        (its URL holds the token, so no error or log line ever shows it)."""
-        file_id = file_id_of(ref)  # anything else is refused before any request
-        try:
-            found = await self.sender.call(self.application.bot.get_file, file_id)
-        except BadRequest as exc:
-            if "too big" in str(exc).lower():  # Telegram's cloud serves bots files up to 20 MB
-                raise MediaError("the file is too big for Telegram to hand to a bot") from None
-            raise MediaError("Telegram does not know this file (deleted, or never seen)") from None
-        except TelegramError as exc:
-            raise MediaError(f"Telegram's getFile failed ({type(exc).__name__})") from None
-        if found.file_size is not None and found.file_size > max_bytes:
-            raise too_large(found.file_size, max_bytes)
-        if not found.file_path:
-            raise MediaError("Telegram gave no path to download the file")
-        return await self.media.fetch(found.file_path, max_bytes)
+        """An attachment or profile photo by its `tg-file:` reference (`media`)."""
+        return await self.media.fetch(ref, max_bytes)
 
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         """Privacy mode: a bot that may not read all group messages and is no admin of the group
