@@ -34,7 +34,6 @@ from adapters.discord.access import (
 from adapters.discord.commands import command_of, menu
 from adapters.discord.config import DISCORD_API, DiscordConfig
 from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
-from adapters.discord.groups import GroupStarter
 from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
 from facilitator.actions import Action, Delivered
@@ -100,11 +99,7 @@ class DiscordAdapter:
 
         self.client.event(on_socket_raw_receive)
         self.media = DiscordMedia(config.cdn_base_url)
-        self.sender = DiscordSender(
-            self.client,
-            GroupStarter(self.client, config.group_channel_id),
-            config,
-        )
+        self.sender = DiscordSender(self.client, config)
         self.identity: DiscordIdentity | None = None
         self._missing: tuple[str, ...] = ()  # privileged intents the developer portal has not granted
         self._ready = asyncio.Event()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -21,6 +21,7 @@ import discord
 
 from adapters.common.words import listed
 from facilitator.actions import StartGroup
+from facilitator.chat import ConversationRef
 
 logger = logging.getLogger(__name__)
 
@@ -121,16 +122,25 @@ def lacking(where: str, names: Sequence[str]) -> str:
     return f"I can't start a private thread in {where}: my role needs {listed(names)} there. {FIX}"
 
 
-class GroupStarter:
-    """Starts the private thread for a `StartGroup` and says, for the DM, how it went."""
+Tell = Callable[[ConversationRef, str], Awaitable[None]]  # the DM and what to say there
 
-    def __init__(self, client: discord.Client, channel_id: str | None) -> None:
+
+class GroupStarter:
+    """`StartGroup` on Discord: the private thread started, greeted, and the DM told how it went
+    through the sender's `tell` (the `/parley group` interaction's answer, or a DM message)."""
+
+    def __init__(self, client: discord.Client, channel_id: str | None, tell: Tell) -> None:
         self._client = client
         self._channel_id = channel_id
+        self._tell = tell
 
-    async def start(self, action: StartGroup) -> str:
-        """Start the group; returns what to tell the member in the DM. Raises only for what
+    async def start(self, action: StartGroup) -> None:
+        """Start the group and tell the member in the DM how it went. Raises only for what
         Discord answers unexpectedly (the core then says a generic sorry)."""
+        await self._tell(action.conversation, await self._outcome(action))
+
+    async def _outcome(self, action: StartGroup) -> str:
+        """Start the group; returns what to tell the member in the DM."""
         if not self._channel_id:
             logger.info("Discord: a new group was asked for, but discord.group_channel_id is not set")
             return NO_CHANNEL

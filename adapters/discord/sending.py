@@ -50,14 +50,9 @@ def reference_to(channel: Any, reply_to: str | None) -> discord.MessageReference
 
 
 class DiscordSender:
-    def __init__(
-        self,
-        client: discord.Client,
-        groups: GroupStarter,
-        config: DiscordConfig,
-    ) -> None:
+    def __init__(self, client: discord.Client, config: DiscordConfig) -> None:
         self.client = client
-        self.groups = groups
+        self.groups = GroupStarter(client, config.group_channel_id, self._tell_in_dm)
         self.size_limit_thread = config.size_limit_thread
         self.interactions: dict[str, discord.Interaction] = {}  # event id -> interaction to answer
         self._edit_seconds = config.edit_seconds
@@ -119,12 +114,15 @@ class DiscordSender:
         interaction = self.interactions.get(self._pending_in(action.conversation) or "")
         if interaction is not None and not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
-        text = await self.groups.start(action)  # raises only for the unexpected: the core says sorry
-        key = self._pending_in(action.conversation)
+        await self.groups.start(action)  # raises only for the unexpected: the core says sorry
+
+    async def _tell_in_dm(self, conversation: ConversationRef, text: str) -> None:
+        """How `group` went, in the DM: through the interaction under way there, if any."""
+        key = self._pending_in(conversation)
         if key is not None:
             await self._reply(self.interactions.pop(key), text, ephemeral=False)
             return
-        channel = await self.channel(action.conversation)
+        channel = await self.channel(conversation)
         for part in split_discord(text):  # its own words: a <#thread> link must stay a link
             await channel.send(part, allowed_mentions=NO_MENTIONS)
 

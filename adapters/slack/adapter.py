@@ -32,7 +32,6 @@ from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
 from adapters.slack.commands import COMMAND
 from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
-from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
 from adapters.slack.sending import SlackSender, Thread, remember
 from facilitator.actions import Action, Delivered
@@ -102,7 +101,6 @@ class SlackAdapter:
         self.sender = SlackSender(
             self.client,
             self.media,
-            GroupStarter(self.client),
             self._bot_user_id,
             config,
         )

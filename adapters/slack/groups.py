@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,12 +77,22 @@ class MissingScope(Exception):
 
 
 class GroupStarter:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    """`StartGroup` on Slack: the group DM opened, greeted, and the DM told how it went."""
 
-    async def start(self, action: StartGroup, bot_user_id: str, ai_name: str) -> Delivered:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        bot_user_id: Callable[[], Awaitable[str]],
+        ai_name: Callable[[], str],
+    ) -> None:
+        self.client = client
+        self._bot_user_id = bot_user_id  # asked when needed: a command may come before start()
+        self._ai_name = ai_name  # the name the operator gave the AI, as the sender knows it
+
+    async def start(self, action: StartGroup) -> Delivered:
+        bot_user_id, ai_name = await self._bot_user_id(), self._ai_name()
         dm, requester = action.conversation, action.requester.user_id
-        invitees = await self.resolve(action.invitees, {requester, bot_user_id})
+        invitees = await self._resolve(action.invitees, {requester, bot_user_id})
         unknown = ", ".join(_escaped(f"@{name}") for name in invitees.unknown)
         if not invitees.users:
             return await self._say(dm, f"I couldn't find {unknown}. {HOW}" if unknown else HOW)
@@ -93,7 +103,7 @@ class GroupStarter:
                 f"name at most {MAX_OTHERS - 1}.",
             )
         try:
-            group, again = await self.open_group([requester, *invitees.users])
+            group, again = await self._open_group([requester, *invitees.users])
         except MissingScope as missing_scope:
             logger.warning("cannot open a group DM: the app lacks %s", missing_scope.scope)
             return await self._say(
@@ -120,7 +130,7 @@ class GroupStarter:
         missing = f" (I couldn't find {unknown}: pick people from Slack's @ menu.)" if unknown else ""
         return await self._say(dm, f"{done} What we said here stays between us.{missing}")
 
-    async def open_group(self, users: list[str]) -> tuple[str, bool]:
+    async def _open_group(self, users: list[str]) -> tuple[str, bool]:
         """conversations.open for a group DM of `users` and the app: its id, and whether those
         people already had it. MissingScope without mpim:write; other refusals are raised."""
         try:
@@ -131,7 +141,7 @@ class GroupStarter:
             raise
         return str((opened.get("channel") or {})["id"]), bool(opened.get("already_open"))
 
-    async def resolve(self, words: Iterable[str], skip: set[str]) -> Invitees:
+    async def _resolve(self, words: Iterable[str], skip: set[str]) -> Invitees:
         ids, names = named(words)
         found: list[str] = []
         unknown: list[str] = []

@@ -111,14 +111,12 @@ class SlackSender:
         self,
         client: AsyncWebClient,
         media: SlackMedia,
-        groups: GroupStarter,
         bot_user_id: Callable[[], Awaitable[str]],
         config: SlackConfig,
     ) -> None:
         self.client = client
         self.media = media
-        self.groups = groups
-        self._bot_user_id = bot_user_id  # asked when needed: a command may come before start()
+        self.groups = GroupStarter(client, bot_user_id, lambda: self.ai_name)
         self.update_seconds = config.update_seconds
         self.stream_seconds = config.stream_seconds
         self.team_id = ""
@@ -212,7 +210,7 @@ class SlackSender:
         return Delivered(((ts or file_id, action.caption),))
 
     async def start_group(self, action: StartGroup) -> Delivered:
-        return await self.groups.start(action, await self._bot_user_id(), self.ai_name)
+        return await self.groups.start(action)
 
     # --- posting ----------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from adapters.telegram.access import blind_spots
 from adapters.telegram.commands import menu, private_menu
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import PLATFORM, TelegramIdentity, translate
-from adapters.telegram.groups import GroupStarter, GroupTokens, group_start
+from adapters.telegram.groups import group_start
 from adapters.telegram.media import TelegramMedia
 from adapters.telegram.sending import TelegramSender, seconds_of
 from facilitator.actions import Action, Delivered
@@ -63,8 +63,8 @@ class TelegramAdapter:
         builder = builder.updater(None)  # our own polling loop: see _poll
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.groups = GroupStarter(GroupTokens(config.token))
-        self.sender = TelegramSender(self.application.bot, self.groups, config)
+        self.sender = TelegramSender(self.application.bot, config)
+        self.groups = self.sender.groups
         self.media = TelegramMedia(self.application.bot, base, self.sender.call)
         self.identity: TelegramIdentity | None = None
         self.can_read_all_group_messages = False

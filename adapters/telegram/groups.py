@@ -21,14 +21,14 @@ import secrets
 import struct
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
 from adapters.common.events import Json
 from adapters.common.words import listed
 from adapters.telegram.events import TelegramIdentity, entity_text, member_of
-from facilitator.actions import StartGroup
+from facilitator.actions import Delivered, StartGroup
 from facilitator.chat import Member
 
 logger = logging.getLogger(__name__)
@@ -143,15 +143,37 @@ class Offer:
     link: str
 
 
-class GroupStarter:
-    """Makes the link offered in the private chat and the greeting of the group the link brought
-    the bot to; the sender posts them (no I/O here)."""
+PostWithButton = Callable[[str, str, str, str], Awaitable[tuple[str, str]]]  # chat, html, label, url
 
-    def __init__(self, tokens: GroupTokens) -> None:
+
+class GroupStarter:
+    """`StartGroup` on Telegram: the link offered in the private chat (`start`), posted with a
+    button by the sender's `post`; and the greeting of the group the link brought the bot to
+    (`greeting`, for the adapter to post). The tokens and words are made here, with no I/O."""
+
+    def __init__(
+        self,
+        tokens: GroupTokens,
+        post: PostWithButton,
+        identity: Callable[[], TelegramIdentity | None],
+    ) -> None:
         self.tokens = tokens
+        self._post = post
+        self._identity = identity  # from getMe, once the adapter has started
         self._greeted: OrderedDict[str, None] = OrderedDict()
 
-    def offer(self, action: StartGroup, bot: TelegramIdentity) -> Offer:
+    async def start(self, action: StartGroup) -> Delivered:
+        """Bots cannot create groups: a link that adds the bot to one the member creates."""
+        bot = self._identity()
+        if bot is None:
+            raise RuntimeError("the Telegram adapter has not started")
+        offer = self._offer(action, bot)
+        chat_id = action.conversation.chat_id
+        posted = await self._post(chat_id, offer.html, BUTTON_LABEL, offer.link)
+        logger.info("startgroup link offered in %s", chat_id)
+        return Delivered((posted,))
+
+    def _offer(self, action: StartGroup, bot: TelegramIdentity) -> Offer:
         if not bot.username:
             raise RuntimeError("the bot has no username: no startgroup link is possible")
         token = self.tokens.issue(action.requester.user_id)

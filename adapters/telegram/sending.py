@@ -38,7 +38,7 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.common.performer import perform
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.events import TelegramIdentity
-from adapters.telegram.groups import BUTTON_LABEL, GroupStarter
+from adapters.telegram.groups import GroupStarter, GroupTokens
 from adapters.telegram.media import fit_caption
 from adapters.telegram.render import split_html, to_html, visible_text
 from facilitator.actions import (
@@ -124,14 +124,11 @@ def seconds_of(error: RetryAfter) -> float:
 
 
 class TelegramSender:
-    def __init__(
-        self,
-        bot: Bot,
-        groups: GroupStarter,
-        config: TelegramConfig,
-    ) -> None:
+    def __init__(self, bot: Bot, config: TelegramConfig) -> None:
         self.bot = bot
-        self.groups = groups
+        self.groups = GroupStarter(
+            GroupTokens(config.token), self.send_with_link_button, lambda: self.identity
+        )
         self.group_edit_seconds = config.group_edit_seconds
         self.draft_seconds = config.draft_seconds
         self.identity: TelegramIdentity | None = None  # from getMe, once the adapter has started
@@ -185,14 +182,8 @@ class TelegramSender:
         return Delivered(((str(sent.message_id), text),))
 
     async def start_group(self, action: StartGroup) -> Delivered:
-        """Bots cannot create groups: a link that adds the bot to one the member creates."""
-        if self.identity is None:
-            raise RuntimeError("the Telegram adapter has not started")
-        offer = self.groups.offer(action, self.identity)
-        chat_id = action.conversation.chat_id
-        posted = await self.send_with_link_button(chat_id, offer.html, BUTTON_LABEL, offer.link)
-        logger.info("startgroup link offered in %s", chat_id)
-        return Delivered((posted,))
+        """A startgroup link offered in the private chat (`groups`)."""
+        return await self.groups.start(action)
 
     async def _send_privately(self, action: SendMessage, member: Member) -> Delivered | None:
         """In the member's private chat; if they never opened one with the bot, a note in the
