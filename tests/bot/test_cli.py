@@ -9,43 +9,8 @@ import sys
 from pathlib import Path
 
 from tests.fakes.openai_server import FakeOpenAI, Reply
-
-ROOT = Path(__file__).resolve().parents[2]
-CLOSED_PORT = "http://127.0.0.1:9"
-
-
-def environment(env: dict[str, str]) -> dict[str, str]:
-    """This process's environment without Parley's settings, plus `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "OPENAI_"))}
-    # Anything that tries to leave the machine meets a closed loopback port instead.
-    nowhere = {name: CLOSED_PORT for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
-    return {**clean, **nowhere, "PYTHONPATH": str(ROOT), "NO_PROXY": "127.0.0.1,localhost", **env}
-
-
-async def parley(*args: str, env: dict[str, str], cwd: Path, stdin: bytes = b"") -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=cwd,
-        env=environment(env),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(stdin), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
-def endpoint(server: FakeOpenAI) -> dict[str, str]:
-    return {
-        "OPENAI_BASE_URL": server.base_url,
-        "OPENAI_API_KEY": "test-key",
-        "PARLEY_LLM__PROVIDER": "openai",
-        "PARLEY_LLM__MODEL": "fake-model",
-    }
+from tests.support import until
+from tests.support.process import A_PROCESS, endpoint, environment, free_port, parley
 
 
 async def test_shell_script_prints_what_the_ai_did(fake_model: FakeOpenAI, tmp_path: Path) -> None:
@@ -120,11 +85,7 @@ async def test_no_model_configured_says_how_to_configure_one(tmp_path: Path) -> 
 
 
 async def test_run_serves_healthz_on_port_and_stops_cleanly(fake_model: FakeOpenAI, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = environment({**endpoint(fake_model), "PORT": str(port), "PARLEY_HTTP__HOST": "127.0.0.1"})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -138,17 +99,18 @@ async def test_run_serves_healthz_on_port_and_stops_cleanly(fake_model: FakeOpen
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        body = b""
-        for _ in range(100):
+
+        async def healthz() -> bytes:
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.1)
-                continue
+            except OSError:  # not listening yet
+                return b""
             writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             body = await reader.read()
             writer.close()
-            break
+            return body
+
+        body = await until(healthz, within=A_PROCESS, what=f"/healthz answering on port {port}")
         assert body.startswith(b"HTTP/1.1 200")
         assert b'"status": "ok"' in body
     finally:

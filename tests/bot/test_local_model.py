@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.local_model import local_extra_installed
-from tests.bot.test_cli import ROOT, parley
+from tests.support.process import ROOT, parley
 
 pytestmark = pytest.mark.skipif(
     not local_extra_installed(),

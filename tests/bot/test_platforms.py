@@ -6,25 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.wiring.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
-from tests.bot.test_cli import endpoint, environment, parley
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import until
-
-A_PROCESS = 20.0  # seconds: `parley run` starts a Python process before it answers
+from tests.support.process import A_PROCESS, endpoint, free_port, parley, running
 
 
 @pytest.fixture
@@ -41,33 +36,6 @@ def telegram_env(fake: FakeTelegram, model: FakeOpenAI, **extra: str) -> dict[st
         "PARLEY_TELEGRAM__API_BASE_URL": f"http://127.0.0.1:{fake.port}",
         **extra,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=cwd,
-        env=environment(env),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=30)
 
 
 async def test_run_with_a_telegram_token_answers_in_telegram_and_stops_cleanly(
@@ -205,13 +173,15 @@ async def test_run_with_slack_answers_signed_events_on_its_own_port(
         aiohttp.ClientSession() as http,
     ):
         await until(lambda: slack.calls_of("auth.test"), within=A_PROCESS)
-        for _ in range(200):  # the HTTP server may still be starting
+
+        async def delivered() -> int:
             try:
                 async with http.post(url, data=raw, headers=sign(raw, "slack-secret-for-tests")) as response:
-                    assert response.status == 200
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
+                    return response.status
+            except aiohttp.ClientConnectionError:  # the HTTP server may still be starting
+                return 0
+
+        assert await until(delivered, within=A_PROCESS, what=f"a signed event delivered to {url}") == 200
         async with http.post(url, data=raw, headers=sign(raw, "wrong-secret")) as response:
             assert response.status == 401
         await until(lambda: slack.posted("C1"), within=A_PROCESS)

@@ -33,8 +33,8 @@ from facilitator.actions import Action, Delivered, SendMessage, StreamMessage
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.events import MessageReceived
 from facilitator.ports import EventSink, MediaError
-from tests.bot.test_cli import ROOT, endpoint, environment
 from tests.fakes.openai_server import FakeOpenAI
+from tests.support.process import ROOT, endpoint, environment
 
 TOKEN = "loopy-token-7f3a9c"
 

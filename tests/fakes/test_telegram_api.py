@@ -27,6 +27,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from tests.fakes.openai_server import png
 from tests.fakes.telegram_api import REACTION_EMOJI, FakeTelegram, jpeg
 from tests.fakes.telegram_html import EntityParseError, parse_html
+from tests.support import until
 
 GROUP = -1001234567890
 
@@ -471,10 +472,7 @@ async def test_an_application_polls_and_answers(fake: FakeTelegram) -> None:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=5)
         update = fake.push_message(group, ann, "hello bot")
-        for _ in range(100):
-            if fake.sent(GROUP):
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: fake.sent(GROUP), what="the echo in the group")
         await app.updater.stop()
         await app.stop()
     reply = fake.sent(GROUP)[0]
