@@ -96,6 +96,6 @@ def image_name(action: SendImage) -> str:
     return name
 
 
-def caption(text: str) -> str:
+def fit_caption(text: str) -> str:
     """A caption pings nobody and fits one message."""
     return split_discord(safe_text(text))[0] if text else ""

@@ -22,7 +22,7 @@ import discord
 from adapters.common.performer import perform
 from adapters.discord.config import DiscordConfig
 from adapters.discord.groups import GroupStarter
-from adapters.discord.media import caption, image_name
+from adapters.discord.media import fit_caption, image_name
 from adapters.discord.render import growing_preview, safe_text, split_discord
 from facilitator.actions import (
     Action,
@@ -99,7 +99,7 @@ class DiscordSender:
 
     async def send_image(self, action: SendImage) -> Delivered:
         channel = await self.channel(action.conversation)
-        text = caption(action.caption)
+        text = fit_caption(action.caption)
         sent = await channel.send(
             text or None,
             file=discord.File(io.BytesIO(action.data), filename=image_name(action)),
