@@ -11,9 +11,10 @@ from types import ModuleType
 import pytest
 
 from adapters.common.performer import Performer
+from bot.registry import PLATFORMS as REGISTERED
 
 ROOT = Path(__file__).resolve().parents[2] / "adapters"
-PLATFORMS = {"telegram": "Telegram", "slack": "Slack", "discord": "Discord"}
+PLATFORMS = {row.name: row.title for row in REGISTERED}  # the registry says which platforms there are
 MODULES = {"access", "adapter", "commands", "config", "events", "groups", "media", "render", "sending"}
 ADAPTER = {"start", "stop", "receive", "perform", "count_members", "fetch_image", "partial_view"}
 ACTIONS = {name for name in vars(Performer) if not name.startswith("_")}
