@@ -31,7 +31,6 @@ class CommandRunner:
         self._members = services.members
         self._ledger = services.ledger
         self._ai_name = services.config.ai_name
-        self._default_mode = services.config.default_mode
         self._quotas = services.config.quotas
         self._forced_strict = services.config.forced_strict
 
@@ -57,19 +56,15 @@ class CommandRunner:
         outcome: CommandOutcome = await handler(event, command)
         return outcome
 
-    async def _mode_now(self, event: CommandReceived) -> Mode:
-        settings = await self._groups.group_state(event.conversation)
-        return settings.mode or self._default_mode
-
     async def _help(self, event: CommandReceived, command: Command) -> CommandOutcome:
-        mode = await self._mode_now(event)
+        mode = await self._services.mode_of(event.conversation)
         return CommandOutcome(texts.help_text(self._ai_name, mode, event.conversation.is_direct))
 
     async def _mode(self, event: CommandReceived, command: Command) -> CommandOutcome:
         if event.conversation.is_direct:
             return CommandOutcome("Modes are for groups: here, I answer every message.")
         if not command.args:
-            mode = await self._mode_now(event)
+            mode = await self._services.mode_of(event.conversation)
             return CommandOutcome(f"Mode here: {mode.value}. Change it with `mode mention|auto|off`.")
         mode = Mode(command.args[0])
         await self._groups.set_mode(event.conversation, mode)

@@ -26,10 +26,6 @@ class GroupSize:
         self._most = services.config.seen_ids  # conversations remembered: the recently active ones
         self._counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
 
-    @property
-    def limit(self) -> int:
-        return self._limit
-
     async def count(self, conversation: ConversationRef, adapter: Adapter) -> int | None:
         key = conversation.key()
         cached = self._counts.get(key)
