@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import assert_never
 
 from facilitator import texts
@@ -44,7 +45,7 @@ from facilitator.first_use import FirstUse
 from facilitator.group_size import GroupSize
 from facilitator.kill_switch import KillSwitch
 from facilitator.policy import Decision, Facts, decide
-from facilitator.ports import Adapter, ChatTurn, ModelClient
+from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint
 from facilitator.redelivery import Redeliveries
 from facilitator.services import Services, Tasks, Tokens
 from facilitator.showing import Showing
@@ -71,6 +72,7 @@ class Facilitator:
         """`clock`: seconds since the epoch, for a replay that keeps its own time; it then
         calls `auto.run_due()` itself as its time passes (the live bot uses timers)."""
         self.config = config
+        self._store = store
         self._tasks = Tasks()
         services = Services(
             config=config,
@@ -276,6 +278,17 @@ class Facilitator:
     ) -> list[ChatTurn]:
         """What the model would read now in this conversation (its recent window, never more)."""
         return await self._window.turns(conversation, adapter, asking, unprompted, budget_tokens)
+
+    # --- what adapters keep across restarts --------------------------------------------------
+
+    async def recall(self, platform: str, key: str) -> str | None:
+        return await self._store.recall(platform, key)
+
+    async def keep(self, platform: str, key: str, value: str) -> None:
+        await self._store.keep(platform, key, value)
+
+    async def resume_points(self, platform: str, active_since: datetime) -> list[ResumePoint]:
+        return await self._store.resume_points(platform, active_since)
 
     # --- lifetime ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from facilitator.actions import Action, Delivered
@@ -43,12 +44,38 @@ class Adapter(Protocol):
         ...
 
 
-class EventSink(Protocol):
-    """The core as an adapter sees it: where events go, and a way to wait for the answers."""
+@dataclass(frozen=True, slots=True)
+class ResumePoint:
+    """Where a conversation's stored history ends, for an adapter catching up after downtime:
+    it asks its platform for what was said after `last_message_id` (a platform id)."""
 
-    async def handle(self, event: Event, adapter: Adapter) -> None: ...
+    conversation: ConversationRef
+    last_message_id: str
+    last_at: datetime
+
+
+class EventSink(Protocol):
+    """The core as an adapter sees it: where events go, a way to wait for the answers, and a
+    little durable memory of the adapter's own (a gateway session to resume, where to catch up)."""
+
+    async def handle(self, event: Event, adapter: Adapter) -> None:
+        """Take one event; returns once what it carries is durable (acknowledge it only then)."""
+        ...
 
     async def idle(self) -> None: ...
+
+    async def recall(self, platform: str, key: str) -> str | None:
+        """A value this platform's adapter kept with `keep` (across restarts), or None."""
+        ...
+
+    async def keep(self, platform: str, key: str, value: str) -> None:
+        """Keep a small value for this platform's adapter; durable once this returns."""
+        ...
+
+    async def resume_points(self, platform: str, active_since: datetime) -> list[ResumePoint]:
+        """This platform's conversations with a message stored since `active_since`, each with
+        its newest stored message, most recently active first."""
+        ...
 
 
 class MediaError(Exception):

@@ -121,6 +121,34 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE conversations ADD COLUMN strict INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        6,
+        """
+        -- Answers the AI owes: recorded before the model is called, deleted once the answer
+        -- (or a friendly error) is delivered, so a restart gives what a crash or a deploy cut
+        -- off. `owner` holds the claim until `lease_until` (epoch seconds), renewed while it
+        -- works; `posted` lists the platform ids of the parts already sent, one per line.
+        CREATE TABLE owed_answers (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+            message_id TEXT NOT NULL,
+            since REAL NOT NULL,
+            owner TEXT NOT NULL,
+            lease_until REAL NOT NULL,
+            posted TEXT NOT NULL DEFAULT '',
+            UNIQUE (conversation_id, message_id)
+        );
+        CREATE INDEX owed_answers_by_lease ON owed_answers (lease_until);
+        -- Small values an adapter keeps across restarts (a Discord gateway session to resume).
+        CREATE TABLE adapter_memory (
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, key)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

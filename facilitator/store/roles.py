@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from facilitator.chat import ConversationRef, Member, Message, Mode, Profile
+from facilitator.ports import ResumePoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +187,59 @@ class Ledger(Protocol):
         ...
 
 
-class Store(MessageStore, MemberStore, GroupStore, Ledger, Protocol):
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """An answer the AI owes: to `message` (as stored), since `since` (epoch seconds), with the
+    platform ids of the parts already posted (an answer cut off by a crash has some)."""
+
+    id: int
+    message: Message
+    since: float
+    posted: tuple[str, ...] = ()
+
+
+class OwedAnswers(Protocol):
+    """Answers decided but not yet given, durable so that a restart (or, sharing one database,
+    another process) gives them. Each is claimed by one owner at a time, for a lease it renews
+    while it works; a claim whose lease ran out may be taken by anyone."""
+
+    async def owe(self, message: Message, owner: str, now: float, lease_until: float) -> int:
+        """Record that `message` is owed an answer, claimed by `owner`; its id. Owing the same
+        message again returns the same id (and takes the claim)."""
+        ...
+
+    async def note_posted(self, owed_id: int, part_id: str) -> None:
+        """A part of the answer went out, with this platform id: it is never posted again."""
+        ...
+
+    async def settle(self, owed_ids: tuple[int, ...]) -> None:
+        """The answers were given (or a friendly error said instead): nothing is owed any more."""
+        ...
+
+    async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
+        """Claim this platform's owed answers whose lease has run out (their owner stopped or
+        died), oldest first."""
+        ...
+
+    async def renew_claims(self, owner: str, lease_until: float) -> None: ...
+
+    async def release_claims(self, owner: str) -> None:
+        """Give up every claim of `owner` at once (a clean stop), for the next one to take."""
+        ...
+
+
+class AdapterMemory(Protocol):
+    """What adapters keep across restarts through the core: small values by key (a gateway
+    session), and where each conversation's stored history ends (to catch up after downtime)."""
+
+    async def recall(self, platform: str, key: str) -> str | None: ...
+
+    async def keep(self, platform: str, key: str, value: str) -> None: ...
+
+    async def resume_points(self, platform: str, active_since: datetime) -> list[ResumePoint]: ...
+
+
+class Store(MessageStore, MemberStore, GroupStore, Ledger, OwedAnswers, AdapterMemory, Protocol):
     """Every role at once, with the connection's end: what `bot/` opens and hands to the core."""
 
     async def close(self) -> None: ...

@@ -27,7 +27,9 @@ from facilitator.store.group_commit import GroupCommit
 from facilitator.store.groups import SqliteGroups
 from facilitator.store.ledger import SqliteLedger
 from facilitator.store.members import SqliteMembers
+from facilitator.store.memory import SqliteAdapterMemory
 from facilitator.store.migrations import LATEST, MIGRATIONS
+from facilitator.store.owed import SqliteOwed
 from facilitator.store.roles import GroupState, HistoryItem
 from facilitator.store.values import ConversationRow, clean_text, iso
 
@@ -69,7 +71,7 @@ def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return described, images
 
 
-class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger):
+class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteAdapterMemory):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path

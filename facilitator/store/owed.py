@@ -1,0 +1,113 @@
+"""Answers owed, as the SQLite store keeps them: one row per message the AI decided to answer,
+claimed by one owner under a lease, deleted once the answer is delivered. Part of
+`SqliteStore`, which brings the connection and the conversations' rows.
+
+Every claim is a single UPDATE ... RETURNING, so two owners can never both take a row; a
+PostgreSQL store does the same with `FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from facilitator.chat import ConversationRef, Member, Message
+from facilitator.store.roles import Owed
+from facilitator.store.values import ConversationRow
+
+if TYPE_CHECKING:
+    from facilitator.store.group_commit import GroupCommit
+
+_CLAIM = (
+    "UPDATE owed_answers SET owner = ?, lease_until = ? WHERE id IN ("
+    " SELECT o.id FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
+    " WHERE c.platform = ? AND o.lease_until < ? ORDER BY o.since, o.id LIMIT ?)"
+    " RETURNING id"
+)
+_OWED = (
+    "SELECT o.id, o.since, o.posted, o.message_id, c.chat_id, c.thread_id, c.is_direct,"
+    " m.author_id, COALESCE(p.display_name, m.author_id), p.handle, m.text, m.sent_at, m.reply_to"
+    " FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
+    " LEFT JOIN messages AS m ON m.conversation_id = o.conversation_id AND m.message_id = o.message_id"
+    " LEFT JOIN members AS p ON p.platform = c.platform AND p.user_id = m.author_id"
+    " WHERE o.id IN ({ids}) ORDER BY o.since, o.id"
+)
+CLAIMS_AT_ONCE = 500
+
+
+class SqliteOwed:
+    if TYPE_CHECKING:  # given by SqliteStore
+        _db: Any  # an aiosqlite connection
+        _writes: GroupCommit
+
+        async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
+
+        async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
+
+    async def owe(self, message: Message, owner: str, now: float, lease_until: float) -> int:
+        row = await self._conversation(message.conversation)
+        self._writes.add(
+            "INSERT INTO owed_answers (conversation_id, message_id, since, owner, lease_until)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (conversation_id, message_id)"
+            " DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until",
+            (row.id, message.id, now, owner, lease_until),
+        )
+        await self._writes.commit()
+        found = await self._all(
+            "SELECT id FROM owed_answers WHERE conversation_id = ? AND message_id = ?", (row.id, message.id)
+        )
+        return int(found[0][0])
+
+    async def note_posted(self, owed_id: int, part_id: str) -> None:
+        self._writes.add(
+            "UPDATE owed_answers SET posted = posted || ? || char(10) WHERE id = ?", (part_id, owed_id)
+        )
+        await self._writes.commit()
+
+    async def settle(self, owed_ids: tuple[int, ...]) -> None:
+        for owed_id in owed_ids:
+            self._writes.add("DELETE FROM owed_answers WHERE id = ?", (owed_id,))
+        await self._writes.commit()
+
+    async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
+        await self._writes.settled()
+        async with self._writes.lock:
+            claimed = list(
+                await self._db.execute_fetchall(_CLAIM, (owner, lease_until, platform, now, CLAIMS_AT_ONCE))
+            )
+            await self._db.commit()
+        if not claimed:
+            return []
+        ids = [int(row[0]) for row in claimed]
+        rows = await self._all(_OWED.format(ids=",".join("?" * len(ids))), tuple(ids))
+        owed = []
+        for (
+            owed_id,
+            since,
+            posted,
+            message_id,
+            chat_id,
+            thread_id,
+            is_direct,
+            author_id,
+            name,
+            handle,
+            text,
+            sent_at,
+            reply_to,
+        ) in rows:
+            where = ConversationRef(platform, chat_id, thread_id or None, is_direct=bool(is_direct))
+            author = Member(platform, str(author_id or ""), str(name or author_id or ""), handle)
+            sent = datetime.fromisoformat(sent_at) if sent_at else datetime.fromtimestamp(since, UTC)
+            message = Message(str(message_id), where, author, str(text or ""), sent, reply_to)
+            parts = tuple(part for part in str(posted).split("\n") if part)
+            owed.append(Owed(int(owed_id), message, float(since), parts))
+        return owed
+
+    async def renew_claims(self, owner: str, lease_until: float) -> None:
+        self._writes.add("UPDATE owed_answers SET lease_until = ? WHERE owner = ?", (lease_until, owner))
+        await self._writes.commit()
+
+    async def release_claims(self, owner: str) -> None:
+        self._writes.add("UPDATE owed_answers SET lease_until = 0 WHERE owner = ?", (owner,))
+        await self._writes.commit()
