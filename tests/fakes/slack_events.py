@@ -25,7 +25,7 @@ from tests.fakes.slack_files import file_object, mimetype_of, share_file
 
 JSON = dict[str, Any]
 
-TS_EPOCH = 1_764_072_000  # the fake's clock starts here: the first ts is "1764072000.000100"
+TS_EPOCH = 1_764_072_000  # when the workspace and its people were made (created, updated)
 LOOPBACK_UNSTARTED = "http://127.0.0.1:0/"
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -121,7 +121,9 @@ class SlackWorkspace:
     response_urls: dict[str, JSON] = field(default_factory=dict)  # id -> the command it answers
     files: dict[str, JSON] = field(default_factory=dict)  # file id -> the file as files.info gives it
     file_data: dict[str, bytes] = field(default_factory=dict)  # file id -> its bytes
-    _clock: int = TS_EPOCH * 1_000_000
+    # Message ts follow the real clock, as Slack's do: a core that will not answer what is too old
+    # (after downtime) answers what a test says now. Each ts is 100 µs after the one before.
+    _clock: int = field(default_factory=lambda: int(time.time()) * 1_000_000)
     _serial: int = 0
 
     def __post_init__(self) -> None:
