@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
 
 from facilitator.chat import ConversationRef, Member
+
+# An answer's parts are recorded as they go out, so a restart never posts a part again: the
+# adapter awaits this with each platform message id it creates (not for edits of one).
+PartPosted = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,7 @@ class SendMessage:
     # What the message is, when an adapter may do more than post it: "size_limit" (Discord can
     # offer a thread, a smaller group, instead).
     notice: str | None = None
+    on_part: PartPosted | None = None  # told each new platform message id as it is posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ class StreamMessage:
     chunks: AsyncIterable[str]
     reply_to: str | None = None
     answering: Member | None = None  # whom the reply answers (Slack's streaming wants to know)
+    on_part: PartPosted | None = None  # told each new platform message id as it is posted
 
 
 @dataclass(frozen=True, slots=True)

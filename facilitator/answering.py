@@ -5,6 +5,10 @@ Each conversation answers in order; the first addressed message starts the model
 once, and one arriving before the model has said anything restarts it with both (a burst gets
 one answer, with no fixed delay), for `burst_window_seconds` after the first; later ones get an
 answer of their own. The state lives only while something is pending.
+
+Each queued message comes with its answer owed (facilitator/owing.py): the parts are recorded
+as they go out, and the debt is settled once the answer or a friendly error is delivered. An
+answer stopped half-way (a shutdown) stays owed, for the next process.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from facilitator.actions import Delivered, SendMessage, ShowTyping
 from facilitator.auto.mode import AutoMode
 from facilitator.chat import ConversationRef, Message
 from facilitator.model_reply import ModelReply, tokens_used
+from facilitator.owing import Owing
 from facilitator.ports import Adapter, ModelError
 from facilitator.services import Services
 from facilitator.showing import Showing
@@ -39,22 +44,32 @@ class _Conversation:
     pending: list[Message] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     responder: asyncio.Task[None] | None = None
+    owed: dict[str, int] = field(default_factory=dict)  # message id -> its answer owed
 
 
 class Answering:
     def __init__(
-        self, services: Services, window: Window, showing: Showing, tool_calls: ToolCalls, auto: AutoMode
+        self,
+        services: Services,
+        window: Window,
+        showing: Showing,
+        tool_calls: ToolCalls,
+        auto: AutoMode,
+        owing: Owing,
     ) -> None:
         self._services = services
+        self._owing = owing
         self._window = window
         self._showing = showing
         self._tool_calls = tool_calls
         self._auto = auto  # told when the AI spoke, for the room's cool-down
         self._conversations: dict[tuple[str, str, str], _Conversation] = {}
 
-    def queue(self, message: Message, adapter: Adapter) -> None:
+    def queue(self, message: Message, adapter: Adapter, owed_id: int | None = None) -> None:
         state = self._state(message.conversation)
         state.pending.append(message)
+        if owed_id is not None:
+            state.owed[message.id] = owed_id
         state.arrived.set()
         if state.responder is None or state.responder.done():
             state.responder = self._services.spawn(self._respond(message.conversation, state, adapter))
@@ -69,6 +84,8 @@ class Answering:
                     target = state.pending[-1].id if state.pending else None
                     state.pending.clear()
                     await self._say_failed(adapter, conversation, "unavailable", target)
+                    owed, state.owed = tuple(state.owed.values()), {}
+                    await self._settle(owed)
         self._release(conversation, state)
 
     async def _answer_pending(
@@ -105,22 +122,35 @@ class Answering:
             break
         answered = state.pending[:taken]
         del state.pending[:taken]  # what came later gets an answer of its own
+        owed = tuple(state.owed[m.id] for m in answered if m.id in state.owed)
         try:
             await starting
         except ModelError as exc:
             logger.warning("model failed for %s in %s: %s", target.id, conversation.chat_id, exc)
             await self._say_failed(adapter, conversation, exc.kind, target.id)
+            await self._settle(owed, state)
             return
         except Exception:
             logger.exception("model call crashed for %s", target.id)
             await self._say_failed(adapter, conversation, "unavailable", target.id)
+            await self._settle(owed, state)
             return
-        delivered = await self._showing.show(conversation, reply, target, adapter) if reply.first else None
+
+        async def posted(part_id: str) -> None:
+            for owed_id in owed:
+                await self._owing.posted(owed_id, part_id)
+
+        on_part = posted if owed else None
+        delivered = (
+            await self._showing.show(conversation, reply, target, adapter, on_part) if reply.first else None
+        )
         made = await self._tool_calls.carry_out(conversation, target, reply.stats.tool_calls, adapter)
         if not reply.first and not made:
             await self._say_failed(adapter, conversation, "rejected", target.id)
+            await self._settle(owed, state)
             return
         await self._remember_reply(conversation, target, answered, delivered, reply, made)
+        await self._settle(owed, state)
 
     async def _remember_reply(
         self,
@@ -166,6 +196,12 @@ class Answering:
         """Memory only for active conversations: drop the state once nothing waits on it."""
         if self._conversations.get(conversation.key()) is state and not state.pending:
             del self._conversations[conversation.key()]
+
+    async def _settle(self, owed: tuple[int, ...], state: _Conversation | None = None) -> None:
+        """Nothing is owed any more for these: the answer (or why there is none) was delivered."""
+        if state is not None:
+            state.owed = {key: value for key, value in state.owed.items() if value not in owed}
+        await self._owing.settle(owed)
 
     async def _say_failed(
         self, adapter: Adapter, conversation: ConversationRef, kind: str, reply_to: str | None

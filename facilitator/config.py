@@ -43,6 +43,11 @@ class FacilitatorConfig:
     image_generation: bool = False
     max_image_bytes: int = 10_000_000  # the largest download accepted before downscaling
     auto: AutoLimits = field(default_factory=AutoLimits)
+    # Answers owed across a restart: given if owed for at most this long, else the member is told
+    # to ask again ("sorry") or nothing is said ("drop"). Messages older than this, delivered
+    # late (a backlog after downtime, a catch-up), are stored and not answered.
+    owed_within_seconds: float = 300.0
+    late_answers: str = "sorry"  # "sorry" or "drop"
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -44,6 +45,7 @@ from facilitator.fair_use import FairUse
 from facilitator.first_use import FirstUse
 from facilitator.group_size import GroupSize
 from facilitator.kill_switch import KillSwitch
+from facilitator.owing import Owing
 from facilitator.policy import Decision, Facts, decide
 from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint
 from facilitator.redelivery import Redeliveries
@@ -80,6 +82,7 @@ class Facilitator:
             members=store,
             groups=store,
             ledger=store,
+            owed=store,
             model=model,
             slots=asyncio.Semaphore(config.max_concurrent_calls),
             tokens=Tokens(counter),
@@ -97,9 +100,13 @@ class Facilitator:
         self._redeliveries = Redeliveries(services)
         self._commands = CommandRunner(services)
         self._window = window
+        self._clock = clock or time.time
+        self._owing = Owing(services, clock)
+        self._closing = False
         decision = DecisionCall(services, window, strictness, showing)
         self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
-        self._answering = Answering(services, window, showing, ToolCalls(services, strictness), self.auto)
+        tool_calls = ToolCalls(services, strictness)
+        self._answering = Answering(services, window, showing, tool_calls, self.auto, self._owing)
 
     @property
     def counter(self) -> TokenCounter:
@@ -169,11 +176,14 @@ class Facilitator:
             )
             if not reads_the_room:
                 await self._services.messages.add_message(message)  # batched with the others: the common case
-            elif await self._services.messages.add_message_once(message):  # a redelivery is no new candidate
-                await self.auto.heard(message, adapter, addressed=False)
+            elif await self._services.messages.add_message_once(message) and self._fresh(message):
+                await self.auto.heard(message, adapter, addressed=False)  # a redelivery is no new candidate
             return
         # Persisted before any answer is attempted; a redelivery is stored once and answered once.
         if not await self._redeliveries.new_message(message):
+            return
+        if not self._fresh(message):  # delivered late (a backlog, a catch-up): kept, not answered
+            logger.info("message %s in %s came too late to answer", message.id, conversation.chat_id)
             return
         if not conversation.is_direct and await self._services.mode_of(conversation) is Mode.AUTO:
             if await self.auto.hold_back(message, adapter):
@@ -213,7 +223,10 @@ class Facilitator:
                     adapter, SendMessage(conversation, texts.MODERATED, reply_to=message.id)
                 )
                 return
-            self._answering.queue(message, adapter)
+            owed = await self._owing.owe(message)  # durable before the model is asked
+            if self._closing:
+                return  # the next process gives it
+            self._answering.queue(message, adapter, owed)
             if self._first_use.owed(message):
                 self._services.spawn(self._first_use.tell(message, adapter))
         elif decision is Decision.SIZE_NOTICE:
@@ -279,6 +292,36 @@ class Facilitator:
         """What the model would read now in this conversation (its recent window, never more)."""
         return await self._window.turns(conversation, adapter, asking, unprompted, budget_tokens)
 
+    def _fresh(self, message: Message) -> bool:
+        return self._clock() - message.sent_at.timestamp() <= self.config.owed_within_seconds
+
+    # --- answers owed from before a restart -------------------------------------------------
+
+    async def resume_owed(self, adapter: Adapter) -> int:
+        """Take up what this platform was still owed when the last process stopped (a crash, a
+        deploy): call it once the platform has started. Returns how many were taken."""
+        owed = await self._owing.take(adapter.platform, everything=self._services.owed.single_process)
+        now = self._clock()
+        for each in owed:
+            message = each.message
+            where = message.conversation.chat_id
+            if each.posted:  # it was under way: what went out stands, and nothing is posted twice
+                logger.info("answer to %s in %s was cut off; not given again", message.id, where)
+                await self._owing.settle((each.id,))
+            elif now - each.since <= self.config.owed_within_seconds and not self._closing:
+                logger.info("answering %s in %s, owed from before a restart", message.id, where)
+                self._answering.queue(message, adapter, each.id)
+            else:
+                logger.info(
+                    "answer to %s in %s owed too long: %s", message.id, where, self.config.late_answers
+                )
+                if self.config.late_answers == "sorry":
+                    await self._services.perform(
+                        adapter, SendMessage(message.conversation, texts.RESTARTED, reply_to=message.id)
+                    )
+                await self._owing.settle((each.id,))
+        return len(owed)
+
     # --- what adapters keep across restarts --------------------------------------------------
 
     async def recall(self, platform: str, key: str) -> str | None:
@@ -301,13 +344,21 @@ class Facilitator:
         await self._tasks.idle()
 
     async def close(self, grace_seconds: float = 10.0) -> None:
-        """Let answers under way finish, for a while; then stop them (a PaaS stops us soon)."""
+        """Let answers under way finish, for a while; then stop them (a PaaS stops us soon) and
+        leave what is still owed to the next process. Events may still be stored afterwards
+        (their answers owed, not started), until the store closes."""
+        if self._closing:
+            return
+        self._closing = True
         self.auto.close()
         try:
             await asyncio.wait_for(self.idle(), timeout=grace_seconds)
         except TimeoutError:
-            logger.warning("stopping %d unfinished task(s) at shutdown", len(self._tasks))
+            logger.warning(
+                "stopping %d unfinished task(s) at shutdown; their answers stay owed", len(self._tasks)
+            )
             await self._tasks.cancel()
+        await self._owing.release()
 
 
 def _with_reply_flag(message: Message) -> Message:

@@ -17,7 +17,7 @@ from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Mode
 from facilitator.config import FacilitatorConfig
 from facilitator.ports import Adapter, ModelClient
-from facilitator.store.roles import GroupStore, Ledger, MemberStore, MessageStore
+from facilitator.store.roles import GroupStore, Ledger, MemberStore, MessageStore, OwedAnswers
 from facilitator.tokens import EstimatingCounter, TokenCounter
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Services:
     members: MemberStore
     groups: GroupStore
     ledger: Ledger
+    owed: OwedAnswers
     model: ModelClient
     slots: asyncio.Semaphore  # caps model calls across every conversation
     tokens: Tokens = field(default_factory=Tokens)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from facilitator import texts
-from facilitator.actions import Delivered, SendMessage, StreamMessage
+from facilitator.actions import Delivered, PartPosted, SendMessage, StreamMessage
 from facilitator.chat import ConversationRef, Message
 from facilitator.model_reply import ModelReply
 from facilitator.ports import Adapter
@@ -22,15 +22,27 @@ class Showing:
         self._strictness = strictness
 
     async def show(
-        self, conversation: ConversationRef, reply: ModelReply, target: Message, adapter: Adapter
+        self,
+        conversation: ConversationRef,
+        reply: ModelReply,
+        target: Message,
+        adapter: Adapter,
+        on_part: PartPosted | None = None,
     ) -> Delivered | None:
-        """`reply`, started, as an answer to `target`; what was posted, or None."""
+        """`reply`, started, as an answer to `target`; what was posted, or None. `on_part` is
+        told each part as it goes out (an answer owed records them)."""
         perform = self._services.perform
         if not await self._strictness.moderated(conversation):
             try:
                 return await perform(
                     adapter,
-                    StreamMessage(conversation, reply.chunks(), reply_to=target.id, answering=target.author),
+                    StreamMessage(
+                        conversation,
+                        reply.chunks(),
+                        reply_to=target.id,
+                        answering=target.author,
+                        on_part=on_part,
+                    ),
                 )
             finally:
                 await reply.close()  # the adapter may have stopped reading early, or we were stopped
@@ -41,4 +53,4 @@ class Showing:
         if not await self._strictness.passes(conversation, text):
             logger.info("answer to %s in %s held back by moderation", target.id, conversation.chat_id)
             text = texts.MODERATED
-        return await perform(adapter, SendMessage(conversation, text, reply_to=target.id))
+        return await perform(adapter, SendMessage(conversation, text, reply_to=target.id, on_part=on_part))

@@ -30,6 +30,9 @@ def image_caption(prompt: str) -> str:
     return "🎨 " + (prompt if len(prompt) <= 200 else prompt[:199] + "…")
 
 
+RESTARTED = "Sorry, I was restarting and missed this. Could you ask me again?"
+
+
 def model_failed(kind: str) -> str:
     return MODEL_FAILED.get(kind, MODEL_FAILED["unavailable"])
 

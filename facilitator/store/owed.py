@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _CLAIM = (
     "UPDATE owed_answers SET owner = ?, lease_until = ? WHERE id IN ("
     " SELECT o.id FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
-    " WHERE c.platform = ? AND o.lease_until < ? ORDER BY o.since, o.id LIMIT ?)"
+    " WHERE c.platform = ? AND o.lease_until < ? AND o.owner != ? ORDER BY o.since, o.id LIMIT ?)"
     " RETURNING id"
 )
 _OWED = (
@@ -36,6 +36,7 @@ CLAIMS_AT_ONCE = 500
 
 
 class SqliteOwed:
+    single_process = True  # one process per SQLite file: whoever claimed before us is gone
     if TYPE_CHECKING:  # given by SqliteStore
         _db: Any  # an aiosqlite connection
         _writes: GroupCommit
@@ -73,7 +74,9 @@ class SqliteOwed:
         await self._writes.settled()
         async with self._writes.lock:
             claimed = list(
-                await self._db.execute_fetchall(_CLAIM, (owner, lease_until, platform, now, CLAIMS_AT_ONCE))
+                await self._db.execute_fetchall(
+                    _CLAIM, (owner, lease_until, platform, now, owner, CLAIMS_AT_ONCE)
+                )
             )
             await self._db.commit()
         if not claimed:

@@ -203,6 +203,9 @@ class OwedAnswers(Protocol):
     another process) gives them. Each is claimed by one owner at a time, for a lease it renews
     while it works; a claim whose lease ran out may be taken by anyone."""
 
+    # True where no second process can share the store (SQLite): a start takes every claim.
+    single_process: bool
+
     async def owe(self, message: Message, owner: str, now: float, lease_until: float) -> int:
         """Record that `message` is owed an answer, claimed by `owner`; its id. Owing the same
         message again returns the same id (and takes the claim)."""
@@ -217,8 +220,8 @@ class OwedAnswers(Protocol):
         ...
 
     async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
-        """Claim this platform's owed answers whose lease has run out (their owner stopped or
-        died), oldest first."""
+        """Claim this platform's owed answers whose lease ran out before `now` (their owner
+        stopped or died), oldest first; never `owner`'s own."""
         ...
 
     async def renew_claims(self, owner: str, lease_until: float) -> None: ...

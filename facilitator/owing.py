@@ -1,0 +1,84 @@
+"""Answers owed, kept durable: recorded before the model is called, closed once the answer (or
+a friendly error) is delivered, and picked up after a crash or a deploy.
+
+This process claims what it owes under a lease it renews while it runs; a clean stop gives its
+claims up at once, and a process that dies has them taken over once the lease runs out. On a
+store only one process may use (SQLite), a start takes every claim at once: whoever held them
+is gone. An answer some of whose parts were already posted is never posted again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+
+from facilitator.chat import Message
+from facilitator.services import Services
+from facilitator.store.roles import Owed
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 30.0  # how long a claim holds without renewal: a dead owner's answers wait this long
+RENEW_EVERY = LEASE_SECONDS / 3
+
+
+def owner_name() -> str:
+    """Who claims: this host and process, made unique so a restarted pid is a new owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Owing:
+    def __init__(self, services: Services, clock: Callable[[], float] | None = None) -> None:
+        self._owed = services.owed
+        self._clock = clock or time.time
+        self.owner = owner_name()
+        self._renewer: asyncio.Task[None] | None = None
+
+    async def owe(self, message: Message) -> int:
+        now = self._clock()
+        self._keep_renewing()
+        return await self._owed.owe(message, self.owner, now, now + LEASE_SECONDS)
+
+    async def posted(self, owed_id: int, part_id: str) -> None:
+        await self._owed.note_posted(owed_id, part_id)
+
+    async def settle(self, owed_ids: tuple[int, ...]) -> None:
+        if owed_ids:
+            await self._owed.settle(owed_ids)
+
+    async def take(self, platform: str, *, everything: bool) -> list[Owed]:
+        """Claim what this platform is still owed: all of it when no other process can hold a
+        claim (`everything`), else what a stopped or dead owner left."""
+        now = self._clock()
+        self._keep_renewing()
+        return await self._owed.claim_owed(
+            platform, self.owner, float("inf") if everything else now, now + LEASE_SECONDS
+        )
+
+    async def release(self) -> None:
+        """Give every claim up (a clean stop): the next process answers them without waiting."""
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+            self._renewer = None
+        try:
+            await self._owed.release_claims(self.owner)
+        except Exception:  # the store is gone: the leases run out by themselves
+            logger.warning("could not give up the claims on answers owed", exc_info=True)
+
+    def _keep_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.ensure_future(self._renew())
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await self._owed.renew_claims(self.owner, self._clock() + LEASE_SECONDS)
+            except Exception as exc:  # a busy database: the next round renews
+                logger.warning("could not renew the claims on answers owed (%s)", type(exc).__name__)
