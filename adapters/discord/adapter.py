@@ -8,11 +8,17 @@ editing one message, paced per channel; the `/parley` application command (comma
 from the core's table) is answered through its interaction, privately (ephemeral) where the
 command asks for it. Images come from Discord's CDN (media.py); what Parley cannot see in a
 channel is told by access.py; `group @ann bob` from a DM starts a private thread (groups.py).
+
+Nothing said while Parley is away is lost: the gateway session is kept through the core and
+resumed by the next process (session.py: Discord replays what was missed); where Discord no
+longer allows that, the new session catches up from REST history (catch_up.py). A malformed
+dispatch is skipped, never a reason to drop the session (session.guard_parsers).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -31,11 +37,13 @@ from adapters.discord.access import (
     blind_spots,
     missing_intents,
 )
+from adapters.discord.catch_up import CatchUp
 from adapters.discord.commands import command_of, menu
 from adapters.discord.config import DISCORD_API, DiscordConfig
 from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
 from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
+from adapters.discord.session import GatewayClient, Paused, SessionKeeper, guard_parsers
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink
@@ -84,7 +92,7 @@ class DiscordAdapter:
         self._intents = discord.Intents.default()
         self._intents.message_content = True
         self._intents.members = True
-        self.client = discord.Client(
+        self.client = GatewayClient(
             intents=self._intents,
             enable_debug_events=True,  # the raw dispatches: see receive
             chunk_guilds_at_startup=False,
@@ -98,6 +106,10 @@ class DiscordAdapter:
             await self.receive(raw)
 
         self.client.event(on_socket_raw_receive)
+        guard_parsers(self.client)
+        self.session = SessionKeeper(core)
+        self.catch_up = CatchUp(self.client.http, core, self._deliver)
+        self._paused = False
         self.media = DiscordMedia(config.cdn_base_url)
         self.sender = DiscordSender(self.client, config)
         self.identity: DiscordIdentity | None = None
@@ -121,6 +133,7 @@ class DiscordAdapter:
                 "Discord: MESSAGE CONTENT INTENT is off in the developer portal (Bot page), so Parley "
                 "reads only messages that mention it, and DMs; turn it on and restart to read them all"
             )
+        self.client.resume_from = await self.session.recall()
         self._runner = asyncio.ensure_future(self._connect())
         ready = asyncio.ensure_future(self._ready.wait())
         done, _ = await asyncio.wait(
@@ -133,16 +146,18 @@ class DiscordAdapter:
             ready.cancel()
             raise DiscordStartError("Discord's gateway did not become ready in time")
         await self.tree.sync()
-        logger.info("Discord: %s in %d server(s)", self.client.user, len(self.client.guilds))
+        logger.info("Discord: %s connected", self.client.user)
+        self.catch_up.run()
 
     async def _connect(self) -> None:
-        """Stay connected. discord.py's own parsers do not guard against a malformed dispatch:
-        one ends `connect()` with an exception, so the connection is opened again (a new
-        session, so the bad dispatch is not replayed) instead of leaving the bot deaf."""
+        """Stay connected: discord.py's loop, started again (resuming the session) should it
+        end for a reason of its own; ended by `pause`."""
         failures = 0
-        while not self.client.is_closed():
+        while not self.client.is_closed() and not self._paused:
             try:
                 await self.client.connect(reconnect=True)
+                return
+            except Paused:
                 return
             except discord.PrivilegedIntentsRequired:
                 wanted = [SERVER_MEMBERS] + ([MESSAGE_CONTENT] if self._intents.message_content else [])
@@ -157,9 +172,36 @@ class DiscordAdapter:
             except Exception as exc:
                 failures += 1
                 logger.warning("the Discord connection broke (%s); connecting again", type(exc).__name__)
+                await self._close_gateway()  # its keep-alive thread stops; the session stays resumable
+                self.client.resume_from = self.session.point()
                 await asyncio.sleep(min(2 ** (failures - 1), 30))
 
+    async def _close_gateway(self) -> None:
+        """Close the websocket with 4000: Discord ends a session closed with 1000 or 1001."""
+        ws = self.client.ws
+        if ws is not None and ws.open:
+            await ws.close(code=4000)
+        elif ws is not None and ws._keep_alive is not None:
+            ws._keep_alive.stop()
+
+    async def pause(self) -> None:
+        """Stop taking dispatches (those not handled yet are not kept as handled: the next process
+        RESUMEs and has them replayed) and close the gateway so that the session stays resumable.
+        REST stays open for the answers under way; `stop` closes the rest."""
+        if self._paused:
+            return
+        self._paused = self.client.paused = True
+        self.catch_up.cancel()
+        await self._close_gateway()
+        if self._runner is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._runner), 5)
+        logger.info("Discord: paused")
+
     async def stop(self) -> None:
+        await self.pause()
+        await self.catch_up.stop()
+        await self.session.close()
         await self.media.close()
         await self.client.close()
         if self._runner is not None:
@@ -168,24 +210,38 @@ class DiscordAdapter:
     # --- events in --------------------------------------------------------------------------
 
     async def receive(self, raw: str | bytes) -> None:
-        """One raw gateway message: the dispatches the core hears about, translated."""
+        """One raw gateway message: the dispatches the core hears about, translated; its seq
+        counts as handled (session.py) once the core has them."""
         try:
             payload = json.loads(raw)
         except ValueError:
             return
-        if not isinstance(payload, dict):
+        if not isinstance(payload, dict) or self._paused:
             return
-        kind, data = payload.get("t"), payload.get("d")
-        if kind == "READY":
-            self._ready.set()
+        kind, data, seq = payload.get("t"), payload.get("d"), payload.get("s")
+        if kind == "READY" and isinstance(data, dict):
+            self.session.started(str(data.get("session_id")), str(data.get("resume_gateway_url")))
+            self.catch_up.begin()  # what was missed before this session, read before it is heard
+        ticket = self.session.begin(seq) if isinstance(seq, int) else None
+        try:
+            if kind in ("READY", "RESUMED"):
+                self._ready.set()
+            elif kind in DISPATCHES and isinstance(data, dict):
+                await self._deliver(kind, data)
+        except Exception:
+            logger.exception("Discord %s could not be handled", kind)
+            return  # not counted as handled: a resume replays it
+        if ticket is not None:
+            self.session.done(ticket)
+
+    async def _deliver(self, kind: str, data: dict[str, Any]) -> None:
+        """A dispatch (from the gateway or caught up from REST) to the core; raises if the core
+        could not take it."""
+        if self.identity is None:
             return
-        if kind not in DISPATCHES or not isinstance(data, dict) or self.identity is None:
-            return
+        await self.catch_up.gate()
         for event in translate(kind, data, self.identity, self._kind(data)):
-            try:
-                await self._core.handle(event, self)
-            except Exception:
-                logger.exception("Discord %s could not be handled", kind)
+            await self._core.handle(event, self)
 
     def _kind(self, data: dict[str, Any]) -> ChannelKind:
         channel = (
@@ -205,6 +261,8 @@ class DiscordAdapter:
         return any(str(role.id) in self.config.admin_role_ids for role in member.roles)
 
     async def _on_command(self, interaction: discord.Interaction, text: str) -> None:
+        if self._paused:
+            return
         command = command_of(interaction, text, self._is_admin(interaction.user))
         if command is None:
             return

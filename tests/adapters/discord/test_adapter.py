@@ -5,8 +5,10 @@ every platform is in tests/scenarios/; here, what Discord does its own way."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
+from discord.gateway import KeepAliveHandler
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
 from facilitator.core import Facilitator
@@ -120,19 +122,29 @@ async def test_a_replayed_message_after_a_resume_is_not_answered_twice(
     assert len(fake_model.received) == 1 and len(answers(fake)) == 1
 
 
-async def test_a_malformed_dispatch_is_survived(
-    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator
+async def test_a_malformed_dispatch_is_skipped_and_the_session_goes_on(
+    fake: FakeDiscord, bot: DiscordAdapter, facilitator: Facilitator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await fake.dispatch_raw({"op": 0, "t": "MESSAGE_CREATE", "d": {"id": "1", "channel_id": str(GENERAL)}})
-    # discord.py's parser does not survive it: the adapter connects again, with a new session.
-    await until(lambda: len(fake.gateway.identifies) >= 2, within=10)
-    await asyncio.sleep(0.5)
+    session = fake.gateway.session
+    for broken in ({"id": "1", "channel_id": str(GENERAL)}, None, {"channel_id": "x"}):
+        await fake.dispatch_raw({"op": 0, "t": "MESSAGE_CREATE", "d": broken})
+    await fake.dispatch_raw({"op": 0, "t": "GUILD_MEMBER_UPDATE", "d": {"guild_id": str(GUILD)}})
     await fake.dispatch_message(
         GENERAL, fake.users[ANN], f"<@{fake.bot_id}> still there?", mentions=[fake.bot_user]
     )
     await until(lambda: answers(fake), within=15)
     await facilitator.idle()
     assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
+    # the same session all along: no new IDENTIFY, no RESUME, one connection
+    assert len(fake.gateway.identifies) == 1 and fake.gateway.resumes == []
+    assert fake.gateway.session is session and len(fake.gateway.connections) == 1
+    skipped = [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+    assert any("MESSAGE_CREATE" in line for line in skipped)
+    assert [t.ws for t in keep_alive_threads()] == [bot.client.ws]  # none left behind
+
+
+def keep_alive_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if isinstance(t, KeepAliveHandler) and t.is_alive()]
 
 
 async def test_a_missing_members_intent_is_reported_clearly(facilitator: Facilitator) -> None:

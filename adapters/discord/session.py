@@ -1,0 +1,255 @@
+"""The gateway session, kept across restarts so that a new process RESUMEs it (Discord replays
+what was said while Parley was away) instead of IDENTIFYing a new one (which loses it all).
+
+How discord.py is made to resume a session it did not open: `Client.connect()` runs its loop
+(heartbeats, RECONNECT, INVALID_SESSION, backoff) around `DiscordWebSocket.from_client(client,
+**ws_params)`, starting with `initial=True` and no session, so it always IDENTIFYs first. Rather
+than copy that loop, `GatewayClient` sets what it reads: `discord.client.DiscordWebSocket` becomes
+`ResumingWebSocket`, whose `from_client` turns the loop's first connection into a RESUME (op 6 to
+the kept `resume_gateway_url`, with the kept session id and sequence) when the client holds a
+`resume_from` point, and ends the loop (`Paused`) once the adapter paused. Every other client
+(and every later connection of the loop) passes through unchanged, so discord.py's own
+reconnects and its fallback to IDENTIFY after INVALID_SESSION stay its own.
+
+The sequence kept is a low-water mark (`SessionKeeper`): discord.py hands each raw dispatch to
+`on_socket_raw_receive` as a task of its own, so they finish out of order; the point kept only
+passes a dispatch once the core has handled it (core.handle returned), so a RESUME replays what
+was in flight (the core dedupes messages by id) and never skips one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import discord.client
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord.events import PLATFORM
+from facilitator.ports import EventSink
+
+logger = logging.getLogger(__name__)
+
+KEY = "gateway"  # under which the session is kept (core.keep / core.recall)
+# Discord does not say for how long a dropped session stays resumable (minutes, in practice):
+# past this, a new session is identified at once instead of a RESUME sure to be refused.
+RESUMABLE_FOR = timedelta(minutes=10)
+REFRESH_SECONDS = 60.0  # the kept point is rewritten this often while idle, so its age says "alive"
+
+
+class Paused(Exception):
+    """The adapter paused: discord.py's connect loop ends instead of connecting again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPoint:
+    """Where a gateway session stands: enough to RESUME it."""
+
+    session_id: str
+    seq: int
+    resume_url: str
+    at: datetime  # when this point was last known alive
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "session_id": self.session_id,
+                "seq": self.seq,
+                "resume_gateway_url": self.resume_url,
+                "at": self.at.isoformat(),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SessionPoint | None:
+        try:
+            data = json.loads(text)
+            at = datetime.fromisoformat(data["at"])
+            return cls(str(data["session_id"]), int(data["seq"]), str(data["resume_gateway_url"]), at)
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+class ResumingWebSocket(DiscordWebSocket):
+    """discord.py's gateway websocket; see the module's docstring for what it changes."""
+
+    @classmethod
+    async def from_client(
+        cls,
+        client: discord.Client,
+        *,
+        initial: bool = False,
+        gateway: yarl.URL | None = None,
+        session: str | None = None,
+        sequence: int | None = None,
+        resume: bool = False,
+        **options: Any,
+    ) -> ResumingWebSocket:
+        if isinstance(client, GatewayClient):
+            if client.paused:
+                raise Paused
+            point = client.take_resume_point() if initial and not resume else None
+            if point is not None:
+                logger.info("Discord: resuming gateway session %s at seq %d", point.session_id, point.seq)
+                gateway, session, sequence = yarl.URL(point.resume_url), point.session_id, point.seq
+                resume = True
+        return await super().from_client(
+            client,
+            initial=initial,
+            gateway=gateway,
+            session=session,
+            sequence=sequence,
+            resume=resume,
+            **options,
+        )
+
+
+class GatewayClient(discord.Client):
+    """discord.Client whose connect loop can start by resuming a kept session, and be ended
+    without closing REST (`paused`: answers still in flight can be sent)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        discord.client.DiscordWebSocket = ResumingWebSocket  # type: ignore[misc]
+        self.resume_from: SessionPoint | None = None
+        self.paused = False
+
+    def take_resume_point(self) -> SessionPoint | None:
+        point, self.resume_from = self.resume_from, None
+        return point
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One dispatch under way, in the session it came in."""
+
+    generation: int
+    seq: int
+
+
+class SessionKeeper:
+    """The current session and its low-water mark, kept through the core as they advance.
+
+    `begin(seq)` is called as a dispatch starts (discord.py starts the tasks in the order the
+    frames came), `done(ticket)` once the core has handled it; the mark is the highest seq below
+    which every dispatch begun is done. One writer keeps the newest point, so a burst costs a
+    few writes, not one per dispatch."""
+
+    def __init__(self, core: EventSink) -> None:
+        self._core = core
+        self._session: tuple[str, str] | None = None  # (session id, resume url)
+        self._generation = 0
+        self._open: set[int] = set()
+        self._begun = 0
+        self._kept: SessionPoint | None = None
+        self._dirty = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def recall(self) -> SessionPoint | None:
+        """The point a previous process kept, if Discord may still resume it."""
+        try:
+            text = await self._core.recall(PLATFORM, KEY)
+        except Exception:
+            logger.exception("Discord: the kept gateway session could not be read")
+            return None
+        point = SessionPoint.from_json(text) if text else None
+        if point is None:
+            return None
+        if datetime.now(UTC) - point.at > RESUMABLE_FOR:
+            logger.info("Discord: the kept gateway session %s is too old to resume", point.session_id)
+            return None
+        self._session, self._begun, self._kept = (point.session_id, point.resume_url), point.seq, point
+        return point
+
+    def started(self, session_id: str, resume_url: str) -> None:
+        """READY: a new session, counted from its first dispatch."""
+        self._session = (session_id, resume_url)
+        self._generation += 1
+        self._open.clear()
+        self._begun = 0
+        logger.info("Discord: gateway session %s", session_id)
+
+    def begin(self, seq: int) -> Ticket:
+        self._open.add(seq)
+        self._begun = max(self._begun, seq)
+        return Ticket(self._generation, seq)
+
+    def done(self, ticket: Ticket) -> None:
+        if ticket.generation != self._generation:
+            return  # a dispatch of a session that is gone
+        self._open.discard(ticket.seq)
+        kept, now = self._kept, self.point()
+        if now is not None and (kept is None or (kept.session_id, kept.seq) != (now.session_id, now.seq)):
+            self._wake_writer()
+
+    @property
+    def mark(self) -> int:
+        return min(self._open) - 1 if self._open else self._begun
+
+    def point(self) -> SessionPoint | None:
+        """Where to resume the current session from (in this process or the next)."""
+        if self._session is None:
+            return None
+        return SessionPoint(self._session[0], self.mark, self._session[1], datetime.now(UTC))
+
+    def _wake_writer(self) -> None:
+        self._dirty.set()
+        if not self._closing and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.ensure_future(self._write_loop())
+
+    async def _write_loop(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), REFRESH_SECONDS)
+            self._dirty.clear()
+            await self._write()
+
+    async def _write(self) -> None:
+        point = self.point()
+        if point is None or point.seq <= 0:
+            return
+        try:
+            await self._core.keep(PLATFORM, KEY, point.to_json())
+        except Exception as exc:  # the next advance writes it again
+            logger.warning("Discord: the gateway session could not be kept (%s)", type(exc).__name__)
+            return
+        self._kept = point
+
+    async def close(self) -> None:
+        """Keep the final point (what was handled), and stop writing."""
+        self._closing = True
+        if self._writer is not None:
+            self._dirty.set()  # a write under way finishes: cancelled, it might not be durable
+            await asyncio.gather(self._writer, return_exceptions=True)
+            self._writer = None
+        await self._write()
+
+
+def guard_parsers(client: discord.Client) -> None:
+    """discord.py's parsers (state.py) trust each dispatch; one that raises ends `connect()` and
+    with it the session (and leaks its keep-alive thread). Wrapped, a malformed dispatch is
+    logged in one line and skipped: the session, its sequence and what follows go on."""
+    parsers: dict[str, Any] = client._connection.parsers
+
+    def guarded(event: str, parse: Any) -> Any:
+        def parse_safely(data: Any) -> None:
+            try:
+                parse(data)
+            except Exception as exc:
+                logger.warning("Discord: skipped a malformed %s dispatch (%s)", event, type(exc).__name__)
+                logger.debug("the malformed %s dispatch: %r", event, exc)
+
+        parse_safely.__wrapped__ = parse  # type: ignore[attr-defined]
+        return parse_safely
+
+    for event, parse in list(parsers.items()):
+        if not hasattr(parse, "__wrapped__"):
+            parsers[event] = guarded(event, parse)
