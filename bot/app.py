@@ -117,6 +117,8 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
         operator_prompt=settings.bot.operator_prompt,
         first_use_notice=settings.bot.first_use_notice,
         switched_off=frozenset(settings.bot.switched_off),
+        owed_within_seconds=settings.bot.owed_answers_within_seconds,
+        late_answers=settings.bot.late_answers,
         quotas=quotas(settings),
         forced_strict=frozenset(settings.bot.strict),
         moderation=settings.llm.moderation and not local,

@@ -129,6 +129,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             await http.start()
             stack.push_async_callback(http.stop)
         await platforms.start(stack)
+        for adapter in platforms.adapters:  # what a crash or the last deploy left unanswered
+            taken = await runtime.facilitator.resume_owed(adapter)
+            if taken:
+                logger.info("%s: took up %d answer(s) owed from before the restart", adapter.platform, taken)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -145,8 +149,21 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         for task in work:
             task.cancel()
         await asyncio.gather(*work, return_exceptions=True)
-        logger.info("shutting down")
+        await _stop(runtime, platforms, http)
     return 0
+
+
+async def _stop(runtime: Runtime, platforms: Platforms, http: HttpServer | None) -> None:
+    """A stop as a PaaS asks for one (SIGTERM, then a grace period): new events refused (the
+    platforms deliver them again later), answers under way finished or left owed, and only
+    then the platforms stopped; the core and the store close after them (open_runtime)."""
+    grace = runtime.settings.bot.shutdown_grace_seconds
+    logger.info("shutting down: finishing answers under way (for up to %g s)", grace)
+    if http is not None:
+        http.drain()
+    await platforms.pause()
+    await runtime.facilitator.close(grace)
+    logger.info("stopped taking events; closing the platforms")
 
 
 def _health(runtime: Runtime) -> HealthCheck:

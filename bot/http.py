@@ -1,4 +1,8 @@
-"""Parley's own HTTP server on `$PORT`: the health check and the platforms' webhooks."""
+"""Parley's own HTTP server on `$PORT`: the health check and the platforms' webhooks.
+
+Once a stop begins (`drain`), webhooks are answered 503 with a Retry-After, so the platform
+delivers them again later (to the next process), and the health check says the process is going.
+"""
 
 from __future__ import annotations
 
@@ -28,12 +32,19 @@ class HttpServer:
         self.app.router.add_get("/healthz", self._healthz)
         self._runner: web.AppRunner | None = None
         self.port = port
+        self.draining = False
+
+    def drain(self) -> None:
+        """Take no more webhook calls: a stop is coming, and the platforms retry a 503."""
+        self.draining = True
 
     def add_webhook(self, path: str, secret_header: str, secret: str, handler: WebhookHandler) -> None:
         """Receive a platform's JSON posts at `path`; a request without the shared secret in
         `secret_header` gets 403 and goes no further."""
 
         async def receive(request: web.Request) -> web.Response:
+            if self.draining:
+                return _going()
             given = request.headers.get(secret_header, "")
             if not hmac.compare_digest(given.encode(), secret.encode()):
                 logger.warning("refused a webhook call on %s: wrong or missing secret", path)
@@ -54,6 +65,8 @@ class HttpServer:
 
     def add_raw(self, path: str, handler: RawHandler) -> None:
         async def receive(request: web.Request) -> web.Response:
+            if self.draining:
+                return _going()
             raw = await request.read()
             try:
                 body = raw.decode("utf-8")
@@ -67,6 +80,8 @@ class HttpServer:
         self.app.router.add_post(path, receive)
 
     async def _healthz(self, request: web.Request) -> web.Response:
+        if self.draining:
+            return web.json_response({"status": "stopping"}, status=503)
         try:
             report = await self._health()
         except Exception as exc:  # an unhealthy part is a 503, never a crash
@@ -90,3 +105,7 @@ class HttpServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+def _going() -> web.Response:
+    return web.Response(status=503, text="stopping: try again shortly", headers={"Retry-After": "5"})

@@ -5,12 +5,15 @@ on one platform does not pay another's import time at every start."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import AsyncExitStack
 
 from bot import registry
 from bot.http import HttpServer
 from bot.settings import Settings
-from facilitator.ports import EventSink
+from facilitator.ports import Adapter, EventSink
+
+logger = logging.getLogger(__name__)
 
 
 class Platforms:
@@ -26,3 +29,15 @@ class Platforms:
         """Start each platform; `stack` stops them."""
         for platform in self._built:
             await platform.start(stack)
+
+    @property
+    def adapters(self) -> list[Adapter]:
+        return [platform.adapter for platform in self._built]
+
+    async def pause(self) -> None:
+        """Take no new events on any platform (a stop is coming); what is under way goes on."""
+        for platform in self._built:
+            try:
+                await platform.pause()
+            except Exception:  # stopping goes on: the platform keeps what it did not deliver
+                logger.exception("could not pause %s", type(platform).__name__)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 if TYPE_CHECKING:
     from bot.http import HttpServer
     from bot.settings import Settings
-    from facilitator.ports import EventSink
+    from facilitator.ports import Adapter, EventSink
 
 SHELL = "shell"  # the terminal's own chats: always there, configured by nothing
 
@@ -79,8 +79,19 @@ PLATFORMS: tuple[Platform, ...] = (
 class Started(Protocol):
     """A platform's adapter, built (its webhooks routed) before the HTTP server starts."""
 
+    @property
+    def adapter(self) -> Adapter:
+        """What the core answers through: its events' answers, and those still owed from before
+        a restart."""
+        ...
+
     async def start(self, stack: AsyncExitStack) -> None:
         """Connect to the platform; `stack` stops it (raise SettingsError if it refuses)."""
+        ...
+
+    async def pause(self) -> None:
+        """Take no new events, for a stop is coming: what is under way goes on, and the platform
+        keeps the rest for the next process (unacknowledged, or a session to resume)."""
         ...
 
 

@@ -77,6 +77,14 @@ class BotSection(Section):
     switched_off: tuple[Target, ...] = ()
     # Strict content mode forced by the operator (e.g. where minors are): the same "platform:id" forms.
     strict: tuple[Target, ...] = ()
+    # On SIGTERM, answers under way get this long to finish (under Heroku's 30 s); the rest stay
+    # owed, and the next process gives them.
+    shutdown_grace_seconds: float = Field(25.0, ge=0, le=3600)
+    # Answers owed from before a restart are given if owed at most this long; older ones get a
+    # short "sorry, ask me again" (late_answers = "sorry") or nothing ("drop"). Messages that
+    # arrive later than this after they were sent (a backlog after downtime) are stored only.
+    owed_answers_within_seconds: float = Field(CORE.owed_within_seconds, gt=0, le=7 * 86400)
+    late_answers: Literal["sorry", "drop"] = "sorry"
 
 
 class LLMSection(Section):

@@ -2,7 +2,9 @@
 
 Updates arrive by long polling (the default: a worker, a laptop) or by a webhook that Parley's
 own HTTP server receives and hands over (`receive`). They are handled concurrently (the store
-commits what arrives together; the core keeps each conversation in order). Admins come from
+commits what arrives together; the core keeps each conversation in order), and acknowledged
+only once the core has them durable: a webhook call is answered, and the polling offset moves
+past a batch, after the batch is handled, so a crash loses nothing Telegram will not resend. Admins come from
 `getChatAdministrators`, cached and dropped when a chat's members change; profile photos from
 `getUserProfilePhotos`, fetched once per member in the background. Images are `tg-file:<file_id>`
 references, fetched through getFile and a download that never shows the token (`media`).
@@ -73,6 +75,7 @@ class TelegramAdapter:
         self._background: set[asyncio.Task[None]] = set()
         self._moving: dict[str, asyncio.Event] = {}  # new chat id -> set once the move is done
         self._poller: asyncio.Future[None] | None = None
+        self._batch: asyncio.Future[None] | None = None  # the polled updates being handled
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -110,10 +113,11 @@ class TelegramAdapter:
         )
 
     async def receive(self, payload: dict[str, Any]) -> None:
-        """One update received by the webhook: queued for the application like a polled one."""
-        await self._queue(payload)
+        """One update received by the webhook: handled before Telegram hears back, so the 200 it
+        gets means the update is durable."""
+        await self._process(payload)
 
-    async def _queue(self, payload: dict[str, Any]) -> None:
+    async def _process(self, payload: dict[str, Any]) -> None:
         try:
             update = Update.de_json(payload, self.application.bot)
         except Exception as exc:  # acknowledged and skipped: Telegram would resend it forever
@@ -121,7 +125,7 @@ class TelegramAdapter:
                 "skipped update %s that python-telegram-bot cannot read: %r", payload.get("update_id"), exc
             )
             return
-        await self.application.update_queue.put(update)
+        await self.application.process_update(update)  # our handler, awaited: stored on return
 
     async def _poll(self) -> None:
         """Long polling, one update at a time parsed: python-telegram-bot's own updater gives
@@ -149,15 +153,34 @@ class TelegramAdapter:
                 logger.warning("getUpdates failed (%s); trying again", type(exc).__name__)
                 await asyncio.sleep(min(2**failures, 30))
                 continue
-            for payload in batch if isinstance(batch, list) else []:
-                if isinstance(payload, dict) and isinstance(payload.get("update_id"), int):
-                    offset = payload["update_id"] + 1  # the next call acknowledges it
-                    await self._queue(payload)
+            updates = [
+                payload
+                for payload in (batch if isinstance(batch, list) else [])
+                if isinstance(payload, dict) and type(payload.get("update_id")) is int
+            ]
+            if not updates:
+                continue
+            # Handled together, and shielded: a stop lets the batch finish, and only then does the
+            # next getUpdates acknowledge it (the offset). A crash before that gets it again.
+            self._batch = asyncio.ensure_future(self._process_batch(updates))
+            await asyncio.shield(self._batch)
+            offset = max(payload["update_id"] for payload in updates) + 1
 
-    async def stop(self) -> None:
+    async def _process_batch(self, updates: list[dict[str, Any]]) -> None:
+        await asyncio.gather(*(self._process(payload) for payload in updates))
+
+    async def pause(self) -> None:
+        """Take no more updates (a stop is coming): the polling ends once the batch under way is
+        handled; Telegram gives the rest to the next process."""
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
+        if self._batch is not None:
+            await asyncio.gather(self._batch, return_exceptions=True)
+
+    async def stop(self) -> None:
+        await self.pause()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

@@ -45,6 +45,7 @@ from facilitator.actions import (
     Action,
     Delivered,
     EditMessage,
+    PartPosted,
     React,
     SendImage,
     SendMessage,
@@ -142,13 +143,16 @@ class TelegramSender:
     async def send_message(self, action: SendMessage) -> Delivered | None:
         if action.private_to is not None and not action.conversation.is_direct:
             return await self._send_privately(action, action.private_to)
-        return Delivered(tuple(await self.send(action.conversation, action.text, action.reply_to)))
+        return Delivered(
+            tuple(await self.send(action.conversation, action.text, action.reply_to, on_part=action.on_part))
+        )
 
     async def stream_message(self, action: StreamMessage) -> Delivered:
-        if action.conversation.is_direct:
-            posted = await self._stream_as_draft(action.conversation, action.chunks, action.reply_to)
+        where, chunks, reply_to, on_part = action.conversation, action.chunks, action.reply_to, action.on_part
+        if where.is_direct:
+            posted = await self._stream_as_draft(where, chunks, reply_to, on_part)
         else:
-            posted = await self._stream_by_edits(action.conversation, action.chunks, action.reply_to)
+            posted = await self._stream_by_edits(where, chunks, reply_to, on_part)
         return Delivered(tuple(posted))
 
     async def edit_message(self, action: EditMessage) -> None:
@@ -226,12 +230,15 @@ class TelegramSender:
         text: str,
         reply_to: str | None = None,
         chat_id: str | None = None,
+        on_part: PartPosted | None = None,
     ) -> list[tuple[str, str]]:
         """Post `text` (Markdown) in as many messages as it takes; the ids and texts posted."""
         posted = []
         for number, part in enumerate(split_html(to_html(text))):
             sent = await self._post(conversation, part, reply_to if number == 0 else None, chat_id)
             posted.append((str(sent.message_id), visible_text(part)))
+            if on_part is not None:
+                await on_part(str(sent.message_id))
         return posted
 
     async def _post(
@@ -263,7 +270,11 @@ class TelegramSender:
     # --- growing replies --------------------------------------------------------------------
 
     async def _stream_as_draft(
-        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+        self,
+        conversation: ConversationRef,
+        chunks: AsyncIterable[str],
+        reply_to: str | None,
+        on_part: PartPosted | None = None,
     ) -> list[tuple[str, str]]:
         draft_id = random.randint(1, 2**31 - 1)
         text, last, drafting = "", 0.0, True
@@ -283,10 +294,14 @@ class TelegramSender:
                     logger.info("no draft in %s (%s)", conversation.chat_id, exc)
                     drafting = False
                 last = time.monotonic()
-        return await self.send(conversation, text, reply_to)
+        return await self.send(conversation, text, reply_to, on_part=on_part)
 
     async def _stream_by_edits(
-        self, conversation: ConversationRef, chunks: AsyncIterable[str], reply_to: str | None
+        self,
+        conversation: ConversationRef,
+        chunks: AsyncIterable[str],
+        reply_to: str | None,
+        on_part: PartPosted | None = None,
     ) -> list[tuple[str, str]]:
         text = ""
         shown: list[tuple[str, str]] = []  # (message id, html it shows) for each part posted
@@ -294,12 +309,17 @@ class TelegramSender:
             text += chunk
             last = self._last_shown.get(conversation.chat_id, 0.0)
             if time.monotonic() - last >= self.group_edit_seconds:
-                await self._show(conversation, text, shown, reply_to)
-        await self._show(conversation, text, shown, reply_to)
+                await self._show(conversation, text, shown, reply_to, on_part)
+        await self._show(conversation, text, shown, reply_to, on_part)
         return [(message_id, visible_text(html)) for message_id, html in shown]
 
     async def _show(
-        self, conversation: ConversationRef, text: str, shown: list[tuple[str, str]], reply_to: str | None
+        self,
+        conversation: ConversationRef,
+        text: str,
+        shown: list[tuple[str, str]],
+        reply_to: str | None,
+        on_part: PartPosted | None = None,
     ) -> None:
         """Bring the posted parts up to `text`: edit what changed, post what is new."""
         self._last_shown[conversation.chat_id] = time.monotonic()
@@ -311,6 +331,8 @@ class TelegramSender:
             else:
                 sent = await self._post(conversation, html, reply_to if number == 0 else None)
                 shown.append((str(sent.message_id), html))
+                if on_part is not None:
+                    await on_part(str(sent.message_id))
 
     # --- Parley's own words (HTML made here, not the model's Markdown) -------------------------
 

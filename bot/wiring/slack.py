@@ -55,6 +55,10 @@ class Slack:
             raise SettingsError(str(exc)) from None
         stack.push_async_callback(self.adapter.stop)
 
+    async def pause(self) -> None:
+        """Take no new events (a deploy or a stop); those under way finish."""
+        await self.adapter.pause()
+
 
 def build(settings: Settings, core: EventSink, http: HttpServer | None) -> Slack:
     return Slack(settings, core, http)

@@ -49,6 +49,9 @@ class Telegram:
         if webhook and http is not None:
             http.add_webhook(WEBHOOK_PATH, SECRET_HEADER, webhook_secret(section), self.adapter.receive)
 
+    async def pause(self) -> None:
+        await self.adapter.pause()
+
     async def start(self, stack: AsyncExitStack) -> None:
         try:
             await self.adapter.start()

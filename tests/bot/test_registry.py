@@ -86,6 +86,13 @@ class LoopyAdapter:
     async def stop(self) -> None:
         SERVICE.online.remove(self)
 
+    @property
+    def adapter(self) -> LoopyAdapter:
+        return self
+
+    async def pause(self) -> None:
+        """Loopy delivers nothing unasked: there is nothing to hold back."""
+
     async def say(self, chat: str, text: str) -> None:
         self._said += 1
         ann = Member("loopy", "ann", "Ann")
