@@ -1,10 +1,13 @@
 """Parley on Slack: slack-bolt's AsyncApp in, the shared events to the core.
 
 Events arrive over HTTP, received by Parley's own server and handed to Bolt (`receive`),
-which checks the signature and the timestamp and acknowledges at once; or over Socket Mode
-for development without a public URL. Profiles come from `users.info`, cached and refreshed
-on `user_change`; admins are the workspace's admins and owners plus a configured list. The
-actions are carried out by `sending`, files by `media`; what the app may see is `access`.
+which checks the signature and the timestamp; or over Socket Mode (`socket_mode`). Either way
+an event is acknowledged only once the core has stored it (`process_before_response`): Slack
+does not deliver again what was acknowledged, and retries what was not. So nothing is awaited
+before the core has it but the core: profiles (`profiles`) are filled in from the cache and
+resolved afterwards. What was said while Parley was down is caught up at start (`catch_up`).
+Admins are the workspace's admins and owners plus a configured list. The actions are carried
+out by `sending`, files by `media`; what the app may see is `access`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,29 +28,31 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import access
 from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
+from adapters.slack.catch_up import CatchUp
 from adapters.slack.commands import COMMAND
 from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
 from adapters.slack.media import SlackMedia
+from adapters.slack.profiles import Profiles
 from adapters.slack.sending import SlackSender, Thread, remember
+from adapters.slack.socket_mode import SocketMode
+from adapters.slack.ts import ts_key
+from adapters.slack.wellformed import problem
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member, Message
-from facilitator.events import (
-    CommandReceived,
-    Event,
-    MemberJoined,
-    MemberLeft,
-    MessageReceived,
-    ProfileChanged,
-    ReactionAdded,
-)
+from facilitator.events import CommandReceived, Event, MessageReceived, ProfileChanged
 from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
+
+BACKFILL_WAIT = 1.0  # seconds a thread's past may hold up its first event; it goes on behind
+COMMAND_WAIT = 2.0  # seconds a slash command may take before Slack hears back; it goes on behind
+STOP_GRACE = 3.0  # seconds commands and profile lookups under way get at stop
 
 
 class SlackStartError(RuntimeError):
@@ -86,6 +91,9 @@ class SlackAdapter:
             # Who the app is comes from our own auth.test: Bolt's would go through a client of
             # its own making, which ignores NO_PROXY.
             authorize=authorize,
+            # The listener runs before Slack gets its answer (HTTP) or its ack (Socket Mode), so
+            # what is acknowledged is stored.
+            process_before_response=True,
         )
         for kind in (
             "message",
@@ -97,17 +105,15 @@ class SlackAdapter:
             self.app.event(kind)(self._on_event)
         self.app.event("user_change")(self._on_user_change)
         self.app.command(COMMAND)(self._on_command)
-        self.media = SlackMedia(self.client, config.bot_token, base, proxy=load_http_proxy_from_env())
-        self.sender = SlackSender(
-            self.client,
-            self.media,
-            self._bot_user_id,
-            config,
-        )
+        proxy = load_http_proxy_from_env()
+        self.media = SlackMedia(self.client, config.bot_token, base, proxy=proxy)
+        self.sender = SlackSender(self.client, self.media, self._bot_user_id, config, self.client.proxy)
+        self.profiles = Profiles(self.client, config.admins, self._profile_changed)
+        self._verifier = SignatureVerifier(config.signing_secret) if config.signing_secret else None
         self.scopes: set[str] | None = None  # the bot token's, as auth.test named them
         self.identity: SlackIdentity | None = None
-        self._profiles: dict[str, dict[str, Any]] = {}
-        self._socket: Any = None
+        self._socket: SocketMode | None = None
+        self._paused = False
         self._authorization: AuthorizeResult | None = None
         self._filled: OrderedDict[Thread, None] = OrderedDict()  # threads whose past was fetched
         self._tasks: set[asyncio.Task[None]] = set()
@@ -133,19 +139,18 @@ class SlackAdapter:
         self.identity = SlackIdentity(str(auth.bot_user_id), str(auth.bot_id or ""))
         self.sender.team_id = str(auth.team_id or "")
         if self.config.signing_secret is None and self.config.app_token:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            self._socket = AsyncSocketModeHandler(self.app, self.config.app_token)
+            self._socket = SocketMode(self.app, self.config.app_token)
             self._socket.client.web_client.base_url = self.client.base_url
             self._socket.client.web_client.proxy = self.client.proxy
             self._socket.client.proxy = self.client.proxy
-            await self._socket.connect_async()
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
         logger.info(
             "Slack: %s in team %s (%s)",
             auth.bot_user_id,
             auth.team_id,
             "Socket Mode" if self._socket else "HTTP",
         )
+        self._track(self._catch_up(), "slack-catch-up")  # in the background: start-up is not slowed
 
     async def _authorize(self) -> AuthorizeResult:
         if self._authorization is None:
@@ -163,17 +168,49 @@ class SlackAdapter:
     async def _bot_user_id(self) -> str:
         return self.identity.user_id if self.identity else str((await self._authorize()).bot_user_id)
 
-    async def stop(self) -> None:
+    async def pause(self) -> None:
+        """Take no new event, finishing those under way (a deploy): over HTTP every request is
+        answered 503 from now on (Slack retries it, by then at the next process); in Socket Mode
+        the connection closes once the envelopes under way are acknowledged, and Slack gives
+        the others to the next connection."""
+        self._paused = True
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.pause()
+        logger.info("Slack paused: no new events taken")
+
+    async def stop(self) -> None:
+        self._paused = True
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        catching_up = [task for task in self._tasks if task.get_name() == "slack-catch-up"]
+        for task in catching_up:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)  # commands under way
+        await self.profiles.close(grace=STOP_GRACE)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.media.close()
 
+    def _track(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def receive(self, body: str, headers: Mapping[str, str], query: str = "") -> HttpAnswer:
-        """One HTTP request from Slack (events, commands): Bolt verifies and acknowledges it."""
+        """One HTTP request from Slack (events, commands): Bolt verifies it, the core stores
+        it, and only then does Slack get its 200. A signed body of the wrong shape is a 400."""
+        if self._paused:
+            return HttpAnswer(503, "paused", {"content-type": "text/plain", "retry-after": "1"})
         given: dict[str, str | Sequence[str]] = dict(headers)
+        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if self._verifier is not None and self._verifier.is_valid_request(body, headers):
+            wrong = problem(body, kind)
+            if wrong is not None:
+                logger.warning("refused a signed Slack request: %s", wrong)
+                return HttpAnswer(400, f"malformed request: {wrong}", {"content-type": "text/plain"})
         try:
             answer = await self.app.async_dispatch(AsyncBoltRequest(body=body, query=query, headers=given))
         except Exception as exc:  # a body Bolt cannot even parse: the sender's mistake, not ours
@@ -185,26 +222,36 @@ class SlackAdapter:
     # --- events in --------------------------------------------------------------------------
 
     async def _on_event(self, body: dict[str, Any]) -> None:
+        """Every event of the body stored before this returns (and Slack hears back); an error
+        storing one is raised, so that Slack delivers it again."""
         if self.identity is None:
             return
         for event in translate(body, self.identity):
-            try:
-                if isinstance(event, MessageReceived) and event.message.conversation.thread_id:
-                    event = await self._in_thread(event)
-                await self._core.handle(await self._with_profile(event), self)
-            except Exception:
-                logger.exception("Slack event %s could not be handled", body.get("event_id"))
+            if isinstance(event, MessageReceived) and event.message.conversation.thread_id:
+                event = await self._in_thread(event)
+            await self._hand(event)
+
+    async def _hand(self, event: Event) -> None:
+        """To the core with the profile known now; an unknown one is looked up afterwards."""
+        filled, unknown = self.profiles.fill(event)
+        with self.profiles.storing(unknown):
+            await self._core.handle(filled, self)
+        self.profiles.resolve_later(unknown)
+
+    async def _profile_changed(self, member: Member) -> None:
+        await self._core.handle(ProfileChanged(member), self)
 
     async def _in_thread(self, event: MessageReceived) -> MessageReceived:
         """A thread is a conversation of its own: the first time Parley meets one, what was said
         in it before (its first message, Parley's own answer) is fetched, so the thread's
-        context starts where the thread does. A message in a thread Parley answered in is
-        spoken to it."""
+        context starts where the thread does; for a moment at most, then it goes on behind.
+        A message in a thread Parley answered in is spoken to it."""
         where = event.message.conversation
         key = (where.chat_id, where.thread_id or "")
         if key not in self._filled:
             remember(self._filled, key)
-            await self._backfill(where, event.message.id)
+            task = self._track(self._backfill(where, event.message.id), "slack-thread-past")
+            await asyncio.wait({task}, timeout=BACKFILL_WAIT)
         if key in self.sender.spoken and not event.message.replies_to_ai:
             return replace(event, message=replace(event.message, replies_to_ai=True))
         return event
@@ -219,72 +266,67 @@ class SlackAdapter:
             logger.info("could not read the thread %s: %s", where.thread_id, exc.response.get("error"))
             return
         for item in found.get("messages") or []:
-            ts = str(item.get("ts") or "")
-            if not ts or float(ts) >= float(before) or not isinstance(item.get("text"), str):
+            ts = item.get("ts")
+            if (
+                not isinstance(ts, str)
+                or ts_key(ts) >= ts_key(before)
+                or not isinstance(item.get("text"), str)
+            ):
                 continue
             own = item.get("user") == self.identity.user_id or item.get("bot_id") == self.identity.bot_id
             if own:
                 remember(self.sender.spoken, (where.chat_id, where.thread_id))
                 author = Member(PLATFORM, self.identity.user_id, self.ai_name, is_bot=True)
-            elif item.get("user"):
-                author = await self._member(Member(PLATFORM, str(item["user"]), str(item["user"])))
+            elif isinstance(item.get("user"), str):
+                author = Member(PLATFORM, item["user"], item["user"])
             else:
                 continue
             sent = datetime.fromtimestamp(float(ts), UTC)
             files = attachments_of(item.get("files"))
             earlier = Message(ts, where, author, item["text"], sent_at=sent, attachments=files)
-            await self._core.handle(MessageReceived(earlier, earlier=True), self)
+            try:
+                await self._hand(MessageReceived(earlier, earlier=True))
+            except Exception:
+                logger.exception("an earlier message of the thread %s could not be stored", where.thread_id)
+                return
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        await ack()  # within Slack's three seconds; the answer follows
+        """Run at once, its author's profile first (for the admin check), and acknowledged when
+        done, or after COMMAND_WAIT at most while it goes on behind: Slack shows a command
+        unanswered after three seconds, and never sends it again."""
+        await ack()
         command = translate_command(body)
-        if command is not None:
-            await self._core.handle(await self._with_profile(command), self)
+        if command is None:
+            return
+        key = command.event_id
+        where, who = command.conversation.chat_id, command.author.user_id
+        self.sender.commands.keep(key, where, who, str(body.get("response_url") or ""))
+        task = self._track(self._command(replace(command, message_id=key or None)), f"slack-command-{key}")
+        await asyncio.wait({task}, timeout=COMMAND_WAIT)
+
+    async def _command(self, command: CommandReceived) -> None:
+        try:
+            author = await self.profiles.lookup(command.author)
+            await self._core.handle(replace(command, author=author), self)
+        except Exception:
+            logger.exception("the command %s could not be handled", command.event_id)
 
     async def _on_user_change(self, body: dict[str, Any]) -> None:
-        user = (body.get("event") or {}).get("user") or {}
-        if user.get("id"):
-            self._profiles[str(user["id"])] = user
-            member = await self._member(Member(PLATFORM, str(user["id"]), str(user["id"])))
-            await self._core.handle(ProfileChanged(member), self)
+        user = (body.get("event") or {}).get("user")
+        if isinstance(user, dict) and isinstance(user.get("id"), str):
+            await self._core.handle(ProfileChanged(self.profiles.put(user)), self)
 
-    async def _with_profile(self, event: Event) -> Event:
-        if isinstance(event, MessageReceived):
-            author = await self._member(event.message.author)
-            return replace(event, message=replace(event.message, author=author))
-        if isinstance(event, CommandReceived):
-            return replace(event, author=await self._member(event.author))
-        if isinstance(event, (MemberJoined, MemberLeft)):
-            return replace(event, member=await self._member(event.member))
-        if isinstance(event, ReactionAdded):
-            return replace(event, member=await self._member(event.member))
-        return event
+    async def _catch_up(self) -> None:
+        """What was said while Parley was down, to the core as live events are; never fatal."""
+        try:
+            await CatchUp(self.client, self._core, self._caught_up).run()
+        except Exception:
+            logger.exception("the Slack catch-up failed")
 
-    async def _member(self, member: Member) -> Member:
-        user = self._profiles.get(member.user_id)
-        if user is None:
-            try:
-                user = dict((await self.client.users_info(user=member.user_id))["user"])
-            except SlackApiError as exc:
-                logger.info("no profile for %s: %s", member.user_id, exc.response.get("error"))
-                return member
-            self._profiles[member.user_id] = user
-        profile = user.get("profile") or {}
-        name = (
-            profile.get("display_name")
-            or profile.get("real_name")
-            or user.get("real_name")
-            or member.display_name
-        )
-        return replace(
-            member,
-            display_name=name,
-            handle=user.get("name") or member.handle,
-            avatar_url=profile.get("image_192") or profile.get("image_72"),
-            is_bot=bool(user.get("is_bot")) or member.is_bot,
-            is_admin=bool(user.get("is_admin") or user.get("is_owner"))
-            or member.user_id in self.config.admins,
-        )
+    async def _caught_up(self, channel: str, message: dict[str, Any]) -> None:
+        kind = "im" if channel.startswith("D") else None
+        event = {**message, "type": "message", "channel": channel, "channel_type": kind}
+        await self._on_event({"type": "event_callback", "event": event, "event_id": ""})
 
     # --- actions out ------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ native streaming (`chat.startStream` / `appendStream` / `stopStream`); where tha
 available (a DM's main flow, an older workspace, a missing scope) one message is posted and
 updated at a pace Slack allows, per channel. Text is converted to mrkdwn with everything
 escaped, so a model can never ping @channel. A private answer in a channel is an ephemeral
-message; images go up with `files_upload_v2`, a new group DM through `groups`. The threads Parley has
+message; a slash command's answer goes where it was asked (`responses`); images go up with
+`files_upload_v2`, a new group DM through `groups`. The threads Parley has
 answered in are remembered, so that a message there is spoken to it. Rate limits are waited out
 by the client.
 """
@@ -28,6 +29,8 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
+from adapters.slack.responses import CANNOT_POST, PendingCommand, PendingCommands
+from adapters.slack.ts import is_ts
 from facilitator.actions import (
     Action,
     Delivered,
@@ -113,8 +116,10 @@ class SlackSender:
         media: SlackMedia,
         bot_user_id: Callable[[], Awaitable[str]],
         config: SlackConfig,
+        proxy: str | None = None,
     ) -> None:
         self.client = client
+        self.commands = PendingCommands(proxy)  # slash commands awaiting their answer
         self.media = media
         self.groups = GroupStarter(client, bot_user_id, lambda: self.ai_name)
         self.update_seconds = config.update_seconds
@@ -131,6 +136,9 @@ class SlackSender:
     # --- the actions ------------------------------------------------------------------------
 
     async def send_message(self, action: SendMessage) -> Delivered | None:
+        command = self.commands.take(action.reply_to)
+        if command is not None:
+            return await self._answer_command(command, action)
         if action.private_to is not None and not action.conversation.is_direct:
             await self._send_ephemeral(action.conversation, action.private_to, action.text)
             return None
@@ -212,6 +220,29 @@ class SlackSender:
     async def start_group(self, action: StartGroup) -> Delivered:
         return await self.groups.start(action)
 
+    async def _answer_command(self, command: PendingCommand, action: SendMessage) -> Delivered | None:
+        """To the one who typed it, unless meant for the group; through the response_url where
+        Parley cannot post (not in the channel), which reaches whoever typed it wherever it was."""
+        text = split_mrkdwn(to_mrkdwn(action.text))[0]
+        alone = None if action.conversation.is_direct else action.private_to
+        if alone is not None:
+            if not await self.commands.respond(command, text, in_channel=False):
+                await self._send_ephemeral(action.conversation, alone, action.text)
+            return None
+        try:
+            return Delivered(tuple(await self.send(action.conversation, action.text)))
+        except SlackApiError as exc:
+            if exc.response.get("error") not in CANNOT_POST:
+                raise
+            logger.info(
+                "cannot post in %s (%s): answered through the command",
+                command.channel,
+                exc.response.get("error"),
+            )
+        if not await self.commands.respond(command, text, in_channel=not action.conversation.is_direct):
+            raise RuntimeError(f"the command in {command.channel} could not be answered")
+        return None
+
     # --- posting ----------------------------------------------------------------------------
 
     @staticmethod
@@ -219,7 +250,7 @@ class SlackSender:
         """Answers in a channel go in a thread under what they answer; a DM's flow stays flat."""
         if conversation.thread_id:
             return conversation.thread_id
-        return None if conversation.is_direct else reply_to
+        return None if conversation.is_direct or not is_ts(reply_to) else reply_to
 
     async def send(
         self, conversation: ConversationRef, text: str, reply_to: str | None = None
