@@ -3,6 +3,7 @@ the shared events: which conversation, and whether it is for the AI."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -279,3 +280,63 @@ def test_parleys_command_names_work_alone_in_a_private_chat_or_named_for_it_in_a
         message("/usage", entities=[{"type": "bot_command", "offset": 0, "length": 6}]), BOT
     )
     assert isinstance(only(alone_in_a_group), MessageReceived)  # another bot's, perhaps
+
+
+# --- the boundary: updates not of the documented shape (issue 14) ----------------------------
+
+
+def test_a_date_no_datetime_can_hold_skips_the_update_with_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    for date in (10**20, -(10**20), 2**63, True, 1.5e300):
+        update = message("see you at 8")
+        update["message"]["date"] = date
+        with caplog.at_level(logging.INFO, logger="adapters.telegram.events"):
+            caplog.clear()
+            assert translate(update, BOT) == []
+        [line] = [record.getMessage() for record in caplog.records]
+        assert line.startswith("skipped Telegram update 500: date is "), line
+        assert "see you" not in caplog.text  # never the member's words
+
+
+def test_a_migration_without_a_new_chat_id_moves_nothing() -> None:
+    old_group = {"id": -4555, "type": "group", "title": "Saturday plans"}
+    for new_id in (None, "-1004555", True, 1.5, 10**20):
+        assert translate(message(None, chat=old_group, migrate_to_chat_id=new_id), BOT) == [], new_id
+
+
+@pytest.mark.parametrize("bad", [None, "", "None", True, False, "-100123", 1.5, {"id": 1}, 10**20], ids=repr)
+def test_a_chat_or_user_id_that_is_no_telegram_id_gives_no_event(bad: Any) -> None:
+    assert translate(message("hi", chat={**GROUP, "id": bad}), BOT) == []
+    assert translate(message("hi", **{"from": {**ALICE, "id": bad}}), BOT) == []
+    assert translate(message(None, new_chat_members=[{**ALICE, "id": bad}]), BOT) == []
+    update = message("hi")
+    update["message"]["message_id"] = bad
+    assert translate(update, BOT) == []
+    assert translate({**message("hi"), "update_id": bad}, BOT) == []
+
+
+def test_names_that_are_no_strings_are_dropped_never_passed_on() -> None:
+    odd = {"id": 11, "is_bot": False, "first_name": {"nested": "junk"}, "last_name": 7, "username": 42}
+    author = only(translate(message("hi", **{"from": odd}), BOT)).message.author
+    assert (author.display_name, author.handle) == ("11", None)
+    named = {**odd, "username": "alice"}
+    author = only(translate(message("hi", **{"from": named}), BOT)).message.author
+    assert (author.display_name, author.handle) == ("alice", "alice")
+    assert translate(message(None, caption={"text": "x"}, photo=[{"file_id": "p"}]), BOT) == []
+
+
+def test_a_file_without_a_file_id_is_no_attachment() -> None:
+    assert translate(message(None, photo=[{"width": 90}], document={"file_id": None}), BOT) == []
+    m = only(translate(message("look", photo=[{"file_id": "big", "file_size": "huge"}]), BOT)).message
+    assert [(a.url, a.size) for a in m.attachments] == [("tg-file:big", None)]
+
+
+def test_its_own_messages_edits_and_reactions_are_no_events_and_it_joins_as_a_bot() -> None:
+    me = {"id": 999, "first_name": "Parley", "username": "parley_bot"}  # is_bot left out
+    assert translate(message("Pizza?", **{"from": me}), BOT) == []
+    own_edit = {"update_id": 501, "edited_message": {**message("Pizza?")["message"], "from": me}}
+    assert translate(own_edit, BOT) == []
+    reaction = {"chat": GROUP, "message_id": 7, "user": me, "date": 1764072200, "old_reaction": []}
+    reaction["new_reaction"] = [{"type": "emoji", "emoji": "👍"}]
+    assert translate({"update_id": 502, "message_reaction": reaction}, BOT) == []
+    joined = only(translate(message(None, new_chat_members=[me]), BOT))
+    assert isinstance(joined, MemberJoined) and joined.member.is_bot
