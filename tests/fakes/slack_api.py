@@ -31,7 +31,15 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.slack_emoji import EMOJI
-from tests.fakes.slack_events import JSON, LOOPBACK_UNSTARTED, SlackWorkspace, add_reaction, encode_form, sign
+from tests.fakes.slack_events import (
+    JSON,
+    LOOPBACK_UNSTARTED,
+    SlackWorkspace,
+    add_reaction,
+    encode_form,
+    sign,
+    ts_micros,
+)
 from tests.fakes.slack_files import FileMethods, SlackError
 from tests.fakes.slack_manifest import bot_scopes
 
@@ -73,6 +81,7 @@ class FakeSlack(FileMethods, SlackWorkspace):
     uploads: list[JSON] = field(default_factory=list)  # completed: file, channel, thread_ts, comment, data
     upload_tickets: dict[str, JSON] = field(default_factory=dict)  # upload URLs issued, not completed
     file_host_signs_in: bool = False  # True: downloads get the sign-in page whatever the token
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds before it answers
     _runner: web.AppRunner | None = None
     _failures: dict[str, deque[SlackError]] = field(default_factory=dict)
     _tickets: set[str] = field(default_factory=set)  # websocket URLs issued and not yet used
@@ -162,6 +171,8 @@ class FakeSlack(FileMethods, SlackWorkspace):
             failures = self._failures.get(method)
             if failures:
                 raise failures.popleft()
+            if self.delays.get(method):
+                await asyncio.sleep(self.delays[method])
             handler = self._handlers().get(method)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
@@ -197,6 +208,7 @@ class FakeSlack(FileMethods, SlackWorkspace):
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
             "assistant.threads.setStatus": self._set_status,
             "apps.connections.open": self._connections_open,
@@ -272,17 +284,44 @@ class FakeSlack(FileMethods, SlackWorkspace):
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
     async def _conversations_replies(self, params: JSON) -> JSON:
+        """A thread, its first message first (whatever `oldest` says, as Slack does), then the
+        replies within oldest/latest, oldest first."""
         channel_id = self._visible(params)
         ts = str(params.get("ts") or "")
         parent = self.message(channel_id, ts)
         if parent is None:
             raise SlackError("thread_not_found")
-        replies = [m for t, m in self.messages[channel_id].items() if m.get("thread_ts") == ts and t != ts]
-        thread = [parent, *sorted(replies, key=lambda message: float(message["ts"]))]
+        replies = [
+            m
+            for t, m in self.messages[channel_id].items()
+            if m.get("thread_ts") == ts and t != ts and _within(t, params)
+        ]
+        thread = [parent, *sorted(replies, key=lambda message: ts_micros(message["ts"]))]
         page, cursor = _page(thread, params, default_limit=1000)
         return {
             "messages": copy.deepcopy(page),
             "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    async def _conversations_history(self, params: JSON) -> JSON:
+        """A conversation's own messages (a thread's replies stay in the thread, unless also
+        sent to the channel), newest first, within oldest/latest (exclusive unless `inclusive`)."""
+        channel_id = self._visible(params)
+        if self.bot_user_id not in self.members[channel_id]:
+            raise SlackError("not_in_channel")
+        found = [
+            m
+            for t, m in self.messages[channel_id].items()
+            if (m.get("thread_ts") in (None, t) or m.get("subtype") == "thread_broadcast")
+            and _within(t, params)
+        ]
+        found.sort(key=lambda message: ts_micros(message["ts"]), reverse=True)
+        page, cursor = _page(found, params, default_limit=100)
+        return {
+            "messages": copy.deepcopy(page),
+            "has_more": bool(cursor),
+            "pin_count": 0,
             "response_metadata": {"next_cursor": cursor},
         }
 
@@ -606,6 +645,17 @@ def _page(items: list[Any], params: JSON, *, default_limit: int) -> tuple[list[A
     following = start + limit
     next_cursor = base64.b64encode(f"next:{following}".encode()).decode() if following < len(items) else ""
     return items[start:following], next_cursor
+
+
+def _within(ts: str, params: JSON) -> bool:
+    """Whether `ts` is within the call's `oldest` and `latest` (inclusive only if asked)."""
+    here, inclusive = ts_micros(ts), _flag(params.get("inclusive"))
+    oldest, latest = params.get("oldest"), params.get("latest")
+    if oldest and (here < ts_micros(str(oldest)) or (here == ts_micros(str(oldest)) and not inclusive)):
+        return False
+    return not (
+        latest and (here > ts_micros(str(latest)) or (here == ts_micros(str(latest)) and not inclusive))
+    )
 
 
 def _flag(value: Any) -> bool:

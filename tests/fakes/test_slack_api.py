@@ -475,3 +475,35 @@ async def test_the_upload_url_takes_multipart_and_completion_checks_what_slack_c
     fake.scopes.remove("files:write")
     refused = await error_of(client.files_getUploadURLExternal(filename="x.txt", length=1))
     assert refused.response["needed"] == "files:write"
+
+
+async def test_history_and_replies_page_what_was_said_after_oldest(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    before = fake.event_message("C0GENERAL", "U0ANN", "before")["event"]["ts"]
+    root = fake.event_message("C0GENERAL", "U0ANN", "a thread starts")["event"]["ts"]
+    reply = fake.event_message("C0GENERAL", "U0BOB", "in the thread", thread_ts=root)["event"]["ts"]
+    after = [fake.event_message("C0GENERAL", "U0BOB", f"later {n}")["event"]["ts"] for n in range(3)]
+    first = await client.conversations_history(channel="C0GENERAL", oldest=before, limit=2)
+    assert [m["ts"] for m in first["messages"]] == [after[2], after[1]]  # newest first, oldest excluded
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = await client.conversations_history(channel="C0GENERAL", oldest=before, limit=2, cursor=cursor)
+    assert [m["ts"] for m in rest["messages"]] == [after[0], root] and not rest["has_more"]
+    assert rest["messages"][1]["latest_reply"] == reply  # the reply itself stays in its thread
+    inclusive = await client.conversations_history(channel="C0GENERAL", oldest=before, inclusive=True)
+    assert inclusive["messages"][-1]["ts"] == before
+    thread = await client.conversations_replies(channel="C0GENERAL", ts=root, oldest=reply)
+    assert [m["ts"] for m in thread["messages"]] == [root]  # its first message, whatever oldest says
+    fake.members["C0GENERAL"] = [m for m in fake.members["C0GENERAL"] if m != fake.bot_user_id]
+    outside = await error_of(client.conversations_history(channel="C0GENERAL"))
+    assert outside.response["error"] == "not_in_channel"
+
+
+async def test_a_method_can_be_made_slow(
+    fake: FakeSlack, client: AsyncWebClient, people: dict[str, Any]
+) -> None:
+    fake.delays["users.info"] = 0.3
+    started = time.monotonic()
+    await asyncio.gather(client.users_info(user="U0ANN"), client.auth_test())
+    assert time.monotonic() - started >= 0.3
+    assert [name for name, _ in fake.calls] == ["users.info", "auth.test"]
