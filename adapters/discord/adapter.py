@@ -37,6 +37,7 @@ from adapters.discord.access import (
     blind_spots,
     missing_intents,
 )
+from adapters.discord.cache import refill
 from adapters.discord.catch_up import CatchUp
 from adapters.discord.commands import command_of, menu
 from adapters.discord.config import DISCORD_API, DiscordConfig
@@ -58,6 +59,7 @@ DISPATCHES = {  # the raw dispatches the core hears about
     "MESSAGE_REACTION_ADD",
     "GUILD_MEMBER_UPDATE",
 }
+CACHE_WAIT = 30.0  # seconds an answer waits for the cache to be read back after a RESUME
 __all__ = [
     "INVITE_PERMISSIONS",
     "DiscordAdapter",
@@ -110,6 +112,9 @@ class DiscordAdapter:
         self.session = SessionKeeper(core)
         self.catch_up = CatchUp(self.client.http, core, self._deliver)
         self._paused = False
+        self._cache_filled = asyncio.Event()  # cleared while the cache is read back (cache.py)
+        self._cache_filled.set()
+        self._filling: asyncio.Task[None] | None = None
         self.media = DiscordMedia(config.cdn_base_url)
         self.sender = DiscordSender(self.client, config)
         self.identity: DiscordIdentity | None = None
@@ -147,7 +152,6 @@ class DiscordAdapter:
             raise DiscordStartError("Discord's gateway did not become ready in time")
         await self.tree.sync()
         logger.info("Discord: %s connected", self.client.user)
-        self.catch_up.run()
 
     async def _connect(self) -> None:
         """Stay connected: discord.py's loop, started again (resuming the session) should it
@@ -201,6 +205,8 @@ class DiscordAdapter:
     async def stop(self) -> None:
         await self.pause()
         await self.catch_up.stop()
+        if self._filling is not None:
+            self._filling.cancel()
         await self.session.close()
         await self.media.close()
         await self.client.close()
@@ -225,6 +231,8 @@ class DiscordAdapter:
         ticket = self.session.begin(seq) if isinstance(seq, int) else None
         try:
             if kind in ("READY", "RESUMED"):
+                if kind == "RESUMED" and not self.client.guilds:
+                    self._fill_cache()  # a session this process did not open: no server known
                 self._ready.set()
             elif kind in DISPATCHES and isinstance(data, dict):
                 await self._deliver(kind, data)
@@ -243,6 +251,27 @@ class DiscordAdapter:
         for event in translate(kind, data, self.identity, self._kind(data)):
             await self._core.handle(event, self)
 
+    def _fill_cache(self) -> None:
+        if self._filling is not None and not self._filling.done():
+            return
+        self._cache_filled.clear()
+
+        async def fill() -> None:
+            try:
+                await refill(self.client)
+            except Exception:
+                logger.exception("Discord: the servers could not be read back after resuming")
+            finally:
+                self._cache_filled.set()
+
+        self._filling = asyncio.ensure_future(fill())
+
+    async def _cached(self) -> None:
+        """Wait (a while) for the cache to be read back after a RESUME: answers need it."""
+        if not self._cache_filled.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._cache_filled.wait(), CACHE_WAIT)
+
     def _kind(self, data: dict[str, Any]) -> ChannelKind:
         channel = (
             self.client.get_channel(int(data["channel_id"]))
@@ -258,6 +287,8 @@ class DiscordAdapter:
             return False
         if member.guild_permissions.manage_guild:
             return True
+        if member.resolved_permissions is not None and member.resolved_permissions.manage_guild:
+            return True  # as the interaction says (before the cache is read back after a RESUME)
         return any(str(role.id) in self.config.admin_role_ids for role in member.roles)
 
     async def _on_command(self, interaction: discord.Interaction, text: str) -> None:
@@ -273,6 +304,7 @@ class DiscordAdapter:
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
+        await self._cached()
         return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
@@ -282,6 +314,7 @@ class DiscordAdapter:
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         if conversation.is_direct:
             return None
+        await self._cached()
         try:
             channel = await self.sender.channel(conversation)
         except (discord.Forbidden, discord.NotFound):
@@ -294,6 +327,7 @@ class DiscordAdapter:
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
             return 1
+        await self._cached()
         channel = await self.sender.channel(conversation)
         if isinstance(channel, discord.Thread):
             members = await channel.fetch_members()

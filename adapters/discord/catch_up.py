@@ -34,7 +34,7 @@ Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]  # (dispatch type, it
 
 
 class CatchUp:
-    """One catch-up per new session: `begin()` at READY, `run()` in the background once ready."""
+    """One catch-up per new session, begun at its READY, run in the background."""
 
     def __init__(self, http: discord.http.HTTPClient, core: EventSink, deliver: Deliver) -> None:
         self._http, self._core, self._deliver = http, core, deliver
@@ -46,16 +46,13 @@ class CatchUp:
         self.cancel()
         since = datetime.now(UTC) - LOOKBACK
         self._points = asyncio.ensure_future(self._core.resume_points(PLATFORM, since))
+        self._task = asyncio.ensure_future(self._run(self._points))
 
     async def gate(self) -> None:
         """Wait until the resume points of the new session are read (a dispatch waits here)."""
         if self._points is not None and not self._points.done():
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._points)
-
-    def run(self) -> None:
-        if self._points is not None and self._task is None:
-            self._task = asyncio.ensure_future(self._run(self._points))
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -67,10 +64,6 @@ class CatchUp:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     async def _run(self, points: asyncio.Future[list[ResumePoint]]) -> None:
         try:

@@ -38,6 +38,10 @@ class Discord:
         except DiscordStartError as exc:
             raise SettingsError(str(exc)) from None
 
+    async def pause(self) -> None:
+        """No new events (the session stays resumable: the next process hears the rest)."""
+        await self.adapter.pause()
+
 
 def build(settings: Settings, core: EventSink, http: HttpServer | None) -> Discord:
     return Discord(settings, core)

@@ -305,6 +305,7 @@ class FakeDiscord(DiscordEvents):
         return [
             ("GET", "/users/@me", self._me, True),
             ("POST", "/users/@me/channels", self._open_dm, True),
+            ("GET", "/users/@me/guilds", self._my_guilds, True),
             ("GET", "/users/{user_id}", self._get_user, True),
             ("GET", "/oauth2/applications/@me", self._application, True),
             ("GET", "/applications/@me", self._application, True),
@@ -325,6 +326,7 @@ class FakeDiscord(DiscordEvents):
             ("DELETE", message + "/reactions/{emoji}/@me", self._unreact, True),
             ("GET", "/guilds/{guild_id}", self._get_guild, True),
             ("GET", "/guilds/{guild_id}/channels", self._guild_channels, True),
+            ("GET", "/guilds/{guild_id}/threads/active", self._active_threads, True),
             ("GET", "/guilds/{guild_id}/roles", self._guild_roles, True),
             ("GET", "/guilds/{guild_id}/members", self._list_members, True),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member, True),
@@ -394,6 +396,34 @@ class FakeDiscord(DiscordEvents):
             raise unknown("user")
         return copy.deepcopy(user)
 
+    async def _my_guilds(self, request: web.Request, body: Any) -> list[JSON]:
+        """GET /users/@me/guilds: partial guilds by id, `after`/`before` and `limit` (1-200)."""
+        limit = int(request.query.get("limit", "200"))
+        if not 1 <= limit <= 200:
+            raise form_error("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 200.")
+        after, before = int(request.query.get("after", "0")), int(request.query.get("before", 1 << 63))
+        counts = request.query.get("with_counts") in ("true", "1", "True")
+        found = []
+        for guild_id in sorted(self.guilds):
+            if not after < guild_id < before:
+                continue
+            guild = self.guilds[guild_id]
+            partial: JSON = {
+                "id": guild["id"],
+                "name": guild["name"],
+                "icon": guild["icon"],
+                "banner": guild.get("banner"),
+                "owner": guild["owner_id"] == str(self.bot_id),
+                "permissions": str(self.permissions(guild_id, self.bot_id)),
+                "features": list(guild["features"]),
+            }
+            if counts:
+                partial.update(
+                    approximate_member_count=len(self.members[guild_id]), approximate_presence_count=0
+                )
+            found.append(partial)
+        return found[:limit]
+
     async def _open_dm(self, request: web.Request, body: Any) -> JSON:
         user_id = snowflake_arg(str((body or {}).get("recipient_id", "")), "recipient_id")
         if user_id not in self.users:
@@ -444,6 +474,24 @@ class FakeDiscord(DiscordEvents):
             for c in self.channels.values()
             if c.get("guild_id") == guild_id and c["type"] not in THREAD_TYPES
         ]
+
+    async def _active_threads(self, request: web.Request, body: Any) -> JSON:
+        """GET /guilds/{id}/threads/active: the active threads the bot may see, and its own
+        thread memberships among them."""
+        guild_id = self._guild_of(request)["id"]
+        threads = [
+            c
+            for c in self.channels.values()
+            if c.get("guild_id") == guild_id
+            and c["type"] in THREAD_TYPES
+            and self._active(c)
+            and self.sees_thread(self.bot_id, c)
+        ]
+        mine = [t for t in threads if self.bot_id in self.thread_members.get(int(t["id"]), set())]
+        return {
+            "threads": copy.deepcopy(threads),
+            "members": [self._thread_member(t, self.bot_id) for t in mine],
+        }
 
     async def _guild_roles(self, request: web.Request, body: Any) -> list[JSON]:
         return copy.deepcopy(self._guild_of(request)["roles"])

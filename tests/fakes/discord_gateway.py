@@ -5,7 +5,9 @@ IDENTIFY (op 2) checked (token → close 4004, privileged intents the applicatio
 4014 "Disallowed intent(s)", which discord.py turns into PrivilegedIntentsRequired) and answered
 with READY then one GUILD_CREATE per guild; REQUEST_GUILD_MEMBERS (op 8) answered with
 GUILD_MEMBERS_CHUNK; RESUME (op 6) replaying every dispatch after the client's `seq`, then RESUMED;
-RECONNECT (op 7) and INVALID_SESSION (op 9) on request. Dispatches carry increasing `s` per
+RECONNECT (op 7) and INVALID_SESSION (op 9) on request; a client that closes with 1000 or 1001
+ends its session, as on Discord (other codes, 4000 say, leave it resumable; `client_closes` keeps
+each code). Dispatches carry increasing `s` per
 session and are kept, so a client that resumes gets what it missed while away — and a test can
 ask for dispatches it already had to be replayed (`replay_after`), to check an adapter does not
 answer a message twice.
@@ -114,6 +116,7 @@ class Connection:
     compressor: Any = None
     session: GatewaySession | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closed_by_us: bool = False
 
     async def send(self, frame: JSON) -> None:
         async with self.lock:
@@ -133,6 +136,7 @@ class Connection:
             pass  # the client is gone; what it missed stays in the session's log for a RESUME
 
     async def close(self, code: int, reason: str | None = None) -> None:
+        self.closed_by_us = True
         await self.ws.close(code=code, message=(reason or CLOSE_REASONS.get(code, "")).encode())
 
 
@@ -147,6 +151,7 @@ class DiscordGateway:
     identifies: list[JSON] = field(default_factory=list)  # IDENTIFY `d`s
     resumes: list[JSON] = field(default_factory=list)  # RESUME `d`s that the fake accepted
     member_requests: list[JSON] = field(default_factory=list)  # REQUEST_GUILD_MEMBERS `d`s
+    client_closes: list[int | None] = field(default_factory=list)  # close codes the client sent
     sessions: dict[str, GatewaySession] = field(default_factory=dict)
     session: GatewaySession | None = None  # the newest one: where dispatches go
     _live: list[Connection] = field(default_factory=list)
@@ -313,8 +318,13 @@ class DiscordGateway:
                     await connection.close(4002)
         finally:
             self._live.remove(connection)
-            if connection.session is not None and connection.session.connection is connection:
-                connection.session.connection = None
+            session = connection.session
+            if session is not None and session.connection is connection:
+                session.connection = None
+            if not connection.closed_by_us:
+                self.client_closes.append(ws.close_code)
+                if session is not None and ws.close_code in (1000, 1001):
+                    self.sessions.pop(session.id, None)  # a clean close ends the session on Discord
             self._wake()
         return ws
 
