@@ -536,3 +536,47 @@ async def test_without_the_content_intent_attachments_arrive_empty_too(fake: Fak
     finally:
         await bot.close()
         await asyncio.wait_for(task, 5)
+
+
+async def test_history_after_a_message_reads_forward_as_discord_pages_it(
+    fake: FakeDiscord, client: Recorder
+) -> None:
+    said = [await fake.dispatch_message(GENERAL, ANN, f"message {n}") for n in range(5)]
+    first = int(said[0]["id"])
+    page = await client.http.logs_from(GENERAL, 2, after=first)  # the 2 next ones, newest first
+    assert [m["content"] for m in page] == ["message 2", "message 1"]
+    channel = client.get_channel(GENERAL)
+    assert isinstance(channel, discord.TextChannel)
+    forward = [
+        m.content async for m in channel.history(limit=None, after=discord.Object(first), oldest_first=True)
+    ]
+    assert forward == [f"message {n}" for n in range(1, 5)]
+    with pytest.raises(discord.NotFound):
+        await client.http.logs_from(1_399_999_999_999_999_999, 100, after=first)
+
+
+async def test_a_clean_close_ends_the_session_and_4000_keeps_it(fake: FakeDiscord) -> None:
+    async def identify_then_close(http: aiohttp.ClientSession, code: int) -> str:
+        closes = len(fake.gateway.client_closes)
+        async with http.ws_connect(fake.gateway_url) as ws:
+            await ws.receive_json()  # HELLO
+            await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1, "properties": {}}})
+            ready = await ws.receive_json()
+            await ws.close(code=code)
+        await until(lambda: len(fake.gateway.client_closes) > closes)
+        return str(ready["d"]["session_id"])
+
+    async with aiohttp.ClientSession() as http:
+        kept = await identify_then_close(http, 4000)
+        ended = await identify_then_close(http, 1000)
+    assert fake.gateway.client_closes == [4000, 1000]
+    assert kept in fake.gateway.sessions and ended not in fake.gateway.sessions
+
+
+async def test_the_servers_and_active_threads_can_be_read_back(fake: FakeDiscord, client: Recorder) -> None:
+    thread = fake.thread(GENERAL, "plans", owner=ANN)
+    guilds = [guild async for guild in client.fetch_guilds()]
+    assert [(g.id, g.name) for g in guilds] == [(GUILD, "Parley Test")]
+    guild = client.get_guild(GUILD)
+    assert guild is not None
+    assert [t.id for t in await guild.active_threads()] == [int(thread["id"])]

@@ -46,7 +46,7 @@ async def test_everyone_bots_and_webhooks_never_trigger_it(
     await fake.dispatch_message(GENERAL, fake.users[ANN], "@everyone dinner at 8", mention_everyone=True)
     await fake.dispatch_message(GENERAL, other, f"<@{fake.bot_id}> bot to bot", mentions=[fake.bot_user])
     await fake.dispatch_message(
-        GENERAL, fake.users[BOB], f"<@{fake.bot_id}> hook", mentions=[fake.bot_user], webhook_id="77"
+        GENERAL, fake.users[BOB], f"<@{fake.bot_id}> hook", mentions=[fake.bot_user], webhook_id=77
     )
     await asyncio.sleep(0.3)
     await facilitator.idle()
@@ -143,7 +143,7 @@ async def test_a_malformed_dispatch_is_skipped_and_the_session_goes_on(
     assert [t.ws for t in keep_alive_threads()] == [bot.client.ws]  # none left behind
 
 
-def keep_alive_threads() -> list[threading.Thread]:
+def keep_alive_threads() -> list[KeepAliveHandler]:
     return [t for t in threading.enumerate() if isinstance(t, KeepAliveHandler) and t.is_alive()]
 
 
