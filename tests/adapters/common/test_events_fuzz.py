@@ -54,10 +54,9 @@ SCALARS = st.one_of(
     st.sampled_from(ODD_TEXT),
     st.text(max_size=6),
 )
+KEYS = st.sampled_from(["id", "text", "x"])
 JUNK = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "text", "x"]), inner),
-    max_leaves=4,
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner), max_leaves=4
 )
 
 Path = tuple[str | int, ...]

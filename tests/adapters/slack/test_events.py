@@ -3,6 +3,7 @@ and whether it is for the AI."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -245,3 +246,70 @@ def test_malformed_or_unknown_bodies_give_no_event_and_no_exception(body: dict[s
 def test_huge_and_odd_text_passes_through() -> None:
     text = "\u202e" + "ü" * 50_000 + "\U0001f389"
     assert only(translate(message(text), ME)).message.text == text
+
+
+# --- the boundary: bodies not of the documented shape (issue 14) -----------------------------
+
+
+def test_a_ts_no_datetime_can_hold_skips_the_event_with_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    for ts in ("99999999999999999999.000000", "1e400", "-1.5", "", None, 1764072000.0001):
+        with caplog.at_level(logging.INFO, logger="adapters.slack.events"):
+            caplog.clear()
+            assert translate(message("see you at 8", ts=ts), ME) == [], ts
+        [line] = [record.getMessage() for record in caplog.records]
+        assert line.startswith("skipped Slack event Ev01: ts is "), line
+        assert "see you" not in caplog.text  # never the member's words
+
+
+@pytest.mark.parametrize("bad", [None, "", "None", True, 42, "c1", {"id": "C1"}], ids=repr)
+def test_a_channel_or_user_not_in_slacks_form_gives_no_event(bad: Any) -> None:
+    assert translate(message("hi", channel=bad), ME) == []
+    assert translate(message("hi", user=bad), ME) == []
+    joined = envelope({"type": "member_joined_channel", "user": bad, "channel": "C1", "channel_type": "C"})
+    assert translate(joined, ME) == []
+    assert translate_command({"channel_id": "C1", "user_id": bad, "text": "help"}) is None
+    assert translate_command({"channel_id": bad, "user_id": "U1", "text": "help"}) is None
+
+
+def test_a_missing_event_id_is_no_event_id_of_none() -> None:
+    body = {**message("hi"), "event_id": None}
+    assert only(translate(body, ME)).event_id == ""
+
+
+def test_texts_and_names_that_are_no_strings_are_never_passed_on() -> None:
+    changed = envelope(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C1",
+            "message": {
+                "type": "message",
+                "user": "U1",
+                "text": {"nested": "junk"},
+                "ts": "1764072000.000100",
+            },
+        }
+    )
+    assert translate(changed, ME) == []
+    assert translate(message(["not", "text"]), ME) == []  # type: ignore[arg-type]
+    command = translate_command({"channel_id": "C1", "user_id": "U1", "user_name": {"x": 1}, "text": "help"})
+    assert command is not None and (command.author.display_name, command.author.handle) == ("U1", None)
+    files = [{"id": "F1", "name": 7, "mimetype": "image/png", "size": "big"}, {"id": None}]
+    m = only(translate(message("look", subtype="file_share", files=files), ME)).message
+    assert [(a.url, a.name, a.size) for a in m.attachments] == [("slack-file:F1", None, None)]
+
+
+def test_its_own_reactions_are_no_events_and_it_joins_as_a_bot() -> None:
+    reaction = envelope(
+        {
+            "type": "reaction_added",
+            "user": "U0BOT",
+            "reaction": "eyes",
+            "item": {"type": "message", "channel": "C1", "ts": "1764072000.000100"},
+        }
+    )
+    assert translate(reaction, ME) == []
+    joined = envelope(
+        {"type": "member_joined_channel", "user": "U0BOT", "channel": "C1", "channel_type": "C"}
+    )
+    assert only(translate(joined, ME)).member.is_bot
