@@ -39,6 +39,7 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
 from adapters.slack.media import SlackMedia
 from adapters.slack.profiles import Profiles
+from adapters.slack.responses import for_the_group
 from adapters.slack.sending import SlackSender, Thread, remember
 from adapters.slack.socket_mode import SocketMode
 from adapters.slack.ts import ts_key
@@ -299,15 +300,20 @@ class SlackAdapter:
         if command is None:
             return
         key = command.event_id
-        where, who = command.conversation.chat_id, command.author.user_id
-        self.sender.commands.keep(key, where, who, str(body.get("response_url") or ""))
-        task = self._track(self._command(replace(command, message_id=key or None)), f"slack-command-{key}")
+        task = self._track(
+            self._command(command, str(body.get("response_url") or "")), f"slack-command-{key}"
+        )
         await asyncio.wait({task}, timeout=COMMAND_WAIT)
 
-    async def _command(self, command: CommandReceived) -> None:
+    async def _command(self, command: CommandReceived, response_url: str) -> None:
+        """The answer goes back the command's own way (sending, responses): it is kept by the
+        trigger id, which the core answers it with as the command's message id."""
         try:
             author = await self.profiles.lookup(command.author)
-            await self._core.handle(replace(command, author=author), self)
+            key, where = command.event_id, command.conversation.chat_id
+            meant = for_the_group(command.text, self.ai_name, admin=author.is_admin)
+            self.sender.commands.keep(key, where, author.user_id, response_url, for_group=meant)
+            await self._core.handle(replace(command, author=author, message_id=key or None), self)
         except Exception:
             logger.exception("the command %s could not be handled", command.event_id)
 

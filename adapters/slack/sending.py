@@ -224,13 +224,15 @@ class SlackSender:
         """To the one who typed it, unless meant for the group; through the response_url where
         Parley cannot post (not in the channel), which reaches whoever typed it wherever it was."""
         text = split_mrkdwn(to_mrkdwn(action.text))[0]
-        alone = None if action.conversation.is_direct else action.private_to
-        if alone is not None:
+        where = action.conversation
+        if not where.is_direct and not (command.for_group and action.private_to is None):
             if not await self.commands.respond(command, text, in_channel=False):
-                await self._send_ephemeral(action.conversation, alone, action.text)
+                await self._send_ephemeral(
+                    where, action.private_to or Member(where.platform, command.user, ""), action.text
+                )
             return None
         try:
-            return Delivered(tuple(await self.send(action.conversation, action.text)))
+            return Delivered(tuple(await self.send(where, action.text)))
         except SlackApiError as exc:
             if exc.response.get("error") not in CANNOT_POST:
                 raise
@@ -239,7 +241,7 @@ class SlackSender:
                 command.channel,
                 exc.response.get("error"),
             )
-        if not await self.commands.respond(command, text, in_channel=not action.conversation.is_direct):
+        if not await self.commands.respond(command, text, in_channel=not where.is_direct):
             raise RuntimeError(f"the command in {command.channel} could not be answered")
         return None
 

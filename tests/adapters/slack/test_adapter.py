@@ -101,10 +101,11 @@ async def test_slash_commands_are_acknowledged_at_once_and_admin_only_settings_h
     started = time.monotonic()
     status, _ = await room.slash(room.fake.slash_command("C1", "U2", "mode off"))
     assert status == 200 and time.monotonic() - started < 3
-    await until(lambda: room.fake.posted("C1"))
-    assert "admin" in room.fake.posted("C1")[-1].lower()
+    await until(lambda: room.fake.ephemeral.get("U2"))
+    assert "admin" in room.fake.ephemeral["U2"][-1].lower()  # the refusal, to Bob alone
+    assert room.fake.posted("C1") == []
     await room.slash(room.fake.slash_command("C1", "UADMIN", "mode off"))
-    await until(lambda: len(room.fake.posted("C1")) == 2)
+    await until(lambda: room.fake.posted("C1"))  # the new mode, announced
     await room.deliver(room.fake.event_app_mention("C1", "U1", f"<@{room.fake.bot_user_id}> hello?"))
     await asyncio.sleep(0.3)
     await facilitator.idle()
