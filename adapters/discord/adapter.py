@@ -110,7 +110,7 @@ class DiscordAdapter:
         self.client.event(on_socket_raw_receive)
         guard_parsers(self.client)
         self.session = SessionKeeper(core)
-        self.catch_up = CatchUp(self.client.http, core, self._deliver)
+        self.catch_up = CatchUp(self.client, core, self._deliver)
         self._paused = False
         self._cache_filled = asyncio.Event()  # cleared while the cache is read back (cache.py)
         self._cache_filled.set()
@@ -226,8 +226,9 @@ class DiscordAdapter:
             return
         kind, data, seq = payload.get("t"), payload.get("d"), payload.get("s")
         if kind == "READY" and isinstance(data, dict):
+            away_since = self.session.last_alive
             self.session.started(str(data.get("session_id")), str(data.get("resume_gateway_url")))
-            self.catch_up.begin()  # what was missed before this session, read before it is heard
+            self.catch_up.begin(away_since)  # what was missed before this session, read before it is heard
         ticket = self.session.begin(seq) if isinstance(seq, int) else None
         try:
             if kind in ("READY", "RESUMED"):

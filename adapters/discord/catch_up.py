@@ -4,10 +4,12 @@ handed to the core as if it had come on the gateway.
 
 The conversations and where their stored history ends come from the core (`resume_points`),
 taken at READY before any dispatch of the new session reaches the core (`gate`), or a live
-message would look like the end of the history and hide the gap before it. Each channel (a
-thread is a channel too) is read forward from there, oldest first, 100 at a time, one request
-after another (discord.py's HTTP client waits out 429s), at most `LIMIT` messages in all. The
-core dedupes by message id and decides what is recent enough to answer.
+message would look like the end of the history and hide the gap before it. Channels where
+nothing is stored yet but whose last message is newer than the old session (GUILD_CREATE says)
+are read from then. Each channel (a thread is a channel too) is read forward, oldest first,
+100 at a time, one request after another (discord.py's HTTP client waits out 429s), at most
+`LIMIT` messages in all. The core dedupes by message id and decides what is recent enough to
+answer.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=1)  # conversations active this recently are caught up
 PAGE = 100  # Discord's most per request
 LIMIT = 5_000  # messages fetched in all, at most, per catch-up
+MARGIN = timedelta(minutes=2)  # before the old session was last known alive: in flight then
+READY_WAIT = 30.0  # seconds to wait for the servers (GUILD_CREATE) before reading their channels
 
 Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]  # (dispatch type, its data)
 
@@ -36,17 +40,19 @@ Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]  # (dispatch type, it
 class CatchUp:
     """One catch-up per new session, begun at its READY, run in the background."""
 
-    def __init__(self, http: discord.http.HTTPClient, core: EventSink, deliver: Deliver) -> None:
-        self._http, self._core, self._deliver = http, core, deliver
+    def __init__(self, client: discord.Client, core: EventSink, deliver: Deliver) -> None:
+        self._client, self._core, self._deliver = client, core, deliver
         self._points: asyncio.Future[list[ResumePoint]] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def begin(self) -> None:
-        """A new session: where each conversation's history ends, asked for now."""
+    def begin(self, away_since: datetime | None) -> None:
+        """A new session: where each conversation's history ends, asked for now. `away_since`:
+        when the session before was last known alive (None: there was none), for the channels
+        with news where Parley has nothing stored yet."""
         self.cancel()
         since = datetime.now(UTC) - LOOKBACK
         self._points = asyncio.ensure_future(self._core.resume_points(PLATFORM, since))
-        self._task = asyncio.ensure_future(self._run(self._points))
+        self._task = asyncio.ensure_future(self._run(self._points, away_since))
 
     async def gate(self) -> None:
         """Wait until the resume points of the new session are read (a dispatch waits here)."""
@@ -65,38 +71,57 @@ class CatchUp:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def _run(self, points: asyncio.Future[list[ResumePoint]]) -> None:
+    async def _run(self, points: asyncio.Future[list[ResumePoint]], away_since: datetime | None) -> None:
         try:
             found = await points
         except Exception:
             logger.exception("Discord: could not read where to catch up from")
             return
-        budget, total = LIMIT, 0
-        for point in found:
+        reads: list[tuple[str, str | int]] = [(p.conversation.chat_id, p.last_message_id) for p in found]
+        if away_since is not None:
+            reads += await self._with_news({chat for chat, _ in reads}, away_since - MARGIN)
+        budget = LIMIT
+        for channel_id, after in reads:
             if budget <= 0:
                 logger.warning("Discord: catch-up stopped at %d messages; older gaps stay open", LIMIT)
                 break
             try:
-                fetched = await self._channel(point, budget)
+                budget -= await self._read(channel_id, after, budget)
             except (discord.Forbidden, discord.NotFound) as exc:
-                logger.info("Discord: cannot catch up in %s (%s)", point.conversation.chat_id, exc.status)
-                continue
+                logger.info("Discord: cannot catch up in %s (%s)", channel_id, exc.status)
             except discord.HTTPException as exc:
-                logger.warning("Discord: catch-up in %s failed (%s)", point.conversation.chat_id, exc.status)
-                continue
-            budget -= fetched
-            total += fetched
-        logger.info("Discord: caught up %d message(s) in %d conversation(s)", total, len(found))
+                logger.warning("Discord: catch-up in %s failed (%s)", channel_id, exc.status)
+        logger.info("Discord: caught up %d message(s) in %d channel(s)", LIMIT - budget, len(reads))
 
-    async def _channel(self, point: ResumePoint, budget: int) -> int:
-        """Everything after the point in one channel, oldest first; how many were fetched."""
-        channel_id = point.conversation.chat_id
-        channel = await self._http.get_channel(channel_id)
-        guild_id = channel.get("guild_id")
-        after: str | int = point.last_message_id
+    async def _with_news(self, known: set[str], since: datetime) -> list[tuple[str, str | int]]:
+        """The channels and threads Parley may read with a message newer than `since` (their
+        `last_message_id`, from GUILD_CREATE) and nothing stored: each to be read from `since`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._client.wait_until_ready(), READY_WAIT)
+        floor = discord.utils.time_snowflake(since)
+        found: list[tuple[str, str | int]] = []
+        for guild in self._client.guilds:
+            channels: list[discord.TextChannel | discord.Thread] = [*guild.text_channels, *guild.threads]
+            for channel in channels:
+                last = channel.last_message_id
+                if str(channel.id) in known or last is None or last <= floor:
+                    continue
+                if guild.me is not None and not channel.permissions_for(guild.me).read_message_history:
+                    continue
+                found.append((str(channel.id), floor))
+        return found
+
+    async def _read(self, channel_id: str, after: str | int, budget: int) -> int:
+        """Everything after `after` in one channel, oldest first; how many were fetched."""
+        http = self._client.http
+        cached = self._client.get_channel(int(channel_id))
+        guild = getattr(cached, "guild", None)
+        guild_id = (
+            str(guild.id) if guild is not None else (await http.get_channel(channel_id)).get("guild_id")
+        )
         fetched = 0
         while fetched < budget:
-            page = await self._http.logs_from(channel_id, min(PAGE, budget - fetched), after=after)
+            page = await http.logs_from(channel_id, min(PAGE, budget - fetched), after=after)
             if not page:
                 break
             page = sorted(page, key=lambda message: int(message["id"]))  # Discord sends newest first

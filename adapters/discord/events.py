@@ -16,13 +16,28 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 import discord
 
-from adapters.common.events import Json, attachment_kind
+from adapters.common.events import (
+    Json,
+    Malformed,
+    attachment_kind,
+    count_of,
+    flag_of,
+    id_of,
+    iso_moment_of,
+    list_of,
+    mapping_of,
+    mappings_of,
+    name_of,
+    optional_id,
+    optional_mapping,
+    text_of,
+)
 from facilitator.chat import Attachment, ConversationRef, Member, Message
 from facilitator.events import (
     CommandReceived,
@@ -38,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 AVATARS = "https://cdn.discordapp.com/avatars"
+SNOWFLAKE = r"[1-9][0-9]{0,19}"  # a Discord id: a 64-bit integer, sent as its decimal digits
+AVATAR_HASH = re.compile(r"(a_)?[0-9a-f]{1,64}")
 ChannelKind = Literal["guild", "thread", "dm", "group_dm"]
 
 
@@ -61,105 +78,152 @@ class DiscordIdentity:
     role_ids: tuple[str, ...] = ()  # roles whose mention addresses the AI (configured)
 
 
-def conversation_of(channel_id: str, kind: ChannelKind, guild_id: object = None) -> ConversationRef:
-    """The channel or thread; its server is the space an operator can switch off or give a tier."""
-    space = str(guild_id) if guild_id else None
-    return ConversationRef(PLATFORM, str(channel_id), is_direct=kind == "dm", space=space)
+def snowflake(value: object, what: str) -> str:
+    return id_of(value, what, SNOWFLAKE)
 
 
-def member_of(user: Json, member: Json | None = None, *, webhook: bool = False) -> Member:
-    member = member or {}
-    user_id = str(user["id"])
-    name = member.get("nick") or user.get("global_name") or user.get("username") or user_id
+def _ids(value: object) -> tuple[str, ...]:
+    """The snowflakes in an optional list (roles, mentioned roles); anything else is dropped."""
+    found = (optional_id(item, SNOWFLAKE) for item in value) if isinstance(value, list) else ()
+    return tuple(item for item in found if item is not None)
+
+
+def conversation_of(channel_id: object, kind: ChannelKind, guild_id: object = None) -> ConversationRef:
+    """The channel or thread; its server is the space an operator can switch off or give a tier.
+    A server id that is there but no snowflake is malformed: dropping it would slip past the
+    operator's switch."""
+    space = snowflake(guild_id, "guild_id") if guild_id is not None else None
+    return ConversationRef(PLATFORM, snowflake(channel_id, "channel_id"), is_direct=kind == "dm", space=space)
+
+
+def member_of(
+    user: Json, member: Json | None = None, *, webhook: bool = False, me: DiscordIdentity | None = None
+) -> Member:
+    """A user (with their server membership, when known); the bot itself counts as a bot."""
+    user, member = mapping_of(user, "user"), optional_mapping(member)
+    user_id = snowflake(user.get("id"), "user.id")
+    handle = name_of(user.get("username"))
+    name = name_of(member.get("nick")) or name_of(user.get("global_name")) or handle or user_id
     avatar = user.get("avatar")
+    known_avatar = isinstance(avatar, str) and AVATAR_HASH.fullmatch(avatar)
     return Member(
         PLATFORM,
         user_id,
-        str(name),
-        handle=user.get("username"),
-        avatar_url=f"{AVATARS}/{user_id}/{avatar}.png" if avatar else None,
-        is_bot=bool(user.get("bot")) or webhook,
-        roles=tuple(str(role) for role in member.get("roles") or ()),
+        name,
+        handle=handle,
+        avatar_url=f"{AVATARS}/{user_id}/{avatar}.png" if known_avatar else None,
+        is_bot=flag_of(user.get("bot")) or webhook or (me is not None and user_id == me.user_id),
+        roles=_ids(member.get("roles")),
     )
 
 
 def translate(kind_of_event: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
     """The events in one dispatch (`t`, `d`); empty for what is not for the core or malformed."""
     try:
-        return _translate(kind_of_event, data, me, channel)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        logger.warning("skipped a malformed %s dispatch: %s", kind_of_event, exc)
-        return []
+        return _translate(kind_of_event, mapping_of(data, "the dispatch"), me, channel)
+    except Malformed as exc:
+        logger.warning("skipped a %s dispatch: %s", kind_of_event, exc)
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        logger.warning("skipped a %s dispatch: unchecked %s", kind_of_event, type(exc).__name__)
+    return []
+
+
+def _own(user: object, me: DiscordIdentity) -> bool:
+    return isinstance(user, Mapping) and optional_id(user.get("id"), SNOWFLAKE) == me.user_id
 
 
 def _translate(kind: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
-    if str((data.get("author") or {}).get("id")) == me.user_id:
+    if _own(data.get("author"), me):
         return []  # its own messages and edits come back on the gateway; the core knows them already
     if kind == "MESSAGE_CREATE":
         return _message(data, me, channel)
     if kind == "GUILD_MEMBER_UPDATE":  # a new nickname, name or picture: known before they speak
-        return [ProfileChanged(member_of(data["user"], data))]
-    where = (
-        conversation_of(data["channel_id"], channel, data.get("guild_id")) if "channel_id" in data else None
-    )
-    if kind == "MESSAGE_UPDATE" and where is not None and isinstance(data.get("content"), str):
-        return [MessageEdited(where, str(data["id"]), data["content"])]
-    if kind == "MESSAGE_DELETE" and where is not None:
-        return [MessageDeleted(where, str(data["id"]))]
-    if kind == "MESSAGE_DELETE_BULK" and where is not None:
-        return [MessageDeleted(where, str(message_id)) for message_id in data["ids"]]
-    if kind == "MESSAGE_REACTION_ADD" and where is not None:
-        emoji = data["emoji"]
-        shown = emoji["name"] if not emoji.get("id") else f":{emoji['name']}:"
-        user = (data.get("member") or {}).get("user") or {"id": data["user_id"]}
-        return [ReactionAdded(where, str(data["message_id"]), member_of(user, data.get("member")), shown)]
-    return []
+        return [ProfileChanged(member_of(mapping_of(data.get("user"), "user"), data, me=me))]
+    if kind not in {"MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK", "MESSAGE_REACTION_ADD"}:
+        return []
+    if "channel_id" not in data:
+        return []
+    where = conversation_of(data["channel_id"], channel, data.get("guild_id"))
+    if kind == "MESSAGE_UPDATE":
+        if not isinstance(data.get("content"), str):
+            return []  # an embed resolved, a pin...: the text did not change
+        return [MessageEdited(where, snowflake(data.get("id"), "id"), data["content"])]
+    if kind == "MESSAGE_DELETE":
+        return [MessageDeleted(where, snowflake(data.get("id"), "id"))]
+    if kind == "MESSAGE_DELETE_BULK":
+        return [MessageDeleted(where, snowflake(each, "ids")) for each in list_of(data.get("ids"), "ids")]
+    return _reaction(data, where, me)
+
+
+def _reaction(data: Json, where: ConversationRef, me: DiscordIdentity) -> list[Event]:
+    emoji = mapping_of(data.get("emoji"), "emoji")
+    name = name_of(emoji.get("name"))
+    if name is None:
+        raise Malformed("emoji.name is no name")
+    shown = f":{name}:" if emoji.get("id") is not None else name
+    member = optional_mapping(data.get("member"))
+    user = member.get("user")
+    reactor = member_of(user if isinstance(user, Mapping) else {"id": data.get("user_id")}, member, me=me)
+    if reactor.user_id == me.user_id:
+        return []  # its own reaction
+    return [ReactionAdded(where, snowflake(data.get("message_id"), "message_id"), reactor, shown)]
+
+
+def _attachments(data: Json) -> tuple[Attachment, ...]:
+    """The files of a message; one without a URL is none Parley could fetch, and is left out."""
+    found = []
+    for item in mappings_of(data.get("attachments")):
+        url, mime_type = name_of(item.get("url")), name_of(item.get("content_type"))
+        if url is not None:
+            found.append(
+                Attachment(
+                    kind=attachment_kind(mime_type),
+                    name=name_of(item.get("filename")),
+                    mime_type=mime_type,
+                    size=count_of(item.get("size")),
+                    url=url,
+                )
+            )
+    return tuple(found)
 
 
 def _message(data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
-    if data.get("type", 0) not in (0, 19):  # joins, pins, boosts...: not talk
+    kind = data.get("type", 0)
+    if type(kind) is not int or kind not in (0, 19):  # joins, pins, boosts...: not talk
         return []
-    content = data.get("content")
-    text = content if isinstance(content, str) else ""
-    attachments = tuple(
-        Attachment(
-            kind=attachment_kind(item.get("content_type")),
-            name=item.get("filename"),
-            mime_type=item.get("content_type"),
-            size=item.get("size"),
-            url=item.get("url"),
-        )
-        for item in data.get("attachments") or []
-        if isinstance(item, dict)
-    )
+    text = text_of(data.get("content"), "content", absent="")
+    attachments = _attachments(data)
     if not text and not attachments:
         return []
-    author = member_of(data["author"], data.get("member"), webhook=bool(data.get("webhook_id")))
-    reference = data.get("message_reference") or {}
-    replied = data.get("referenced_message") or {}
-    mentioned_me = any(str(user.get("id")) == me.user_id for user in data.get("mentions") or [])
-    mentioned = mentioned_me or any(str(role) in me.role_ids for role in data.get("mention_roles") or [])
-    where = conversation_of(data["channel_id"], channel, data.get("guild_id"))
+    author = member_of(
+        mapping_of(data.get("author"), "author"), data.get("member"), webhook=bool(data.get("webhook_id"))
+    )
+    message_id = snowflake(data.get("id"), "id")
+    reference = optional_mapping(data.get("message_reference"))
+    replied = optional_mapping(data.get("referenced_message"))
+    mentioned_me = any(_own(user, me) for user in mappings_of(data.get("mentions")))
+    mentioned = mentioned_me or any(role in me.role_ids for role in _ids(data.get("mention_roles")))
+    where = conversation_of(data.get("channel_id"), channel, data.get("guild_id"))
     if channel == "dm":
         command = group_command(text)
     else:
         command = group_command(text, me.user_id) if mentioned_me else None
     if command is not None and not attachments:
-        return [CommandReceived(where, author, command, str(data["id"]), event_id=str(data["id"]))]
+        return [CommandReceived(where, author, command, message_id, event_id=message_id)]
     return [
         MessageReceived(
             Message(
-                id=str(data["id"]),
+                id=message_id,
                 conversation=where,
                 author=author,
                 text=text,
-                sent_at=datetime.fromisoformat(str(data["timestamp"])),
-                reply_to=str(reference["message_id"]) if reference.get("message_id") else None,
+                sent_at=iso_moment_of(data.get("timestamp"), "timestamp"),
+                reply_to=optional_id(reference.get("message_id"), SNOWFLAKE),
                 mentions_ai=mentioned,
-                replies_to_ai=str((replied.get("author") or {}).get("id")) == me.user_id,
+                replies_to_ai=_own(replied.get("author"), me),
                 attachments=attachments,
             ),
-            event_id=str(data["id"]),
+            event_id=message_id,
         )
     ]
 
@@ -180,28 +244,36 @@ def group_command(text: str, bot_id: str | None = None) -> str | None:
 
 
 def command_text(data: Json) -> str:
-    """`/parley mode off` as the shared command text: the subcommand, then its options' values."""
+    """`/parley mode off` as the shared command text: the subcommand, then its options' values
+    (strings, numbers and booleans, as Discord's option types are)."""
     words = []
-    for option in data.get("options") or []:
+    for option in mappings_of(list_of(data.get("options"), "options")):
         if option.get("type") in (1, 2):  # a subcommand (group): its name, then its own options
-            words.append(str(option["name"]))
+            words.append(text_of(option.get("name"), "option name"))
             words.append(command_text(option))
         elif "value" in option:
-            words.append(str(option["value"]))
+            value = option["value"]
+            if not isinstance(value, str | int | float):
+                raise Malformed(f"an option's value is {type(value).__name__}")
+            words.append(str(value))
     return " ".join(word for word in words if word).strip()
 
 
 def translate_command(data: Json, channel: ChannelKind) -> CommandReceived | None:
     """An INTERACTION_CREATE for the `/parley` application command."""
-    try:
-        if data.get("type") != 2 or (data.get("data") or {}).get("name") != "parley":
-            return None
-        member = data.get("member")
-        user = (member or {}).get("user") or data["user"]
-        where = conversation_of(data["channel_id"], channel, data.get("guild_id"))
-        return CommandReceived(
-            where, member_of(user, member), command_text(data["data"]), event_id=str(data["id"])
-        )
-    except (KeyError, TypeError) as exc:
-        logger.warning("skipped a malformed interaction: %s", exc)
+    if not isinstance(data, Mapping):
         return None
+    command = optional_mapping(data.get("data"))
+    if data.get("type") != 2 or command.get("name") != "parley":
+        return None
+    try:
+        member = optional_mapping(data.get("member"))
+        user = member.get("user") if "user" in member else data.get("user")
+        where = conversation_of(data.get("channel_id"), channel, data.get("guild_id"))
+        author = member_of(mapping_of(user, "user"), member)
+        return CommandReceived(where, author, command_text(command), event_id=snowflake(data.get("id"), "id"))
+    except Malformed as exc:
+        logger.warning("skipped an interaction: %s", exc)
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        logger.warning("skipped an interaction: unchecked %s", type(exc).__name__)
+    return None

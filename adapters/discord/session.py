@@ -169,6 +169,11 @@ class SessionKeeper:
         self._session, self._begun, self._kept = (point.session_id, point.resume_url), point.seq, point
         return point
 
+    @property
+    def last_alive(self) -> datetime | None:
+        """When the session before (kept, or recalled from the last process) was last alive."""
+        return self._kept.at if self._kept is not None else None
+
     def started(self, session_id: str, resume_url: str) -> None:
         """READY: a new session, counted from its first dispatch."""
         self._session = (session_id, resume_url)
