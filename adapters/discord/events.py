@@ -247,7 +247,7 @@ def command_text(data: Json) -> str:
     """`/parley mode off` as the shared command text: the subcommand, then its options' values
     (strings, numbers and booleans, as Discord's option types are)."""
     words = []
-    for option in mappings_of(list_of(data.get("options"), "options")):
+    for option in (mapping_of(item, "an option") for item in list_of(data.get("options"), "options")):
         if option.get("type") in (1, 2):  # a subcommand (group): its name, then its own options
             words.append(text_of(option.get("name"), "option name"))
             words.append(command_text(option))

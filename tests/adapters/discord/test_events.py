@@ -3,6 +3,7 @@ whether it is for the AI."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -196,3 +197,80 @@ def test_the_server_and_the_members_roles_travel_with_a_message() -> None:
     assert message.conversation.space == "100" and message.author.roles == ("555", "666")
     direct = only(translate("MESSAGE_CREATE", create("hi", guild_id=None, member=None), ME, "dm")).message
     assert direct.conversation.space is None and direct.author.roles == ()
+
+
+# --- the boundary: dispatches not of the documented shape (issue 14) -------------------------
+
+
+@pytest.mark.parametrize("bad", [None, "", "None", True, "abc", "0300", "١٢٣", {"id": "1"}, 1.5], ids=repr)
+def test_ids_that_are_no_snowflakes_give_no_event(bad: Any) -> None:
+    assert translate("MESSAGE_CREATE", create("hi", channel_id=bad), ME, "guild") == []
+    assert translate("MESSAGE_CREATE", create("hi", id=bad), ME, "guild") == []
+    assert translate("MESSAGE_CREATE", create("hi", author={**ALICE, "id": bad}), ME, "guild") == []
+    if bad is not None:  # no server: a DM
+        assert translate("MESSAGE_CREATE", create("hi", guild_id=bad), ME, "guild") == []
+    assert translate("MESSAGE_DELETE", {"id": bad, "channel_id": "300"}, ME, "guild") == []
+    assert translate("MESSAGE_DELETE_BULK", {"ids": ["1", bad], "channel_id": "300"}, ME, "guild") == []
+    reaction = {
+        "user_id": bad,
+        "channel_id": "300",
+        "message_id": "5001",
+        "emoji": {"id": None, "name": "🎉"},
+    }
+    assert translate("MESSAGE_REACTION_ADD", reaction, ME, "dm") == []
+
+
+def test_a_timestamp_without_an_offset_or_no_time_at_all_gives_no_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for timestamp in ("2026-11-25T12:00:00", "99999-01-01T00:00:00+00:00", None, 1764072000):
+        with caplog.at_level(logging.INFO, logger="adapters.discord.events"):
+            caplog.clear()
+            assert translate("MESSAGE_CREATE", create("see you", timestamp=timestamp), ME, "guild") == []
+        [line] = [record.getMessage() for record in caplog.records]
+        assert line.startswith("skipped a MESSAGE_CREATE dispatch: timestamp "), line
+        assert "see you" not in caplog.text  # never the member's words
+
+
+def test_names_that_are_no_strings_are_dropped_never_passed_on() -> None:
+    odd = {**ALICE, "username": 7, "global_name": {"x": 1}, "avatar": ["abc"]}
+    member = {"nick": {"nested": "junk"}, "roles": ["555", None, {"id": "1"}], "flags": 0}
+    author = only(
+        translate("MESSAGE_CREATE", create("hi", author=odd, member=member), ME, "guild")
+    ).message.author
+    assert (author.display_name, author.handle, author.avatar_url, author.roles) == (
+        "11",
+        None,
+        None,
+        ("555",),
+    )
+    assert translate("MESSAGE_CREATE", create({"text": "hi"}), ME, "guild") == []  # type: ignore[arg-type]
+    files = [
+        {"id": "1", "filename": 5, "url": None},
+        {"id": "2", "filename": "a.png", "url": "https://x/a.png"},
+    ]
+    m = only(translate("MESSAGE_CREATE", create("look", attachments=files), ME, "guild")).message
+    assert [(a.name, a.url) for a in m.attachments] == [("a.png", "https://x/a.png")]
+
+
+def test_its_own_reactions_are_no_events_and_its_profile_is_a_bots() -> None:
+    own = {"user_id": "900", "channel_id": "400", "message_id": "5001", "emoji": {"id": None, "name": "👀"}}
+    assert translate("MESSAGE_REACTION_ADD", own, ME, "dm") == []
+    update = {"guild_id": "100", "user": {"id": "900", "username": "parley"}, "nick": None, "roles": []}
+    changed = only(translate("GUILD_MEMBER_UPDATE", update, ME, "guild"))
+    assert changed.member.is_bot
+
+
+@pytest.mark.parametrize(
+    "options", [["junk"], [{"type": 1, "name": None}], [{"type": 3, "value": {"x": 1}}], "junk"], ids=repr
+)
+def test_a_malformed_interaction_is_no_command_and_no_exception(options: Any) -> None:
+    interaction = {
+        "id": "8001",
+        "type": 2,
+        "channel_id": "400",
+        "user": ALICE,
+        "data": {"id": "1", "name": "parley", "type": 1, "options": options},
+    }
+    assert translate_command(interaction, "dm") is None
+    assert translate_command({**interaction, "data": {"name": "parley"}, "id": None}, "dm") is None
