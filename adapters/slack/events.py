@@ -232,5 +232,6 @@ def translate_command(form: Json) -> CommandReceived | None:
         # everywhere else it is read as the member sees it: `@bob`, `#general`, `&`.
         text = plain_text(text)
     trigger = form.get("trigger_id")  # "13345224609.738474920.8088930838d88f008e0"
-    known = isinstance(trigger, str) and re.fullmatch(r"[0-9]{1,20}\.[0-9]{1,20}\.[0-9a-f]{1,64}", trigger)
-    return CommandReceived(where, author, text, event_id=trigger if known else "")
+    if not isinstance(trigger, str) or not re.fullmatch(r"[0-9]{1,20}\.[0-9]{1,20}\.[0-9a-f]{1,64}", trigger):
+        trigger = ""  # no delivery id to know a redelivery by
+    return CommandReceived(where, author, text, event_id=trigger)

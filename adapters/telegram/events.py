@@ -213,8 +213,8 @@ def _text_of(message: Json) -> tuple[str, list[Json]]:
 
 def _span(entity: Json) -> tuple[int, int]:
     """An entity's offset and length, counted in UTF-16 code units."""
-    offset, length = entity.get("offset"), entity.get("length")
-    if count_of(offset) is None or count_of(length) is None or max(offset, length) > 2**31:
+    offset, length = count_of(entity.get("offset")), count_of(entity.get("length"))
+    if offset is None or length is None or max(offset, length) > 2**31:
         raise Malformed("an entity's offset or length is no count")
     return offset, length
 

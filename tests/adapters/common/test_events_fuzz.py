@@ -36,7 +36,7 @@ from facilitator.events import (
 
 CANARY = "CANARY-TEXT"  # put in the seeds' texts: it must never reach a log line at INFO or above
 FUZZ = settings(
-    max_examples=250,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     database=None,
