@@ -36,6 +36,7 @@ from adapters.common.events import (
     name_of,
     optional_id,
     optional_mapping,
+    shown,
     text_of,
 )
 from facilitator.chat import Attachment, ConversationRef, Member, Message
@@ -119,12 +120,13 @@ def member_of(
 
 def translate(kind_of_event: str, data: Json, me: DiscordIdentity, channel: ChannelKind) -> list[Event]:
     """The events in one dispatch (`t`, `d`); empty for what is not for the core or malformed."""
+    event_id = shown(data.get("id")) if isinstance(data, Mapping) else "?"
     try:
         return _translate(kind_of_event, mapping_of(data, "the dispatch"), me, channel)
     except Malformed as exc:
-        logger.warning("skipped a %s dispatch: %s", kind_of_event, exc)
+        logger.warning("skipped %s %s: %s", kind_of_event, event_id, exc)
     except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        logger.warning("skipped a %s dispatch: unchecked %s", kind_of_event, type(exc).__name__)
+        logger.warning("skipped %s %s: unchecked %s", kind_of_event, event_id, type(exc).__name__)
     return []
 
 
@@ -160,13 +162,13 @@ def _reaction(data: Json, where: ConversationRef, me: DiscordIdentity) -> list[E
     name = name_of(emoji.get("name"))
     if name is None:
         raise Malformed("emoji.name is no name")
-    shown = f":{name}:" if emoji.get("id") is not None else name
+    emoji_text = f":{name}:" if emoji.get("id") is not None else name
     member = optional_mapping(data.get("member"))
     user = member.get("user")
     reactor = member_of(user if isinstance(user, Mapping) else {"id": data.get("user_id")}, member, me=me)
     if reactor.user_id == me.user_id:
         return []  # its own reaction
-    return [ReactionAdded(where, snowflake(data.get("message_id"), "message_id"), reactor, shown)]
+    return [ReactionAdded(where, snowflake(data.get("message_id"), "message_id"), reactor, emoji_text)]
 
 
 def _attachments(data: Json) -> tuple[Attachment, ...]:
@@ -273,7 +275,7 @@ def translate_command(data: Json, channel: ChannelKind) -> CommandReceived | Non
         author = member_of(mapping_of(user, "user"), member)
         return CommandReceived(where, author, command_text(command), event_id=snowflake(data.get("id"), "id"))
     except Malformed as exc:
-        logger.warning("skipped an interaction: %s", exc)
+        logger.warning("skipped interaction %s: %s", shown(data.get("id")), exc)
     except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        logger.warning("skipped an interaction: unchecked %s", type(exc).__name__)
+        logger.warning("skipped interaction %s: unchecked %s", shown(data.get("id")), type(exc).__name__)
     return None

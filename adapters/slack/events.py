@@ -222,7 +222,8 @@ def translate_command(form: Json) -> CommandReceived | None:
         user = id_of(form.get("user_id"), "user_id", USER_ID)
         text = text_of(form.get("text"), "text", absent="").strip()
     except Malformed as exc:
-        logger.warning("skipped a slash command: %s", exc)
+        trigger = form.get("trigger_id") if isinstance(form, Mapping) else None
+        logger.warning("skipped slash command %s: %s", shown(trigger), exc)
         return None
     where = conversation_of(channel, "im" if channel.startswith("D") else None, None, None)
     handle = name_of(form.get("user_name"))

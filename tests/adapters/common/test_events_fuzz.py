@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -104,7 +104,7 @@ def platform_ids(pattern: str) -> Callable[[object], bool]:
 def assert_sound(events: list[Any], platform: str, bot_id: str, is_id: Callable[[object], bool]) -> None:
     """The properties of every event a translator returns, whatever it was given."""
     for event in events:
-        assert isinstance(event, Event_types), event
+        assert isinstance(event, EVENT_TYPES), event
         assert isinstance(event.event_id, str) and event.event_id != "None", event
         for where in _conversations(event):
             assert isinstance(where, ConversationRef) and where.platform == platform, event
@@ -154,7 +154,7 @@ def assert_message(message: Message, bot_id: str, is_id: Callable[[object], bool
         assert size is None or (type(size) is int and size >= 0), attachment
 
 
-Event_types = (
+EVENT_TYPES = (
     MessageReceived,
     MessageEdited,
     MessageDeleted,
@@ -275,7 +275,3 @@ def test_a_moment_a_datetime_cannot_hold_is_malformed() -> None:
         except Malformed:
             continue
         raise AssertionError(f"{bad!r} passed as a moment")
-
-
-def seeds_as_mapping(seeds: Mapping[str, Any]) -> list[Any]:
-    return list(seeds.values())
