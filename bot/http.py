@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from facilitator.ports import StoreUnavailable
+
 logger = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, object]]]
@@ -57,6 +59,8 @@ class HttpServer:
                 return web.Response(status=400, text="not a JSON object")
             try:
                 await handler(payload)
+            except StoreUnavailable:  # not stored: the platform delivers it again later
+                return _going()
             except Exception:  # acknowledged all the same: the platform would resend it forever
                 logger.exception("a webhook payload on %s could not be handled", path)
             return web.Response(text="ok")

@@ -47,7 +47,7 @@ from facilitator.group_size import GroupSize
 from facilitator.kill_switch import KillSwitch
 from facilitator.owing import Owing
 from facilitator.policy import Decision, Facts, decide
-from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint
+from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint, StoreUnavailable
 from facilitator.redelivery import Redeliveries
 from facilitator.services import Services, Tasks, Tokens
 from facilitator.showing import Showing
@@ -97,11 +97,11 @@ class Facilitator:
         self._kill_switch = KillSwitch(services)
         self._first_use = FirstUse(services)
         self._strictness = strictness
-        self._redeliveries = Redeliveries(services)
         self._commands = CommandRunner(services)
         self._window = window
         self._clock = clock or time.time
         self._owing = Owing(services, clock)
+        self._redeliveries = Redeliveries(services, self._owing)
         self._closing = False
         decision = DecisionCall(services, window, strictness, showing)
         self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
@@ -123,6 +123,9 @@ class Facilitator:
         """Take one event; returns once it is stored (answers follow in the background)."""
         try:
             await self._dispatch(event, adapter)
+        except StoreUnavailable as exc:  # not durable: the platform must deliver it again
+            logger.error("could not store %s (%s): left unacknowledged", type(event).__name__, exc)
+            raise
         except Exception:
             logger.exception("failed to handle %s", type(event).__name__)
 
@@ -179,19 +182,40 @@ class Facilitator:
             elif await self._services.messages.add_message_once(message) and self._fresh(message):
                 await self.auto.heard(message, adapter, addressed=False)  # a redelivery is no new candidate
             return
-        # Persisted before any answer is attempted; a redelivery is stored once and answered once.
-        if not await self._redeliveries.new_message(message):
+        # Stored with its answer owed, in one transaction, before anything else: a crash leaves
+        # it for the next start, and a redelivery is stored once and answered once.
+        owed = await self._redeliveries.new_message(message)
+        if owed is None:
             return
         if not self._fresh(message):  # delivered late (a backlog, a catch-up): kept, not answered
             logger.info("message %s in %s came too late to answer", message.id, conversation.chat_id)
+            await self._owing.settle((owed,))
             return
+        await self._take_up(message, named, adapter, owed)
+
+    async def _take_up(self, message: Message, named: bool, adapter: Adapter, owed: int) -> None:
+        """Decide on an addressed message stored with its answer owed: queue the answer, or
+        settle the debt (no answer is due: the mode, the size limit, a quota, moderation)."""
+        try:
+            queued = await self._decide(message, named, adapter, owed)
+        except asyncio.CancelledError:
+            raise  # stopping: left owed, for the next start
+        except Exception:
+            await self._owing.settle((owed,))
+            raise
+        if not queued:
+            await self._owing.settle((owed,))
+
+    async def _decide(self, message: Message, named: bool, adapter: Adapter, owed: int) -> bool:
+        conversation = message.conversation
         if not conversation.is_direct and await self._services.mode_of(conversation) is Mode.AUTO:
             if await self.auto.hold_back(message, adapter):
-                return
+                return False
             await self.auto.heard(message, adapter, addressed=True)
-        await self._consider(message, named, adapter)
+        return await self._consider(message, named, adapter, owed)
 
-    async def _consider(self, message: Message, named: bool, adapter: Adapter) -> None:
+    async def _consider(self, message: Message, named: bool, adapter: Adapter, owed: int) -> bool:
+        """Whether the answer was queued (or left owed for the next process, when stopping)."""
         conversation = message.conversation
         state = await self._services.groups.group_state(conversation)
         mode = state.mode or self.config.default_mode
@@ -216,25 +240,26 @@ class Facilitator:
             if state.size_notice_sent:
                 await self._services.groups.set_size_notice(conversation, False)
             if self.config.quotas.enabled and await self._fair_use.over_quota(message, adapter):
-                return
+                return False
             if not await self._strictness.passes(conversation, message.text):
                 logger.info("message %s in %s held back by moderation", message.id, conversation.chat_id)
                 await self._services.perform(
                     adapter, SendMessage(conversation, texts.MODERATED, reply_to=message.id)
                 )
-                return
-            owed = await self._owing.owe(message)  # durable before the model is asked
+                return False
             if self._closing:
-                return  # the next process gives it
+                return True  # stays owed: the next process gives it
             self._answering.queue(message, adapter, owed)
             if self._first_use.owed(message):
                 self._services.spawn(self._first_use.tell(message, adapter))
-        elif decision is Decision.SIZE_NOTICE:
+            return True
+        if decision is Decision.SIZE_NOTICE:
             await self._services.groups.set_size_notice(conversation, True)
             notice = texts.size_notice(count or 0, self.config.size_limit)
             await self._services.perform(
                 adapter, SendMessage(conversation, notice, reply_to=message.id, notice="size_limit")
             )
+        return False
 
     async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
         conversation = event.conversation
@@ -310,7 +335,13 @@ class Facilitator:
                 await self._owing.settle((each.id,))
             elif now - each.since <= self.config.owed_within_seconds and not self._closing:
                 logger.info("answering %s in %s, owed from before a restart", message.id, where)
-                self._answering.queue(message, adapter, each.id)
+                named = addresses_by_name(message.text, self.config.names)
+                try:  # decided again: the mode, the size and the quotas as they are now
+                    await self._take_up(message, named, adapter, each.id)
+                except StoreUnavailable:
+                    raise
+                except Exception:
+                    logger.exception("could not take up the answer owed to %s", message.id)
             else:
                 logger.info(
                     "answer to %s in %s owed too long: %s", message.id, where, self.config.late_answers

@@ -39,10 +39,12 @@ class Owing:
         self.owner = owner_name()
         self._renewer: asyncio.Task[None] | None = None
 
-    async def owe(self, message: Message) -> int:
+    async def store(self, message: Message) -> int | None:
+        """Store an addressed message with its answer owed, in one transaction: a crash can
+        leave neither one without the other. None for a redelivery (nothing new is owed)."""
         now = self._clock()
         self._keep_renewing()
-        return await self._owed.owe(message, self.owner, now, now + LEASE_SECONDS)
+        return await self._owed.add_owed_message(message, self.owner, now, now + LEASE_SECONDS)
 
     async def posted(self, owed_id: int, part_id: str) -> None:
         await self._owed.note_posted(owed_id, part_id)

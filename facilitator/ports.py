@@ -59,7 +59,8 @@ class EventSink(Protocol):
     little durable memory of the adapter's own (a gateway session to resume, where to catch up)."""
 
     async def handle(self, event: Event, adapter: Adapter) -> None:
-        """Take one event; returns once what it carries is durable (acknowledge it only then)."""
+        """Take one event; returns once what it carries is durable (acknowledge it only then).
+        Raises StoreUnavailable when it could not be stored: acknowledge nothing then."""
         ...
 
     async def idle(self) -> None: ...
@@ -76,6 +77,11 @@ class EventSink(Protocol):
         """This platform's conversations with a message stored since `active_since`, each with
         its newest stored message, most recently active first."""
         ...
+
+
+class StoreUnavailable(RuntimeError):
+    """An event could not be made durable (the database refused the write, or is closing): the
+    adapter must not acknowledge it, so that the platform delivers it again."""
 
 
 class MediaError(Exception):

@@ -1,9 +1,9 @@
 """Redeliveries: platforms deliver an event again (Slack retries, a webhook after a timeout,
 a gateway replay), and the AI must answer it once, also across a restart.
 
-A message is new when the store did not hold its platform id yet (`add_message_once`); a
-command, when the ledger has not seen its delivery key. An in-memory memory of recent ids
-answers the common case of a quick retry without a database round trip.
+A message is new when the store did not hold its platform id yet (stored with its answer owed,
+in one transaction); a command, when the ledger has not seen its delivery key. An in-memory
+memory of recent ids answers the common case of a quick retry without a database round trip.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from facilitator.chat import ConversationRef, Message
 from facilitator.events import CommandReceived
+from facilitator.owing import Owing
 from facilitator.services import Services
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ def delivery_key(event: CommandReceived) -> str | None:
 
 
 class Redeliveries:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, owing: Owing) -> None:
         self._services = services
+        self._owing = owing
         self._most = services.config.seen_ids
         self._seen: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
 
@@ -41,15 +43,20 @@ class Redeliveries:
             self._seen.popitem(last=False)
         return False
 
-    async def new_message(self, message: Message) -> bool:
-        """Store an addressed message; False when it was delivered before (nothing stored)."""
+    async def new_message(self, message: Message) -> int | None:
+        """Store an addressed message with its answer owed; the debt's id, or None when it was
+        delivered before (nothing stored, nothing owed: it was answered, or is being)."""
         conversation = message.conversation
-        if self._seen_before(conversation, message.id) or not await self._services.messages.add_message_once(
-            message
-        ):
+        owed = None
+        if not self._seen_before(conversation, message.id):
+            try:
+                owed = await self._owing.store(message)
+            except BaseException:
+                self._seen.pop((*conversation.key(), message.id), None)  # not stored: a redelivery is new
+                raise
+        if owed is None:
             logger.info("duplicate message %s in %s: not answered again", message.id, conversation.chat_id)
-            return False
-        return True
+        return owed
 
     async def new_command(self, event: CommandReceived) -> bool:
         conversation = event.conversation

@@ -23,7 +23,7 @@ from typing import Any
 
 from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from adapters.telegram.access import blind_spots
 from adapters.telegram.commands import menu, private_menu
@@ -35,7 +35,7 @@ from adapters.telegram.sending import TelegramSender, seconds_of
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member
 from facilitator.events import CommandReceived, ConversationMoved, Event, MessageReceived
-from facilitator.ports import EventSink
+from facilitator.ports import EventSink, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,6 @@ class TelegramAdapter:
         )
         builder = builder.updater(None)  # our own polling loop: see _poll
         self.application = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
         self.sender = TelegramSender(self.application.bot, config)
         self.groups = self.sender.groups
         self.media = TelegramMedia(self.application.bot, base, self.sender.call)
@@ -125,7 +124,9 @@ class TelegramAdapter:
                 "skipped update %s that python-telegram-bot cannot read: %r", payload.get("update_id"), exc
             )
             return
-        await self.application.process_update(update)  # our handler, awaited: stored on return
+        # Handled here rather than through the Application's handlers, which would swallow a
+        # store that could not take it: then this raises, and Telegram is not told it is done.
+        await self._on_update(update)
 
     async def _poll(self) -> None:
         """Long polling, one update at a time parsed: python-telegram-bot's own updater gives
@@ -163,11 +164,27 @@ class TelegramAdapter:
             # Handled together, and shielded: a stop lets the batch finish, and only then does the
             # next getUpdates acknowledge it (the offset). A crash before that gets it again.
             self._batch = asyncio.ensure_future(self._process_batch(updates))
-            await asyncio.shield(self._batch)
+            try:
+                await asyncio.shield(self._batch)
+            except StoreUnavailable:  # the batch comes again with the next getUpdates
+                failures += 1
+                logger.error("the store could not take %d update(s); asking for them again", len(updates))
+                await asyncio.sleep(min(2**failures, 30))
+                continue
             offset = max(payload["update_id"] for payload in updates) + 1
 
     async def _process_batch(self, updates: list[dict[str, Any]]) -> None:
-        await asyncio.gather(*(self._process(payload) for payload in updates))
+        """The updates handled together; StoreUnavailable when any could not be stored (then
+        the whole batch comes again: what was stored is recognised as a redelivery)."""
+        outcomes = await asyncio.gather(
+            *(self._process(payload) for payload in updates), return_exceptions=True
+        )
+        failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        for failure in failed:
+            if isinstance(failure, StoreUnavailable):
+                raise failure
+        for failure in failed:  # a fault of ours: asking again would only fail again
+            logger.error("an update could not be handled", exc_info=failure)
 
     async def pause(self) -> None:
         """Take no more updates (a stop is coming): the polling ends once the batch under way is
@@ -191,7 +208,7 @@ class TelegramAdapter:
 
     # --- events in --------------------------------------------------------------------------
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update) -> None:
         if self.identity is None:
             return
         raw = update.to_dict()
@@ -225,6 +242,8 @@ class TelegramAdapter:
             for event in events:
                 try:
                     await self._core.handle(await self._enrich(event), self)
+                except StoreUnavailable:
+                    raise  # not stored: unacknowledged, so Telegram delivers it again
                 except Exception:  # the core logs its own failures; this guards the enrichment
                     logger.exception("update %s could not be handled", update.update_id)
         finally:

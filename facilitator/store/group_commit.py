@@ -14,10 +14,12 @@ from collections import deque
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
+from facilitator.ports import StoreUnavailable
+
 logger = logging.getLogger(__name__)
 
 
-class StoreClosedError(RuntimeError):
+class StoreClosedError(StoreUnavailable):
     """A write after the store was closed (shutting down): nothing is written."""
 
 
@@ -36,7 +38,7 @@ class Connection(Protocol):
     async def rollback(self) -> None: ...
 
 
-class BatchRefused(RuntimeError):
+class BatchRefused(StoreUnavailable):
     """Every write of a batch failed: the database itself is unusable."""
 
 
@@ -159,7 +161,8 @@ class GroupCommit:
                         await self._apply_singly(runs)
                     except Exception as fatal:
                         logger.error("the database refused writes: %s", fatal)
-                        batch.finish(fatal)
+                        refused = fatal if isinstance(fatal, StoreUnavailable) else BatchRefused(str(fatal))
+                        batch.finish(refused)
                         continue
             batch.finish()
 

@@ -124,10 +124,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         6,
         """
-        -- Answers the AI owes: recorded before the model is called, deleted once the answer
-        -- (or a friendly error) is delivered, so a restart gives what a crash or a deploy cut
-        -- off. `owner` holds the claim until `lease_until` (epoch seconds), renewed while it
-        -- works; `posted` lists the platform ids of the parts already sent, one per line.
+        -- Answers the AI owes: written with the addressed message itself, deleted once the
+        -- answer (or a friendly error, or the decision not to answer) is delivered, so a
+        -- restart gives what a crash or a deploy cut off. `owner` holds the claim until
+        -- `lease_until` (epoch seconds), renewed while it works; `posted` lists the platform
+        -- ids of the parts already sent, one per line; the flags say how it addressed the AI.
         CREATE TABLE owed_answers (
             id INTEGER PRIMARY KEY,
             conversation_id INTEGER NOT NULL REFERENCES conversations (id),
@@ -136,6 +137,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             owner TEXT NOT NULL,
             lease_until REAL NOT NULL,
             posted TEXT NOT NULL DEFAULT '',
+            mentions_ai INTEGER NOT NULL DEFAULT 0,
+            replies_to_ai INTEGER NOT NULL DEFAULT 0,
             UNIQUE (conversation_id, message_id)
         );
         CREATE INDEX owed_answers_by_lease ON owed_answers (lease_until);

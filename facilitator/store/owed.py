@@ -25,7 +25,8 @@ _CLAIM = (
     " RETURNING id"
 )
 _OWED = (
-    "SELECT o.id, o.since, o.posted, o.message_id, c.chat_id, c.thread_id, c.is_direct,"
+    "SELECT o.id, o.since, o.posted, o.mentions_ai, o.replies_to_ai, o.message_id, c.chat_id,"
+    " c.thread_id, c.is_direct,"
     " m.author_id, COALESCE(p.display_name, m.author_id), p.handle, m.text, m.sent_at, m.reply_to"
     " FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
     " LEFT JOIN messages AS m ON m.conversation_id = o.conversation_id AND m.message_id = o.message_id"
@@ -33,6 +34,12 @@ _OWED = (
     " WHERE o.id IN ({ids}) ORDER BY o.since, o.id"
 )
 CLAIMS_AT_ONCE = 500
+# Queued right after the message's own insert, in the same transaction: `changes()` is that
+# insert's, so a message stored before (a redelivery) owes nothing new.
+OWE_IF_NEW = (
+    "INSERT INTO owed_answers (conversation_id, message_id, since, owner, lease_until, mentions_ai,"
+    " replies_to_ai) SELECT ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1"
+)
 
 
 class SqliteOwed:
@@ -44,20 +51,6 @@ class SqliteOwed:
         async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
-
-    async def owe(self, message: Message, owner: str, now: float, lease_until: float) -> int:
-        row = await self._conversation(message.conversation)
-        self._writes.add(
-            "INSERT INTO owed_answers (conversation_id, message_id, since, owner, lease_until)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (conversation_id, message_id)"
-            " DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until",
-            (row.id, message.id, now, owner, lease_until),
-        )
-        await self._writes.commit()
-        found = await self._all(
-            "SELECT id FROM owed_answers WHERE conversation_id = ? AND message_id = ?", (row.id, message.id)
-        )
-        return int(found[0][0])
 
     async def note_posted(self, owed_id: int, part_id: str) -> None:
         self._writes.add(
@@ -88,6 +81,8 @@ class SqliteOwed:
             owed_id,
             since,
             posted,
+            mentioned,
+            replied,
             message_id,
             chat_id,
             thread_id,
@@ -102,7 +97,16 @@ class SqliteOwed:
             where = ConversationRef(platform, chat_id, thread_id or None, is_direct=bool(is_direct))
             author = Member(platform, str(author_id or ""), str(name or author_id or ""), handle)
             sent = datetime.fromisoformat(sent_at) if sent_at else datetime.fromtimestamp(since, UTC)
-            message = Message(str(message_id), where, author, str(text or ""), sent, reply_to)
+            message = Message(
+                str(message_id),
+                where,
+                author,
+                str(text or ""),
+                sent,
+                reply_to,
+                mentions_ai=bool(mentioned),
+                replies_to_ai=bool(replied),
+            )
             parts = tuple(part for part in str(posted).split("\n") if part)
             owed.append(Owed(int(owed_id), message, float(since), parts))
         return owed

@@ -206,9 +206,12 @@ class OwedAnswers(Protocol):
     # True where no second process can share the store (SQLite): a start takes every claim.
     single_process: bool
 
-    async def owe(self, message: Message, owner: str, now: float, lease_until: float) -> int:
-        """Record that `message` is owed an answer, claimed by `owner`; its id. Owing the same
-        message again returns the same id (and takes the claim)."""
+    async def add_owed_message(
+        self, message: Message, owner: str, now: float, lease_until: float
+    ) -> int | None:
+        """Store a message that addresses the AI together with its answer owed, claimed by
+        `owner`, in one transaction; the debt's id, or None when the conversation held the
+        message already (a redelivery: nothing new is owed)."""
         ...
 
     async def note_posted(self, owed_id: int, part_id: str) -> None:

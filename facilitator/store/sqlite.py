@@ -29,7 +29,7 @@ from facilitator.store.ledger import SqliteLedger
 from facilitator.store.members import SqliteMembers
 from facilitator.store.memory import SqliteAdapterMemory
 from facilitator.store.migrations import LATEST, MIGRATIONS
-from facilitator.store.owed import SqliteOwed
+from facilitator.store.owed import OWE_IF_NEW, SqliteOwed
 from facilitator.store.roles import GroupState, HistoryItem
 from facilitator.store.values import ConversationRow, clean_text, iso
 
@@ -201,6 +201,21 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
         outcome = self._writes.add_checked(_INSERT_MESSAGE, await self._message_row(message))
         await self._writes.commit()
         return outcome.changed
+
+    async def add_owed_message(
+        self, message: Message, owner: str, now: float, lease_until: float
+    ) -> int | None:
+        row = await self._message_row(message)
+        outcome = self._writes.add_checked(_INSERT_MESSAGE, row)
+        flags = (int(message.mentions_ai), int(message.replies_to_ai))
+        self._writes.add(OWE_IF_NEW, (row[0], message.id, now, owner, lease_until, *flags))
+        await self._writes.commit()
+        if not outcome.changed:
+            return None
+        found = await self._one(
+            "SELECT id FROM owed_answers WHERE conversation_id = ? AND message_id = ?", (row[0], message.id)
+        )
+        return int(found[0]) if found else None
 
     async def _message_row(self, message: Message) -> tuple[Any, ...]:
         row = await self._conversation(message.conversation)

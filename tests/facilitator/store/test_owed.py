@@ -5,6 +5,7 @@ adapter keeps survives a reopening; resume points name each conversation's newes
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,8 +25,7 @@ def said(number: int, where: ConversationRef = GROUP, minutes_ago: float = 0) ->
 
 async def test_a_claim_is_held_until_its_lease_runs_out_or_it_is_given_up(store: SqliteStore) -> None:
     message = said(1)
-    await store.add_message(message)
-    await store.owe(message, "process-a", now=100.0, lease_until=130.0)
+    await store.add_owed_message(message, "process-a", now=100.0, lease_until=130.0)
     assert await store.claim_owed("slack", "process-b", now=120.0, lease_until=150.0) == []  # a's lease holds
     await store.renew_claims("process-a", lease_until=160.0)
     assert await store.claim_owed("slack", "process-b", now=140.0, lease_until=170.0) == []
@@ -41,8 +41,7 @@ async def test_a_claim_is_held_until_its_lease_runs_out_or_it_is_given_up(store:
 
 async def test_two_owners_claiming_at_once_never_both_get_an_answer(store: SqliteStore) -> None:
     for number in range(20):
-        await store.add_message(said(number))
-        await store.owe(said(number), "dead", now=0.0, lease_until=1.0)
+        await store.add_owed_message(said(number), "dead", now=0.0, lease_until=1.0)
     first, second = await asyncio.gather(
         store.claim_owed("slack", "a", now=10.0, lease_until=40.0),
         store.claim_owed("slack", "b", now=10.0, lease_until=40.0),
@@ -51,17 +50,21 @@ async def test_two_owners_claiming_at_once_never_both_get_an_answer(store: Sqlit
     assert len(ids) == 20 and len(set(ids)) == 20
 
 
-async def test_posted_parts_and_settling(store: SqliteStore) -> None:
-    message = said(1)
-    await store.add_message(message)
-    owed = await store.owe(message, "a", now=0.0, lease_until=1.0)
-    assert await store.owe(message, "a", now=0.5, lease_until=1.0) == owed  # owed once
+async def test_a_message_and_its_answer_owed_are_stored_together_and_once(store: SqliteStore) -> None:
+    message = replace(said(1), mentions_ai=True)
+    owed = await store.add_owed_message(message, "a", now=0.0, lease_until=1.0)
+    assert owed is not None
+    assert await store.add_owed_message(message, "a", now=0.5, lease_until=1.0) is None  # a redelivery
     await store.note_posted(owed, "2.0")
     await store.note_posted(owed, "3.0")
     (taken,) = await store.claim_owed("slack", "b", now=5.0, lease_until=9.0)
-    assert taken.posted == ("2.0", "3.0")
+    assert taken.posted == ("2.0", "3.0") and taken.message.mentions_ai
     await store.settle((owed,))
     assert await store.claim_owed("slack", "c", now=1e12, lease_until=1e12) == []
+    # Answered and settled: delivered once more, it is still no new debt.
+    assert await store.add_owed_message(message, "a", now=2.0, lease_until=3.0) is None
+    assert await store.claim_owed("slack", "c", now=1e12, lease_until=1e12) == []
+    assert [item.text for item in await store.history(GROUP, 10)] == ["hello 1"]
 
 
 async def test_what_an_adapter_keeps_survives_a_reopening(tmp_path: Path) -> None:
