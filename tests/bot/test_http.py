@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
+
 from bot.http import HttpServer
+from facilitator.ports import StoreUnavailable
 
 
 async def get(port: int, path: str) -> tuple[int, bytes]:
@@ -34,3 +37,41 @@ async def test_health_is_ok_then_503_when_a_part_fails() -> None:
         assert (await get(server.port, "/nothing-here"))[0] == 404
     finally:
         await server.stop()
+
+
+async def post(port: int, path: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"http://127.0.0.1:{port}{path}", data=body, headers=headers) as response:
+            return response.status, dict(response.headers)
+
+
+async def test_a_webhook_is_acknowledged_only_once_stored_and_refused_while_stopping() -> None:
+    """A platform resends what was not acknowledged with a 2xx: an update the store could not
+    take gets a 503, as does every call once the server drains for a stop."""
+    store_up = True
+    taken: list[dict[str, object]] = []
+
+    async def handler(payload: dict[str, object]) -> None:
+        if not store_up:
+            raise StoreUnavailable("the database refused writes")
+        taken.append(payload)
+
+    async def report() -> dict[str, object]:
+        return {"status": "ok"}
+
+    server = HttpServer("127.0.0.1", 0, report)
+    server.add_webhook("/hook", "X-Secret", "s3cret", handler)
+    await server.start()
+    headers = {"X-Secret": "s3cret", "Content-Type": "application/json"}
+    try:
+        assert (await post(server.port, "/hook", '{"update_id": 1}', headers))[0] == 200
+        store_up = False
+        status, answered = await post(server.port, "/hook", '{"update_id": 2}', headers)
+        assert status == 503 and answered["Retry-After"] == "5"
+        store_up = True
+        server.drain()
+        assert (await post(server.port, "/hook", '{"update_id": 3}', headers))[0] == 503
+        assert (await get(server.port, "/healthz"))[0] == 503  # the router stops sending here
+    finally:
+        await server.stop()
+    assert taken == [{"update_id": 1}]

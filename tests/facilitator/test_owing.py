@@ -15,6 +15,7 @@ from facilitator.actions import Action, Delivered, SendMessage, StreamMessage
 from facilitator.chat import ConversationRef, Member, Message, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import MessageReceived
+from facilitator.ports import StoreUnavailable
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
@@ -157,4 +158,32 @@ async def test_a_mention_delivered_long_after_it_was_sent_is_kept_but_not_answer
     await core.idle()
     assert adapter.texts == ["Hello from the fake model."]  # only the fresh one
     assert "are we on for tonight?" in fake_model.received[0].text  # kept, and read as context
+    await stop(core, store)
+
+
+class RefusingOnce(SqliteStore):
+    """A database that refuses one write (a full disk, a lock held too long), then recovers."""
+
+    refuse = True
+
+    async def add_owed_message(
+        self, message: Message, owner: str, now: float, lease_until: float
+    ) -> int | None:
+        if self.refuse:
+            self.refuse = False
+            raise StoreUnavailable("the database refused writes")
+        return await super().add_owed_message(message, owner, now, lease_until)
+
+
+async def test_a_mention_the_store_refused_is_not_taken_and_its_redelivery_is_answered(
+    tmp_path: Path, fake_model: FakeOpenAI
+) -> None:
+    store = await RefusingOnce.open(tmp_path / "parley.db")
+    core = Facilitator(FacilitatorConfig(burst_window_seconds=0.0), store, model_for(fake_model))
+    adapter = RecordingAdapter()
+    with pytest.raises(StoreUnavailable):  # the adapter must not acknowledge it
+        await core.handle(mention(1), adapter)
+    await core.handle(mention(1), adapter)  # the platform delivers it again
+    await core.idle()
+    assert adapter.texts == ["Hello from the fake model."]
     await stop(core, store)
