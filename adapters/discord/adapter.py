@@ -37,14 +37,20 @@ from adapters.discord.access import (
     blind_spots,
     missing_intents,
 )
-from adapters.discord.cache import refill
 from adapters.discord.catch_up import CatchUp
 from adapters.discord.commands import command_of, menu
 from adapters.discord.config import DISCORD_API, DiscordConfig
 from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
 from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
-from adapters.discord.session import GatewayClient, Paused, SessionKeeper, guard_parsers
+from adapters.discord.session import (
+    GatewayClient,
+    Paused,
+    Refill,
+    SessionKeeper,
+    close_gateway,
+    guard_parsers,
+)
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink
@@ -59,7 +65,6 @@ DISPATCHES = {  # the raw dispatches the core hears about
     "MESSAGE_REACTION_ADD",
     "GUILD_MEMBER_UPDATE",
 }
-CACHE_WAIT = 30.0  # seconds an answer waits for the cache to be read back after a RESUME
 __all__ = [
     "INVITE_PERMISSIONS",
     "DiscordAdapter",
@@ -112,9 +117,7 @@ class DiscordAdapter:
         self.session = SessionKeeper(core)
         self.catch_up = CatchUp(self.client, core, self._deliver)
         self._paused = False
-        self._cache_filled = asyncio.Event()  # cleared while the cache is read back (cache.py)
-        self._cache_filled.set()
-        self._filling: asyncio.Task[None] | None = None
+        self.refill = Refill(self.client)
         self.media = DiscordMedia(config.cdn_base_url)
         self.sender = DiscordSender(self.client, config)
         self.identity: DiscordIdentity | None = None
@@ -176,17 +179,9 @@ class DiscordAdapter:
             except Exception as exc:
                 failures += 1
                 logger.warning("the Discord connection broke (%s); connecting again", type(exc).__name__)
-                await self._close_gateway()  # its keep-alive thread stops; the session stays resumable
+                await close_gateway(self.client)  # its keep-alive thread stops; the session stays resumable
                 self.client.resume_from = self.session.point()
                 await asyncio.sleep(min(2 ** (failures - 1), 30))
-
-    async def _close_gateway(self) -> None:
-        """Close the websocket with 4000: Discord ends a session closed with 1000 or 1001."""
-        ws = self.client.ws
-        if ws is not None and ws.open:
-            await ws.close(code=4000)
-        elif ws is not None and ws._keep_alive is not None:
-            ws._keep_alive.stop()
 
     async def pause(self) -> None:
         """Stop taking dispatches (those not handled yet are not kept as handled: the next process
@@ -196,7 +191,7 @@ class DiscordAdapter:
             return
         self._paused = self.client.paused = True
         self.catch_up.cancel()
-        await self._close_gateway()
+        await close_gateway(self.client)
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(self._runner), 5)
@@ -205,8 +200,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         await self.pause()
         await self.catch_up.stop()
-        if self._filling is not None:
-            self._filling.cancel()
+        self.refill.cancel()
         await self.session.close()
         await self.media.close()
         await self.client.close()
@@ -233,7 +227,7 @@ class DiscordAdapter:
         try:
             if kind in ("READY", "RESUMED"):
                 if kind == "RESUMED" and not self.client.guilds:
-                    self._fill_cache()  # a session this process did not open: no server known
+                    self.refill.start()  # a session this process did not open: no server known
                 self._ready.set()
             elif kind in DISPATCHES and isinstance(data, dict):
                 await self._deliver(kind, data)
@@ -251,27 +245,6 @@ class DiscordAdapter:
         await self.catch_up.gate()
         for event in translate(kind, data, self.identity, self._kind(data)):
             await self._core.handle(event, self)
-
-    def _fill_cache(self) -> None:
-        if self._filling is not None and not self._filling.done():
-            return
-        self._cache_filled.clear()
-
-        async def fill() -> None:
-            try:
-                await refill(self.client)
-            except Exception:
-                logger.exception("Discord: the servers could not be read back after resuming")
-            finally:
-                self._cache_filled.set()
-
-        self._filling = asyncio.ensure_future(fill())
-
-    async def _cached(self) -> None:
-        """Wait (a while) for the cache to be read back after a RESUME: answers need it."""
-        if not self._cache_filled.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._cache_filled.wait(), CACHE_WAIT)
 
     def _kind(self, data: dict[str, Any]) -> ChannelKind:
         channel = (
@@ -305,7 +278,7 @@ class DiscordAdapter:
     # --- actions out ------------------------------------------------------------------------
 
     async def perform(self, action: Action) -> Delivered | None:
-        await self._cached()
+        await self.refill.wait()
         return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
@@ -315,7 +288,7 @@ class DiscordAdapter:
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         if conversation.is_direct:
             return None
-        await self._cached()
+        await self.refill.wait()
         try:
             channel = await self.sender.channel(conversation)
         except (discord.Forbidden, discord.NotFound):
@@ -328,7 +301,7 @@ class DiscordAdapter:
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
             return 1
-        await self._cached()
+        await self.refill.wait()
         channel = await self.sender.channel(conversation)
         if isinstance(channel, discord.Thread):
             members = await channel.fetch_members()

@@ -15,6 +15,13 @@ The sequence kept is a low-water mark (`SessionKeeper`): discord.py hands each r
 `on_socket_raw_receive` as a task of its own, so they finish out of order; the point kept only
 passes a dispatch once the core has handled it (core.handle returned), so a RESUME replays what
 was in flight (the core dedupes messages by id) and never skips one.
+
+After a RESUME in a new process discord.py knows no server: it learns them from the
+GUILD_CREATEs that follow READY, and a RESUME brings none, so permissions (who is an admin,
+what Parley may do in a channel) and member counts would all be wrong. `refill` reads each
+server back as Discord would have sent it (the guild with its roles, its channels, its active
+threads and the bot's own member) and feeds it to discord.py's own GUILD_CREATE parser; the
+other members come as before (a member count asks Discord for them).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ KEY = "gateway"  # under which the session is kept (core.keep / core.recall)
 # past this, a new session is identified at once instead of a RESUME sure to be refused.
 RESUMABLE_FOR = timedelta(minutes=10)
 REFRESH_SECONDS = 60.0  # the kept point is rewritten this often while idle, so its age says "alive"
+REFILL_WAIT = 30.0  # seconds an answer waits for the cache to be read back after a RESUME
 
 
 class Paused(Exception):
@@ -258,3 +266,82 @@ def guard_parsers(client: discord.Client) -> None:
     for event, parse in list(parsers.items()):
         if not hasattr(parse, "__wrapped__"):
             parsers[event] = guarded(event, parse)
+
+
+async def close_gateway(client: discord.Client) -> None:
+    """Close the websocket with 4000 (Discord ends a session closed with 1000 or 1001), and with
+    it its keep-alive thread."""
+    ws = client.ws
+    if ws is not None and ws.open:
+        await ws.close(code=4000)
+    elif ws is not None and ws._keep_alive is not None:
+        ws._keep_alive.stop()
+
+
+class Refill:
+    """`refill` in the background after a RESUME in a new process; answers wait for it."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+        self._done = asyncio.Event()
+        self._done.set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self._done.clear()
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await refill(self._client)
+        except Exception:
+            logger.exception("Discord: the servers could not be read back after resuming")
+        finally:
+            self._done.set()
+
+    async def wait(self) -> None:
+        """Wait (a while) for the servers to be read back, if they are being read."""
+        if not self._done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), REFILL_WAIT)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+GUILDS_PAGE = 200  # GET /users/@me/guilds gives at most this many
+
+
+async def refill(client: discord.Client) -> int:
+    """discord.py's cache filled from REST after this process RESUMEd a session it did not
+    open; how many servers were read (see the module's docstring)."""
+    http, me = client.http, client.user
+    if me is None:
+        return 0
+    guilds: list[dict[str, Any]] = []
+    after: int | None = None
+    while True:
+        page = await http.get_guilds(GUILDS_PAGE, after=after, with_counts=False)
+        guilds.extend(page)  # type: ignore[arg-type]
+        if len(page) < GUILDS_PAGE:
+            break
+        after = int(page[-1]["id"])
+    parse = client._connection.parsers["GUILD_CREATE"]
+    for partial in guilds:
+        guild_id = int(partial["id"])
+        try:
+            data: dict[str, Any] = dict(await http.get_guild(guild_id, with_counts=True))
+            data["channels"] = await http.get_all_guild_channels(guild_id)
+            data["threads"] = (await http.get_active_threads(guild_id)).get("threads", [])
+            data["members"] = [await http.get_member(guild_id, me.id)]
+        except discord.HTTPException as exc:
+            logger.warning("Discord: could not read server %s back (%s)", guild_id, exc.status)
+            continue
+        data.setdefault("member_count", data.get("approximate_member_count"))
+        data["unavailable"] = False
+        parse(data)
+    logger.info("Discord: read %d server(s) back after resuming", len(guilds))
+    return len(guilds)
