@@ -11,7 +11,16 @@ from pathlib import Path
 
 from benchmarks.report import machine, table
 
-FIGURES = ("ingest", "mention", "context_build", "first_token", "many_groups", "startup", "auto_cost", "slack_ack")
+FIGURES = (
+    "ingest",
+    "mention",
+    "context_build",
+    "first_token",
+    "many_groups",
+    "startup",
+    "auto_cost",
+    "slack_ack",
+)
 RESULTS = Path(__file__).parent / "results"
 
 
