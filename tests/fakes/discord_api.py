@@ -9,7 +9,10 @@ exactly (discord.py parses nothing else), errors as {"message", "code"[, "errors
 Discord's codes (50035 Invalid Form Body, 50006 empty message, 50013 Missing Permissions, 10008
 Unknown Message, 40060 interaction already acknowledged, 50083 archived thread...), and 429s
 with `retry_after`, a `Via` header and X-RateLimit-* headers, which discord.py waits out
-(`fail_next`). Private threads show only to their members and moderators, as on Discord. The bot's own REST
+(`fail_next`). Private threads show only to their members and moderators, as on Discord.
+History is read as Discord pages it (`before`/`after`/`limit`, newest first), and a server can
+be read back as a client that resumed must (`/users/@me/guilds`, the guild, its channels,
+`/guilds/{id}/threads/active`, the bot's member). The bot's own REST
 actions come back over the gateway as Discord sends them (MESSAGE_CREATE for its messages, etc.).
 
 Tests play the members with the builders of `DiscordWorld` (discord_payloads.py) and the

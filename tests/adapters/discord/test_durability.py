@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from adapters.discord.adapter import DiscordAdapter
 from facilitator.actions import SendMessage
@@ -23,8 +24,9 @@ from tests.support.driver import ALICE, TRIP
 CONVERSATION = ConversationRef("discord", str(GENERAL), space=str(GUILD))
 
 
-async def stored(store: SqliteStore) -> list[str]:
-    return [item.text for item in await store.history(CONVERSATION, 100)]
+async def stored(store: SqliteStore, channel: dict[str, Any] | int = GENERAL) -> list[str]:
+    chat = str(channel if isinstance(channel, int) else channel["id"])
+    return [item.text for item in await store.history(ConversationRef("discord", chat), 100)]
 
 
 async def kept_seq(store: SqliteStore) -> int:
@@ -71,13 +73,21 @@ async def test_a_restart_resumes_the_session_and_answers_what_was_asked_meanwhil
 async def test_where_discord_refuses_the_resume_the_history_is_caught_up(
     parley: DiscordDriver, fake: FakeDiscord, fake_model: FakeOpenAI, store: SqliteStore
 ) -> None:
+    thread = fake.thread(GENERAL, "plans", owner=fake.users[ANN])
+    quiet = fake.text_channel(GUILD, 1_410_000_000_000_000_077, "quiet")
     async with parley.running():
         last = await parley.say(TRIP, ALICE, "we land at noon")
+        await fake.dispatch_thread_create(thread)
+        await fake.dispatch_message(thread, fake.users[BOB], "in the thread, before")
         await until(lambda: stored(store))
     fake.gateway.sessions.clear()  # too long away: Discord has ended the session
-    plain, asked = await talk_while_away(fake)
+    await talk_while_away(fake)
+    await fake.dispatch_message(thread, fake.users[BOB], "in the thread, meanwhile")
+    await fake.dispatch_message(quiet, fake.users[BOB], "where Parley had heard nothing yet")
     async with parley.running():
         await until(lambda: answers(fake), within=15)
+        await until(lambda: _has(store, "in the thread, meanwhile", thread), within=10)
+        await until(lambda: _has(store, "where Parley had heard nothing yet", quiet), within=10)
         await parley.core.idle()
     assert len(fake.gateway.identifies) == 2 and fake.gateway.resumes == []
     [fetched] = fake.calls_of("GET", f"/channels/{GENERAL}/messages")
@@ -86,7 +96,6 @@ async def test_where_discord_refuses_the_resume_the_history_is_caught_up(
     assert texts.count("the ferry is cancelled") == 1 and sum("what now?" in t for t in texts) == 1
     assert [text.strip() for text in answers(fake)] == ["Hello from the fake model."]
     assert len(fake_model.received) == 1
-    assert plain["id"] and asked["id"]
 
 
 async def test_an_invalid_session_while_running_catches_up_too(
@@ -103,8 +112,8 @@ async def test_an_invalid_session_while_running_catches_up_too(
     assert fake.gateway.session is not old and len(fake.gateway.identifies) == 2
 
 
-async def _has(store: SqliteStore, text: str) -> bool:
-    return text in await stored(store)
+async def _has(store: SqliteStore, text: str, channel: dict[str, Any] | int = GENERAL) -> bool:
+    return text in await stored(store, channel)
 
 
 class SlowFor:
