@@ -17,7 +17,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
@@ -36,16 +35,16 @@ from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
 from adapters.slack.catch_up import CatchUp
 from adapters.slack.commands import COMMAND
 from adapters.slack.config import SlackConfig
-from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, translate, translate_command
+from adapters.slack.events import PLATFORM, SlackIdentity, translate, translate_command
 from adapters.slack.media import SlackMedia
 from adapters.slack.profiles import Profiles
 from adapters.slack.responses import for_the_group
 from adapters.slack.sending import SlackSender, Thread, remember
 from adapters.slack.socket_mode import SocketMode
-from adapters.slack.ts import ts_key
+from adapters.slack.threads import thread_past
 from adapters.slack.wellformed import problem
 from facilitator.actions import Action, Delivered
-from facilitator.chat import ConversationRef, Member, Message
+from facilitator.chat import ConversationRef, Member
 from facilitator.events import CommandReceived, Event, MessageReceived, ProfileChanged
 from facilitator.ports import EventSink
 
@@ -258,33 +257,9 @@ class SlackAdapter:
         return event
 
     async def _backfill(self, where: ConversationRef, before: str) -> None:
-        assert self.identity is not None and where.thread_id is not None
-        try:
-            found = await self.client.conversations_replies(
-                channel=where.chat_id, ts=where.thread_id, limit=50
-            )
-        except SlackApiError as exc:
-            logger.info("could not read the thread %s: %s", where.thread_id, exc.response.get("error"))
-            return
-        for item in found.get("messages") or []:
-            ts = item.get("ts")
-            if (
-                not isinstance(ts, str)
-                or ts_key(ts) >= ts_key(before)
-                or not isinstance(item.get("text"), str)
-            ):
-                continue
-            own = item.get("user") == self.identity.user_id or item.get("bot_id") == self.identity.bot_id
-            if own:
-                remember(self.sender.spoken, (where.chat_id, where.thread_id))
-                author = Member(PLATFORM, self.identity.user_id, self.ai_name, is_bot=True)
-            elif isinstance(item.get("user"), str):
-                author = Member(PLATFORM, item["user"], item["user"])
-            else:
-                continue
-            sent = datetime.fromtimestamp(float(ts), UTC)
-            files = attachments_of(item.get("files"))
-            earlier = Message(ts, where, author, item["text"], sent_at=sent, attachments=files)
+        assert self.identity is not None
+        spoken = self.sender.spoken
+        for earlier in await thread_past(self.client, where, before, self.identity, self.ai_name, spoken):
             try:
                 await self._hand(MessageReceived(earlier, earlier=True))
             except Exception:

@@ -172,8 +172,8 @@ class HttpSlack:
 
     async def deliver(self, body: dict[str, Any], retry: int = 0) -> int:
         raw = json.dumps(body)
-        signing = {"retry_num": retry, "retry_reason": "http_timeout"} if retry else {}
-        return await self.post(raw, sign(raw, SECRET, **signing))
+        headers = sign(raw, SECRET, retry_num=retry or None, retry_reason="http_timeout" if retry else None)
+        return await self.post(raw, headers)
 
     async def ready(self, fake: FakeSlack) -> None:
         challenge = json.dumps(fake.url_verification())
