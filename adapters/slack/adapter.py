@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import access
 from adapters.slack.access import REQUIRED_SCOPES, granted_scopes
-from adapters.slack.catch_up import CatchUp
+from adapters.slack.catch_up import CatchUp, thread_past
 from adapters.slack.commands import COMMAND
 from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, translate, translate_command
@@ -41,7 +41,6 @@ from adapters.slack.profiles import Profiles
 from adapters.slack.responses import for_the_group
 from adapters.slack.sending import SlackSender, Thread, remember
 from adapters.slack.socket_mode import SocketMode
-from adapters.slack.threads import thread_past
 from adapters.slack.wellformed import problem
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Member

@@ -1,4 +1,4 @@
-"""Catching up after downtime: what was said in Slack while Parley was not running.
+"""What Parley missed: what was said in Slack while it was not running, and a thread's past.
 
 Slack never redelivers an event that was acknowledged, and gives up on one after three retries,
 so at start Parley reads, for each conversation with a message stored in the last day, what was
@@ -6,11 +6,16 @@ said after the newest one it has (`conversations.history`, or `conversations.rep
 thread, and the replies of a thread that grew meanwhile), oldest first, one call at a time (the
 client waits out a 429), within a budget of calls. Each message goes to the core the way a live
 event does; the core skips what it has and decides what is recent enough to answer.
+
+The first time Parley meets a thread (a conversation of its own), what was said in it before
+the message that brought Parley there is read too (`thread_past`), so the thread's context
+starts where the thread does; Parley's own answers there mark it as a thread it speaks in.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +23,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of
+from adapters.slack.sending import Thread, remember
 from adapters.slack.ts import is_ts, later, ts_key
+from facilitator.chat import ConversationRef, Member, Message
 from facilitator.ports import EventSink, ResumePoint
 
 logger = logging.getLogger(__name__)
@@ -103,3 +111,41 @@ class CatchUp:
             if not cursor:
                 break
         return sorted(found, key=lambda message: ts_key(message["ts"]))
+
+
+EARLIER = 50  # messages of a thread's past read at most
+
+
+async def thread_past(
+    client: AsyncWebClient,
+    where: ConversationRef,
+    before: str,
+    me: SlackIdentity,
+    ai_name: str,
+    spoken: OrderedDict[Thread, None],
+) -> list[Message]:
+    """The thread's messages before `before` (conversations.replies), oldest first; authors as
+    the payload names them (their profiles are the adapter's to fill in)."""
+    assert where.thread_id is not None
+    try:
+        found = await client.conversations_replies(channel=where.chat_id, ts=where.thread_id, limit=EARLIER)
+    except SlackApiError as exc:
+        logger.info("could not read the thread %s: %s", where.thread_id, exc.response.get("error"))
+        return []
+    earlier = []
+    for item in found.get("messages") or []:
+        ts, text = item.get("ts"), item.get("text")
+        if not isinstance(ts, str) or ts_key(ts) >= ts_key(before) or not isinstance(text, str):
+            continue
+        if item.get("user") == me.user_id or item.get("bot_id") == me.bot_id:
+            remember(spoken, (where.chat_id, where.thread_id))
+            author = Member(PLATFORM, me.user_id, ai_name, is_bot=True)
+        elif isinstance(item.get("user"), str):
+            author = Member(PLATFORM, item["user"], item["user"])
+        else:
+            continue
+        sent = datetime.fromtimestamp(ts_key(ts)[0] + ts_key(ts)[1] / 1e6, UTC)
+        earlier.append(
+            Message(ts, where, author, text, sent_at=sent, attachments=attachments_of(item.get("files")))
+        )
+    return earlier
