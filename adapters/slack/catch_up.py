@@ -23,9 +23,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of
+from adapters.slack.events import PLATFORM, SlackIdentity, attachments_of, is_ts, later, ts_key
 from adapters.slack.sending import Thread, remember
-from adapters.slack.ts import is_ts, later, ts_key
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.ports import EventSink, ResumePoint
 

@@ -63,6 +63,25 @@ class SlackIdentity:
     bot_id: str = ""  # B..., as bot messages carry it
 
 
+def is_ts(value: object) -> bool:
+    """A message ts ("1764072000.000100"); a slash command's trigger id is not one, and never
+    names a thread."""
+    return isinstance(value, str) and re.fullmatch(TS, value) is not None
+
+
+def ts_key(value: str) -> tuple[int, int]:
+    """The ts as (seconds, microseconds), for ordering exactly (a float would blur the
+    microseconds of some); (0, 0) for what is not a ts."""
+    if not is_ts(value):
+        return (0, 0)
+    seconds, _, fraction = value.partition(".")
+    return (int(seconds), int(fraction.ljust(6, "0")))
+
+
+def later(value: object, than: str) -> bool:
+    return isinstance(value, str) and is_ts(value) and ts_key(value) > ts_key(than)
+
+
 def conversation_of(
     channel: str, channel_type: str | None, thread_ts: str | None, ts: str | None
 ) -> ConversationRef:

@@ -26,11 +26,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.performer import perform
 from adapters.slack.config import SlackConfig
+from adapters.slack.events import is_ts
 from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
 from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
 from adapters.slack.responses import CANNOT_POST, PendingCommand, PendingCommands
-from adapters.slack.ts import is_ts
 from facilitator.actions import (
     Action,
     Delivered,

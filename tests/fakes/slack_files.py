@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 JSON = dict[str, Any]
 
@@ -228,8 +228,10 @@ class FileMethods:
             reader = await request.multipart()
             data = b""
             async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
                 if part.filename is not None or part.name in {"file", "filename"}:
-                    data = bytes(await part.read())  # type: ignore[union-attr]
+                    data = bytes(await part.read())
                     break
         else:
             data = await request.read()
@@ -276,7 +278,8 @@ class FileMethods:
             )
             self.files[file["id"]], self.file_data[file["id"]] = file, data
             done.append(file)
-        for channel_id in channels or [None]:
+        posts_in: list[str | None] = list(channels) if channels else [None]
+        for channel_id in posts_in:
             message: JSON = {}
             if channel_id is not None:  # without a channel the file stays private to the app
                 message = self._bot_message(channel_id, comment, {"thread_ts": thread_ts})
