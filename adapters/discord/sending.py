@@ -28,6 +28,7 @@ from facilitator.actions import (
     Action,
     Delivered,
     EditMessage,
+    PartPosted,
     React,
     SendImage,
     SendMessage,
@@ -70,7 +71,7 @@ class DiscordSender:
         if action.notice == "size_limit" and not action.conversation.is_direct:
             return await self._offer_thread(action)
         channel = await self.channel(action.conversation)
-        return Delivered(tuple(await self._send(channel, action.text, action.reply_to)))
+        return Delivered(tuple(await self._send(channel, action.text, action.reply_to, action.on_part)))
 
     async def stream_message(self, action: StreamMessage) -> Delivered:
         channel = await self.channel(action.conversation)
@@ -173,12 +174,16 @@ class DiscordSender:
             channel = await self.client.fetch_channel(int(conversation.chat_id))
         return channel
 
-    async def _send(self, channel: Any, text: str, reply_to: str | None) -> list[tuple[str, str]]:
+    async def _send(
+        self, channel: Any, text: str, reply_to: str | None, on_part: PartPosted | None = None
+    ) -> list[tuple[str, str]]:
         posted = []
         for number, part in enumerate(split_discord(safe_text(text))):
             reference = reference_to(channel, reply_to) if number == 0 else None
             sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
             posted.append((str(sent.id), part))
+            if on_part is not None:
+                await on_part(str(sent.id))
         return posted
 
     async def _send_privately(self, action: SendMessage) -> bool:
@@ -240,6 +245,8 @@ class DiscordSender:
                 reference = reference_to(channel, action.reply_to) if number == 0 else None
                 sent = await channel.send(part, reference=reference, allowed_mentions=NO_MENTIONS)
                 shown.append((sent, part))
+                if action.on_part is not None:  # an answer owed records each part as it goes out
+                    await action.on_part(str(sent.id))
 
 
 def _emoji(channel: Any, emoji: str) -> str | discord.Emoji:

@@ -263,3 +263,45 @@ def _part(atoms: list[str], in_code: list[bool], in_quote: list[bool], start: in
     body = "".join(atoms[first : solid[-1] + 1])
     lead = _REOPEN if reopen else _QUOTE_MARK if in_quote[first] else ""
     return lead + body + (_CLOSE if close else "")
+
+
+# The emoji a model reacts with, by Slack's names for them (Slack reacts by name, not by emoji).
+REACTION_NAMES = {
+    "👍": "+1",
+    "👎": "-1",
+    "❤️": "heart",
+    "❤": "heart",
+    "😂": "joy",
+    "🤣": "rolling_on_the_floor_laughing",
+    "🎉": "tada",
+    "🔥": "fire",
+    "👀": "eyes",
+    "✅": "white_check_mark",
+    "🙏": "pray",
+    "😄": "smile",
+    "😊": "blush",
+    "👏": "clap",
+    "🤔": "thinking_face",
+    "💯": "100",
+    "😢": "cry",
+    "😮": "open_mouth",
+    "🚀": "rocket",
+    "⭐": "star",
+    "👌": "ok_hand",
+    "🙌": "raised_hands",
+    "😍": "heart_eyes",
+    "🥳": "partying_face",
+    "😅": "sweat_smile",
+    "😎": "sunglasses",
+    "🤝": "handshake",
+    "💪": "muscle",
+    "👋": "wave",
+    "🙂": "slightly_smiling_face",
+}
+
+
+def reaction_name(emoji: str) -> str | None:
+    """Slack's name for an emoji (`:tada:` is taken as it is), or None when it has none here."""
+    if emoji.startswith(":"):
+        return emoji.strip(":") or None
+    return REACTION_NAMES.get(emoji.replace("\ufe0f", "") or emoji) or REACTION_NAMES.get(emoji)

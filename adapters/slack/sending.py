@@ -29,12 +29,13 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.events import is_ts
 from adapters.slack.groups import GroupStarter
 from adapters.slack.media import SlackMedia
-from adapters.slack.render import plain_text, split_mrkdwn, to_mrkdwn
+from adapters.slack.render import plain_text, reaction_name, split_mrkdwn, to_mrkdwn
 from adapters.slack.responses import CANNOT_POST, PendingCommand, PendingCommands
 from facilitator.actions import (
     Action,
     Delivered,
     EditMessage,
+    PartPosted,
     React,
     SendImage,
     SendMessage,
@@ -59,38 +60,6 @@ THREADS_REMEMBERED = 10_000
 SHARE_WAITS = (0.2, 0.4, 0.8, 1.6)  # files.info, until Slack says which message shares an upload
 STREAM_LIMIT = 12_000  # characters one streamed message holds before the answer goes on in another
 CONTROL = re.compile(r"<([!@#])")  # <!channel>, <@U1>, <#C1>: Slack's own markup, never from the model
-REACTION_NAMES = {
-    "👍": "+1",
-    "👎": "-1",
-    "❤️": "heart",
-    "❤": "heart",
-    "😂": "joy",
-    "🤣": "rolling_on_the_floor_laughing",
-    "🎉": "tada",
-    "🔥": "fire",
-    "👀": "eyes",
-    "✅": "white_check_mark",
-    "🙏": "pray",
-    "😄": "smile",
-    "😊": "blush",
-    "👏": "clap",
-    "🤔": "thinking_face",
-    "💯": "100",
-    "😢": "cry",
-    "😮": "open_mouth",
-    "🚀": "rocket",
-    "⭐": "star",
-    "👌": "ok_hand",
-    "🙌": "raised_hands",
-    "😍": "heart_eyes",
-    "🥳": "partying_face",
-    "😅": "sweat_smile",
-    "😎": "sunglasses",
-    "🤝": "handshake",
-    "💪": "muscle",
-    "👋": "wave",
-    "🙂": "slightly_smiling_face",
-}
 
 
 def _safe_markdown(text: str) -> str:
@@ -142,11 +111,16 @@ class SlackSender:
         if action.private_to is not None and not action.conversation.is_direct:
             await self._send_ephemeral(action.conversation, action.private_to, action.text)
             return None
-        return Delivered(tuple(await self.send(action.conversation, action.text, action.reply_to)))
+        return Delivered(
+            tuple(await self.send(action.conversation, action.text, action.reply_to, action.on_part))
+        )
 
     async def stream_message(self, action: StreamMessage) -> Delivered:
         self._speaking(action.conversation, action.reply_to)
-        parts = await self._stream(action.conversation, action.chunks, action.reply_to, action.answering)
+        told = action.on_part or _nobody
+        parts = await self._stream(
+            action.conversation, action.chunks, action.reply_to, action.answering, told
+        )
         return Delivered(tuple(parts))
 
     async def edit_message(self, action: EditMessage) -> None:
@@ -158,12 +132,7 @@ class SlackSender:
 
     async def react(self, action: React) -> None:
         emoji = action.emoji
-        name = (
-            emoji.strip(":")
-            if emoji.startswith(":")
-            else REACTION_NAMES.get(emoji.replace("\ufe0f", "") or emoji)
-        )
-        name = name or REACTION_NAMES.get(emoji)
+        name = reaction_name(emoji)
         if not name:
             logger.info("no Slack name for the reaction %r: skipped", emoji)
             return
@@ -255,7 +224,11 @@ class SlackSender:
         return None if conversation.is_direct or not is_ts(reply_to) else reply_to
 
     async def send(
-        self, conversation: ConversationRef, text: str, reply_to: str | None = None
+        self,
+        conversation: ConversationRef,
+        text: str,
+        reply_to: str | None = None,
+        on_part: PartPosted | None = None,
     ) -> list[tuple[str, str]]:
         thread = self.thread_of(conversation, reply_to)
         posted = []
@@ -264,6 +237,8 @@ class SlackSender:
                 channel=conversation.chat_id, text=part, thread_ts=thread, mrkdwn=True, unfurl_links=False
             )
             posted.append((str(sent["ts"]), plain_text(part)))
+            if on_part is not None:
+                await on_part(str(sent["ts"]))
         return posted
 
     def _speaking(self, conversation: ConversationRef, reply_to: str | None) -> str | None:
@@ -287,7 +262,9 @@ class SlackSender:
         chunks: AsyncIterable[str],
         reply_to: str | None,
         answering: Member | None,
+        told: PartPosted,
     ) -> list[tuple[str, str]]:
+        """`told` hears each message's ts as it is posted (an answer owed records them)."""
         thread = self.thread_of(conversation, reply_to)
         iterator = aiter(chunks)
         first = await anext(iterator, "")
@@ -306,11 +283,18 @@ class SlackSender:
                 logger.info("no native streaming here (%s): posting and updating", exc.response.get("error"))
                 self.streaming = False
             else:
-                return await self._native(conversation, thread, str(started["ts"]), first, iterator)
-        return await self._by_updates(conversation, thread, first, iterator)
+                await told(str(started["ts"]))
+                return await self._native(conversation, thread, str(started["ts"]), first, iterator, told)
+        return await self._by_updates(conversation, thread, first, iterator, told)
 
     async def _native(
-        self, conversation: ConversationRef, thread: str, ts: str, text: str, rest: AsyncIterator[str]
+        self,
+        conversation: ConversationRef,
+        thread: str,
+        ts: str,
+        text: str,
+        rest: AsyncIterator[str],
+        told: PartPosted,
     ) -> list[tuple[str, str]]:
         channel = conversation.chat_id
         pending, last = "", time.monotonic()
@@ -319,7 +303,7 @@ class SlackSender:
             pending += chunk
             if len(text) > STREAM_LIMIT:  # a very long answer goes on in messages of its own
                 await self.client.chat_stopStream(channel=channel, ts=ts)
-                more = await self._by_updates(conversation, thread, pending, rest)
+                more = await self._by_updates(conversation, thread, pending, rest, told)
                 return [(ts, text[: len(text) - len(pending)]), *more]
             if time.monotonic() - last >= self.stream_seconds:
                 await self.client.chat_appendStream(
@@ -332,19 +316,29 @@ class SlackSender:
         return [(ts, text)]
 
     async def _by_updates(
-        self, conversation: ConversationRef, thread: str | None, text: str, rest: AsyncIterator[str]
+        self,
+        conversation: ConversationRef,
+        thread: str | None,
+        text: str,
+        rest: AsyncIterator[str],
+        told: PartPosted,
     ) -> list[tuple[str, str]]:
         shown: list[tuple[str, str]] = []  # (ts, mrkdwn it shows) for each message posted
-        await self._show(conversation, thread, text, shown)
+        await self._show(conversation, thread, text, shown, told)
         async for chunk in rest:
             text += chunk
             if time.monotonic() - self._last_update.get(conversation.chat_id, 0.0) >= self.update_seconds:
-                await self._show(conversation, thread, text, shown)
-        await self._show(conversation, thread, text, shown)
+                await self._show(conversation, thread, text, shown, told)
+        await self._show(conversation, thread, text, shown, told)
         return [(ts, plain_text(part)) for ts, part in shown]
 
     async def _show(
-        self, conversation: ConversationRef, thread: str | None, text: str, shown: list[tuple[str, str]]
+        self,
+        conversation: ConversationRef,
+        thread: str | None,
+        text: str,
+        shown: list[tuple[str, str]],
+        told: PartPosted,
     ) -> None:
         self._last_update[conversation.chat_id] = time.monotonic()
         for number, part in enumerate(split_mrkdwn(to_mrkdwn(text))):
@@ -359,6 +353,11 @@ class SlackSender:
                     channel=conversation.chat_id, text=part, thread_ts=thread, mrkdwn=True, unfurl_links=False
                 )
                 shown.append((str(sent["ts"]), part))
+                await told(str(sent["ts"]))
+
+
+async def _nobody(part_id: str) -> None:
+    """No one to tell of a part posted (a reply nothing is owed for)."""
 
 
 def _shared_at(file: dict[str, object], channel: str) -> str | None:
