@@ -22,6 +22,10 @@ class SendMessage:
     # offer a thread, a smaller group, instead).
     notice: str | None = None
     on_part: PartPosted | None = None  # told each new platform message id as it is posted
+    # An answer to a command that the whole group should see (a settings change); any other is
+    # the asker's alone where the platform showed the command to nobody else (a Slack slash
+    # command), and posted as usual where everyone saw it.
+    announce: bool = False
 
 
 @dataclass(frozen=True, slots=True)

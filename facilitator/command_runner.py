@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 class CommandOutcome:
     text: str
     private: bool = False  # meant for the member who asked, where the platform allows it
+    # A change the whole group should hear of (a new mode, its strictness or instructions, a
+    # fresh start); any other answer concerns the one who asked.
+    announced: bool = False
     mode: Mode | None = None  # the group's new mode, when the command changed it
     start_group: tuple[str, ...] = ()  # the people to start a new group with (from a direct chat)
 
@@ -76,6 +79,7 @@ class CommandRunner:
                 Mode.OFF: "OK: I'll stay silent here and answer only commands.",
             }[mode],
             mode=mode,
+            announced=True,
         )
 
     async def _instructions(self, event: CommandReceived, command: Command) -> CommandOutcome:
@@ -94,11 +98,11 @@ class CommandRunner:
         text = command.args[0]
         if text.lower() == "clear":
             await self._groups.set_instructions(event.conversation, "")
-            return CommandOutcome("OK: no instructions for me here now.", private=own)
+            return CommandOutcome("OK: no instructions for me here now.", private=own, announced=not own)
         await self._groups.set_instructions(event.conversation, text)
         if own:
             return CommandOutcome("OK: I'll follow these here, in our direct chat only.", private=True)
-        return CommandOutcome("OK: I'll follow these instructions here.")
+        return CommandOutcome("OK: I'll follow these instructions here.", announced=True)
 
     async def _profile(self, event: CommandReceived, command: Command) -> CommandOutcome:
         author = event.author
@@ -142,7 +146,8 @@ class CommandRunner:
         return CommandOutcome(
             "Strict content rules are on here: I keep everything suitable for all ages."
             if strict
-            else "Strict content rules are off here. Admins can turn them on with `strict on`."
+            else "Strict content rules are off here. Admins can turn them on with `strict on`.",
+            announced=bool(command.args),
         )
 
     async def _group(self, event: CommandReceived, command: Command) -> CommandOutcome:
@@ -157,4 +162,6 @@ class CommandRunner:
 
     async def _reset(self, event: CommandReceived, command: Command) -> CommandOutcome:
         await self._groups.reset_context(event.conversation)
-        return CommandOutcome("Fresh start: I've set aside the earlier messages of this conversation.")
+        return CommandOutcome(
+            "Fresh start: I've set aside the earlier messages of this conversation.", announced=True
+        )

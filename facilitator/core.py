@@ -284,7 +284,14 @@ class Facilitator:
             if caveat:
                 text = f"{text}\n\n{caveat}"
         await self._services.perform(
-            adapter, SendMessage(conversation, text, reply_to=event.message_id, private_to=private_to)
+            adapter,
+            SendMessage(
+                conversation,
+                text,
+                reply_to=event.message_id,
+                private_to=private_to,
+                announce=outcome.announced,
+            ),
         )
 
     async def _start_group(self, action: StartGroup, adapter: Adapter) -> None:

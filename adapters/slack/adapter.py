@@ -38,7 +38,6 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.events import PLATFORM, SlackIdentity, translate, translate_command
 from adapters.slack.media import SlackMedia
 from adapters.slack.profiles import Profiles
-from adapters.slack.responses import for_the_group
 from adapters.slack.sending import SlackSender, Thread, remember
 from adapters.slack.socket_mode import SocketMode
 from adapters.slack.wellformed import problem
@@ -285,8 +284,7 @@ class SlackAdapter:
         try:
             author = await self.profiles.lookup(command.author)
             key, where = command.event_id, command.conversation.chat_id
-            meant = for_the_group(command.text, self.ai_name, admin=author.is_admin)
-            self.sender.commands.keep(key, where, author.user_id, response_url, for_group=meant)
+            self.sender.commands.keep(key, where, author.user_id, response_url)
             await self._core.handle(replace(command, author=author, message_id=key or None), self)
         except Exception:
             logger.exception("the command %s could not be handled", command.event_id)

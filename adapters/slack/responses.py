@@ -1,10 +1,10 @@
 """A slash command's answer, where it was asked. Nobody but the member who typed `/parley` sees
 the command (unlike a command typed in a Telegram group, or Discord's "used /parley"), so its
-answer goes to them alone (ephemeral) unless it is meant for the group: a change to the group's
-settings its author may make (a new mode, announced). Help, a setting shown, usage, a refusal,
-a mistake are for the one who asked. And Parley may not be in that channel at all (a command
-works in any channel), so what it cannot post there goes through the `response_url` Slack gave
-with the command, which works anywhere for half an hour.
+answer goes to them alone (ephemeral) unless the core says it is meant for the group
+(`SendMessage.announce`: a change to the group's settings, such as a new mode). Help, a setting
+shown, usage, a refusal, a mistake are for the one who asked. And Parley may not be in that
+channel at all (a command works in any channel), so what it cannot post there goes through the
+`response_url` Slack gave with the command, which works anywhere for half an hour.
 
 The commands are kept by the id the core answers them with (`reply_to`, their trigger id), a
 bounded few, as Discord's sender keeps its interactions.
@@ -21,13 +21,10 @@ from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from facilitator.commands import CommandError, parse_command, spec
-
 logger = logging.getLogger(__name__)
 
 KEPT = 1_000  # commands awaiting an answer at once, at most
 VALID_SECONDS = 30 * 60  # Slack accepts a response_url's answers for 30 minutes
-GROUP_CHANGES = {"mode", "strict", "instructions", "reset"}  # the group's settings
 CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
@@ -36,21 +33,7 @@ class PendingCommand:
     channel: str
     user: str
     response_url: str
-    for_group: bool  # its answer is announced to the group (for_the_group)
     at: float  # time.monotonic() when it arrived
-
-
-def for_the_group(text: str, ai_name: str, *, admin: bool) -> bool:
-    """Whether the answer to `/parley text` is meant for the group, read with the core's own
-    parser and table: a settings change (with its value; `reset` needs none) that the author
-    may make."""
-    try:
-        command = parse_command(text, (ai_name,))
-    except CommandError:
-        return False
-    if command.name not in GROUP_CHANGES or not (command.args or command.name == "reset"):
-        return False
-    return admin or not spec(command.name).admin_only
 
 
 class PendingCommands:
@@ -58,10 +41,10 @@ class PendingCommands:
         self._proxy = proxy
         self._kept: OrderedDict[str, PendingCommand] = OrderedDict()
 
-    def keep(self, key: str, channel: str, user: str, response_url: str, *, for_group: bool) -> None:
+    def keep(self, key: str, channel: str, user: str, response_url: str) -> None:
         if not key:
             return
-        self._kept[key] = PendingCommand(channel, user, response_url, for_group, time.monotonic())
+        self._kept[key] = PendingCommand(channel, user, response_url, time.monotonic())
         while len(self._kept) > KEPT:
             self._kept.popitem(last=False)
 

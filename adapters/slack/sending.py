@@ -194,7 +194,7 @@ class SlackSender:
         Parley cannot post (not in the channel), which reaches whoever typed it wherever it was."""
         text = split_mrkdwn(to_mrkdwn(action.text))[0]
         where = action.conversation
-        if not where.is_direct and not (command.for_group and action.private_to is None):
+        if not where.is_direct and not (action.announce and action.private_to is None):
             if not await self.commands.respond(command, text, in_channel=False):
                 await self._send_ephemeral(
                     where, action.private_to or Member(where.platform, command.user, ""), action.text
