@@ -52,16 +52,16 @@ def command_of(interaction: discord.Interaction, text: str, is_admin: bool) -> C
     """The shared command an interaction carries; its `message_id` is the interaction's id, so
     the core's answer "in reply to" it goes back through the interaction."""
     user = interaction.user
-    command = translate_command(
-        {
-            "id": str(interaction.id),
-            "type": 2,
-            "channel_id": str(interaction.channel_id),
-            "user": {"id": str(user.id), "username": user.name, "global_name": user.global_name},
-            "data": {"name": COMMAND, "options": []},
-        },
-        channel_kind(interaction.channel),
-    )
+    data: dict[str, object] = {
+        "id": str(interaction.id),
+        "type": 2,
+        "channel_id": str(interaction.channel_id),
+        "user": {"id": str(user.id), "username": user.name, "global_name": user.global_name},
+        "data": {"name": COMMAND, "options": []},
+    }
+    if interaction.guild_id is not None:  # the server: its kill switch holds for commands too
+        data["guild_id"] = str(interaction.guild_id)
+    command = translate_command(data, channel_kind(interaction.channel))
     if command is None:
         return None
     return replace(

@@ -186,4 +186,5 @@ class DiscordDriver(Driver):
         return len(self.fake.calls_of("POST", "/channels/{channel_id}/messages"))
 
     def conversation(self, where: str) -> ConversationRef:
-        return ConversationRef(self.platform, str(self.channels[where]))
+        space = None if where.startswith("direct:") else str(GUILD)  # the server, as the core sees it
+        return ConversationRef(self.platform, str(self.channels[where]), space=space)
