@@ -25,9 +25,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
-from adapters.common.events import Json
+from adapters.common.events import Json, Malformed
 from adapters.common.words import listed
-from adapters.telegram.events import TelegramIdentity, entity_text, member_of
+from adapters.telegram.events import TelegramIdentity, entity_text, member_of, telegram_id
 from facilitator.actions import Delivered, StartGroup
 from facilitator.chat import Member
 
@@ -130,9 +130,10 @@ def group_start(update: Json, bot: TelegramIdentity) -> GroupStart | None:
         if name.lower() != "start" or (target and target.lower() != bot.username.lower()):
             return None
         parameter = text[len(word) :].strip()
-        return GroupStart(str(chat["id"]), member_of(sender), parameter) if parameter else None
-    except (KeyError, TypeError, ValueError):
-        return None
+        chat_id = telegram_id(chat.get("id"), "chat.id")
+        return GroupStart(chat_id, member_of(sender), parameter) if parameter else None
+    except (Malformed, KeyError, TypeError, ValueError, AttributeError):
+        return None  # not a start worth greeting; translate() says what is wrong with it
 
 
 @dataclass(frozen=True, slots=True)

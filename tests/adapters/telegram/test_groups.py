@@ -238,6 +238,8 @@ def test_the_start_message_is_found_in_groups_only_and_for_this_bot_only() -> No
     assert group_start(update("/parley help"), me) is None
     assert group_start(update("/start abc", {"id": 11, "type": "private"}), me) is None
     assert group_start({"update_id": 2, "edited_message": {}}, me) is None
+    for odd in (None, "-100777", True, 10**30):  # no group "None" is ever greeted
+        assert group_start(update("/start abc", {**group, "id": odd}), me) is None
 
 
 def test_invitees_are_listed_as_usernames_without_the_bot_or_the_requester() -> None:
