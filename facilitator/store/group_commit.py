@@ -46,12 +46,14 @@ MAX_BATCH = 1024  # writes per transaction: a flood is written (and released) in
 
 
 class Outcome:
-    """Whether a checked write changed a row: known once its batch is durable."""
+    """Whether a checked write changed a row, and the row an insert made: known once its batch
+    is durable."""
 
-    __slots__ = ("changed",)
+    __slots__ = ("changed", "row_id")
 
     def __init__(self) -> None:
         self.changed = False
+        self.row_id: int | None = None
 
 
 class _Batch:
@@ -173,10 +175,10 @@ class GroupCommit:
                 await self._db.executemany(sql, rows)
             else:
                 cursor = await self._db.execute(sql, rows[0])
-                changed.append((outcome, cursor.rowcount > 0))
+                changed.append((outcome, cursor.rowcount > 0, cursor.lastrowid))
         await self._db.commit()
-        for outcome, value in changed:
-            outcome.changed = value
+        for outcome, value, row_id in changed:
+            outcome.changed, outcome.row_id = value, row_id
 
     async def _apply_singly(self, runs: Sequence[Run]) -> None:
         written = failed = 0
@@ -186,7 +188,7 @@ class GroupCommit:
                     cursor = await self._db.execute(sql, params)
                     await self._db.commit()
                     if outcome is not None:
-                        outcome.changed = cursor.rowcount > 0
+                        outcome.changed, outcome.row_id = cursor.rowcount > 0, cursor.lastrowid
                     written += 1
                 except Exception:
                     failed += 1

@@ -206,16 +206,11 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
         self, message: Message, owner: str, now: float, lease_until: float
     ) -> int | None:
         row = await self._message_row(message)
-        outcome = self._writes.add_checked(_INSERT_MESSAGE, row)
+        self._writes.add_checked(_INSERT_MESSAGE, row)  # a run of its own: OWE_IF_NEW reads its changes()
         flags = (int(message.mentions_ai), int(message.replies_to_ai))
-        self._writes.add(OWE_IF_NEW, (row[0], message.id, now, owner, lease_until, *flags))
+        owed = self._writes.add_checked(OWE_IF_NEW, (row[0], message.id, now, owner, lease_until, *flags))
         await self._writes.commit()
-        if not outcome.changed:
-            return None
-        found = await self._one(
-            "SELECT id FROM owed_answers WHERE conversation_id = ? AND message_id = ?", (row[0], message.id)
-        )
-        return int(found[0]) if found else None
+        return owed.row_id if owed.changed else None  # a redelivery owes nothing new
 
     async def _message_row(self, message: Message) -> tuple[Any, ...]:
         row = await self._conversation(message.conversation)
