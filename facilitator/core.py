@@ -51,7 +51,7 @@ from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint, Store
 from facilitator.redelivery import Redeliveries
 from facilitator.services import Services, Tasks, Tokens
 from facilitator.showing import Showing
-from facilitator.store.roles import Store
+from facilitator.store.roles import Owed, Store
 from facilitator.strictness import Strictness
 from facilitator.tokens import TokenCounter
 from facilitator.tool_calls import ToolCalls
@@ -332,7 +332,11 @@ class Facilitator:
     async def resume_owed(self, adapter: Adapter) -> int:
         """Take up what this platform was still owed when the last process stopped (a crash, a
         deploy): call it once the platform has started. Returns how many were taken."""
-        owed = await self._owing.take(adapter.platform, everything=self._services.owed.single_process)
+        owed: list[Owed] = []
+        while taken := await self._owing.take(
+            adapter.platform, everything=self._services.owed.single_process
+        ):
+            owed += taken  # claimed in slices; once claimed, a slice is ours and not taken again
         now = self._clock()
         for each in owed:
             message = each.message

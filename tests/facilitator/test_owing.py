@@ -187,3 +187,26 @@ async def test_a_mention_the_store_refused_is_not_taken_and_its_redelivery_is_an
     await core.idle()
     assert adapter.texts == ["Hello from the fake model."]
     await stop(core, store)
+
+
+async def test_every_answer_owed_is_taken_up_however_many_there_are(
+    tmp_path: Path, fake_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("facilitator.store.owed.CLAIMS_AT_ONCE", 2)  # claimed two at a time
+    path = tmp_path / "parley.db"
+    fake_model.default = Reply(text="Half past two.", delay=1.0)
+    core, store = await a_core(path, fake_model)
+    for number in range(5):
+        where = ConversationRef("test", f"g{number}")
+        said = Message(f"m{number}", where, ALICE, "@parley what time is it?", mentions_ai=True)
+        await core.handle(MessageReceived(said), RecordingAdapter())
+    await stop(core, store, grace=0.0)
+    assert len(owed_rows(path)) == 5
+
+    fake_model.default = Reply(text="Half past two.")
+    core, store = await a_core(path, fake_model)
+    second = RecordingAdapter()
+    assert await core.resume_owed(second) == 5
+    await core.idle()
+    assert second.texts == ["Half past two."] * 5 and owed_rows(path) == []
+    await stop(core, store)
