@@ -51,7 +51,7 @@ from facilitator.ports import Adapter, ChatTurn, ModelClient, ResumePoint, Store
 from facilitator.redelivery import Redeliveries
 from facilitator.services import Services, Tasks, Tokens
 from facilitator.showing import Showing
-from facilitator.store.roles import Owed, Store
+from facilitator.store.roles import Store
 from facilitator.strictness import Strictness
 from facilitator.tokens import TokenCounter
 from facilitator.tool_calls import ToolCalls
@@ -332,37 +332,17 @@ class Facilitator:
     async def resume_owed(self, adapter: Adapter) -> int:
         """Take up what this platform was still owed when the last process stopped (a crash, a
         deploy): call it once the platform has started. Returns how many were taken."""
-        owed: list[Owed] = []
-        while taken := await self._owing.take(
-            adapter.platform, everything=self._services.owed.single_process
-        ):
-            owed += taken  # claimed in slices; once claimed, a slice is ours and not taken again
-        now = self._clock()
-        for each in owed:
+        fresh, taken = await self._owing.after_restart(adapter, stopping=self._closing)
+        for each in fresh:
             message = each.message
-            where = message.conversation.chat_id
-            if each.posted:  # it was under way: what went out stands, and nothing is posted twice
-                logger.info("answer to %s in %s was cut off; not given again", message.id, where)
-                await self._owing.settle((each.id,))
-            elif now - each.since <= self.config.owed_within_seconds and not self._closing:
-                logger.info("answering %s in %s, owed from before a restart", message.id, where)
-                named = addresses_by_name(message.text, self.config.names)
-                try:  # decided again: the mode, the size and the quotas as they are now
-                    await self._take_up(message, named, adapter, each.id)
-                except StoreUnavailable:
-                    raise
-                except Exception:
-                    logger.exception("could not take up the answer owed to %s", message.id)
-            else:
-                logger.info(
-                    "answer to %s in %s owed too long: %s", message.id, where, self.config.late_answers
-                )
-                if self.config.late_answers == "sorry":
-                    await self._services.perform(
-                        adapter, SendMessage(message.conversation, texts.RESTARTED, reply_to=message.id)
-                    )
-                await self._owing.settle((each.id,))
-        return len(owed)
+            named = addresses_by_name(message.text, self.config.names)
+            try:  # decided again: the mode, the size and the quotas as they are now
+                await self._take_up(message, named, adapter, each.id)
+            except StoreUnavailable:
+                raise
+            except Exception:
+                logger.exception("could not take up the answer owed to %s", message.id)
+        return taken
 
     # --- what adapters keep across restarts --------------------------------------------------
 

@@ -17,7 +17,10 @@ import time
 import uuid
 from collections.abc import Callable
 
+from facilitator import texts
+from facilitator.actions import SendMessage
 from facilitator.chat import Message
+from facilitator.ports import Adapter
 from facilitator.services import Services
 from facilitator.store.roles import Owed
 
@@ -34,6 +37,7 @@ def owner_name() -> str:
 
 class Owing:
     def __init__(self, services: Services, clock: Callable[[], float] | None = None) -> None:
+        self._services = services
         self._owed = services.owed
         self._clock = clock or time.time
         self.owner = owner_name()
@@ -61,6 +65,32 @@ class Owing:
         return await self._owed.claim_owed(
             platform, self.owner, float("inf") if everything else now, now + LEASE_SECONDS
         )
+
+    async def after_restart(self, adapter: Adapter, *, stopping: bool) -> tuple[list[Owed], int]:
+        """Claim everything this platform is still owed from before a restart, and deal with
+        what is not to be answered now: an answer cut off half-way stands as it went out (never
+        posted twice); one owed too long gets the operator's choice (`late_answers`). Returns
+        those to decide on again, and how many were claimed."""
+        owed: list[Owed] = []
+        while taken := await self.take(adapter.platform, everything=self._owed.single_process):
+            owed += taken  # claimed in slices; once claimed, a slice is ours and not taken again
+        now, config, fresh = self._clock(), self._services.config, []
+        for each in owed:
+            message, where = each.message, each.message.conversation.chat_id
+            if each.posted:
+                logger.info("answer to %s in %s was cut off; not given again", message.id, where)
+                await self.settle((each.id,))
+            elif now - each.since <= config.owed_within_seconds and not stopping:
+                logger.info("answering %s in %s, owed from before a restart", message.id, where)
+                fresh.append(each)
+            else:
+                logger.info("answer to %s in %s owed too long: %s", message.id, where, config.late_answers)
+                if config.late_answers == "sorry":
+                    await self._services.perform(
+                        adapter, SendMessage(message.conversation, texts.RESTARTED, reply_to=message.id)
+                    )
+                await self.settle((each.id,))
+        return fresh, len(owed)
 
     async def release(self) -> None:
         """Give every claim up (a clean stop): the next process answers them without waiting."""
