@@ -24,11 +24,16 @@ logger = logging.getLogger(__name__)
 PRESENCE_EVERY_SECONDS = 60.0
 PRESENCE_REMEMBERED = 100_000
 
+# A member known only by their id (an event stored before their profile was looked up, as
+# Slack's are) keeps the name, handle and picture already known of them.
+_BARE = "excluded.display_name = excluded.user_id"
 _UPSERT_MEMBER = (
     "INSERT INTO members (platform, user_id, display_name, handle, avatar_url, is_bot, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET"
-    " display_name = excluded.display_name, handle = excluded.handle,"
-    " avatar_url = excluded.avatar_url, is_bot = excluded.is_bot, updated_at = excluded.updated_at"
+    f" display_name = CASE WHEN {_BARE} THEN members.display_name ELSE excluded.display_name END,"
+    f" handle = CASE WHEN {_BARE} THEN members.handle ELSE excluded.handle END,"
+    f" avatar_url = CASE WHEN {_BARE} THEN members.avatar_url ELSE excluded.avatar_url END,"
+    " is_bot = excluded.is_bot, updated_at = excluded.updated_at"
 )
 _UPSERT_PRESENCE = (
     "INSERT INTO conversation_members (conversation_id, user_id, last_seen) VALUES (?, ?, ?)"
@@ -53,6 +58,8 @@ class SqliteMembers:
 
     def _note_member(self, member: Member) -> None:
         key = (member.platform, member.user_id)
+        if member.display_name == member.user_id and key in self._members_seen:
+            return  # known only by id: what is known of them (perhaps queued in this batch) stands
         facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
         if self._members_seen.get(key) != facts:
             self._members_seen[key] = facts

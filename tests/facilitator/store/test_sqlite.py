@@ -203,3 +203,30 @@ async def test_a_move_onto_a_conversation_that_already_spoke_merges_them(store: 
     assert [item.text for item in await store.history(supergroup, 10)] == ["old one", "new one, same id"]
     assert (await store.group_state(supergroup)).instructions == "Be brief."
     assert {p.name for p in await store.members(supergroup, 10)} == {"Alice", "Bob"}
+
+
+async def test_a_member_known_only_by_id_keeps_the_name_already_known(store: SqliteStore) -> None:
+    """After a restart Slack's events are stored before the member's profile is looked up: the
+    bare id they carry must not make the AI call a known member "U123" meanwhile."""
+    known = Member("slack", "U123", "Alice", "alice", avatar_url="slack-avatar")
+    await store.add_message(Message("1.0", GROUP_A, known, "hi"))
+    await store.add_message(Message("2.0", GROUP_A, Member("slack", "U123", "U123"), "again"))
+    profile = await store.profile("slack", "U123")
+    assert profile is not None and (profile.name, profile.handle, profile.photo_url) == (
+        "Alice",
+        "alice",
+        "slack-avatar",
+    )
+    await store.update_member(Member("slack", "U123", "Alice L.", "alice"))  # a real change still lands
+    profile = await store.profile("slack", "U123")
+    assert profile is not None and profile.name == "Alice L."
+
+
+async def test_a_bare_member_in_the_same_batch_does_not_undo_a_profile(store: SqliteStore) -> None:
+    known = Member("slack", "U7", "Bob", "bob")
+    await asyncio.gather(  # one batch: the profile, then an event carrying only the id
+        store.add_message(Message("1.0", GROUP_A, known, "hi")),
+        store.add_message(Message("2.0", GROUP_A, Member("slack", "U7", "U7"), "again")),
+    )
+    profile = await store.profile("slack", "U7")
+    assert profile is not None and (profile.name, profile.handle) == ("Bob", "bob")
