@@ -14,6 +14,7 @@ from facilitator.core import Facilitator
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import sign
+from tests.fakes.slack_manifest import manifest
 from tests.support import until
 from tests.support.auto import QUICK, decide
 from tests.support.driver import ALICE, TRIP
@@ -241,3 +242,27 @@ async def test_the_model_can_choose_to_react_and_stop_chiming_in_is_heard(
         await asyncio.sleep(0.5)
         await room.core.idle()
     assert len(fake_model.received) == 1  # the reaction's decision; nothing after the request
+
+
+async def test_every_event_the_manifest_subscribes_to_is_taken_not_refused(
+    room: SlackDriver, facilitator: Facilitator
+) -> None:
+    """Bolt answers 404 to an event nothing listens to, and Slack retries it and may end the
+    subscription: each event docs/slack-manifest.yml asks for must find its listener."""
+    fake = room.fake
+    said = fake.event_message("C1", "U1", "hello")
+    joined = fake.event_member_joined("C1", "U2")
+    left = {**joined, "event": {**joined["event"], "type": "member_left_channel"}}
+    bodies = {
+        "app_mention": fake.event_app_mention("C1", "U1", f"<@{fake.bot_user_id}> hi"),
+        "member_joined_channel": joined,
+        "member_left_channel": left,
+        "message": said,
+        "reaction_added": fake.event_reaction_added("C1", "U2", said["event"]["ts"], "tada"),
+        "user_change": fake.event_user_change("U1", display_name="alice2"),
+    }
+    subscribed = {name.split(".")[0] for name in manifest()["settings"]["event_subscriptions"]["bot_events"]}
+    assert subscribed == set(bodies)
+    for kind, body in bodies.items():
+        assert await room.deliver(body) == 200, kind
+    await facilitator.idle()
