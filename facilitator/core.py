@@ -335,6 +335,9 @@ class Facilitator:
         fresh, taken = await self._owing.after_restart(adapter, stopping=self._closing)
         for each in fresh:
             message = each.message
+            if self._kill_switch.is_off(message.conversation):  # switched off while we were down
+                await self._owing.settle((each.id,))
+                continue
             named = addresses_by_name(message.text, self.config.names)
             try:  # decided again: the mode, the size and the quotas as they are now
                 await self._take_up(message, named, adapter, each.id)

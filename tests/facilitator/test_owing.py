@@ -210,3 +210,25 @@ async def test_every_answer_owed_is_taken_up_however_many_there_are(
     await core.idle()
     assert second.texts == ["Half past two."] * 5 and owed_rows(path) == []
     await stop(core, store)
+
+
+async def test_an_answer_owed_where_the_operator_switched_the_ai_off_meanwhile_is_not_given(
+    tmp_path: Path, fake_model: FakeOpenAI
+) -> None:
+    path = tmp_path / "parley.db"
+    fake_model.default = Reply(text="Half past two.", delay=1.0)
+    core, store = await a_core(path, fake_model)
+    await core.handle(mention(1), RecordingAdapter())
+    await until(lambda: fake_model.received, what="the model asked")
+    await stop(core, store, grace=0.0)
+    store = await SqliteStore.open(path)
+    await store.switch("test:g1", off=True)  # `parley off test:g1` while it was down
+    await store.close()
+
+    core, store = await a_core(path, fake_model)
+    await core.refresh_switches()
+    second = RecordingAdapter()
+    assert await core.resume_owed(second) == 1
+    await core.idle()
+    assert second.actions == [] and len(fake_model.received) == 1 and owed_rows(path) == []
+    await stop(core, store)
