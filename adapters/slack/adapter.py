@@ -232,8 +232,7 @@ class SlackAdapter:
     async def _hand(self, event: Event) -> None:
         """To the core with the profile known now; an unknown one is looked up afterwards."""
         filled, unknown = self.profiles.fill(event)
-        with self.profiles.storing(unknown):
-            await self._core.handle(filled, self)
+        await self._core.handle(filled, self)
         self.profiles.resolve_later(unknown)
 
     async def _profile_changed(self, member: Member) -> None:

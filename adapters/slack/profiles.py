@@ -3,18 +3,16 @@
 An event is stored before anyone's profile is looked up (Slack waits for its acknowledgement,
 and a lookup can wait out a rate limit): a member already known is filled in from the cache, no
 I/O; one not known yet goes to the core as the payload names them (their id), and their profile
-is resolved afterwards, in a task of its own, which then tells the core `ProfileChanged`. That
-is told only once the events stored with the bare member are in, so the real name is the last
-written. A command resolves its author first (`lookup`): admin checks need the profile.
+is resolved afterwards, in a task of its own, which then tells the core `ProfileChanged` (the
+store never lets a member known only by id undo a name it knows, whichever comes first). A
+command resolves its author first (`lookup`): admin checks need the profile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -32,8 +30,6 @@ from facilitator.events import (
 
 logger = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 10.0  # at most this long does a resolved name wait for the bare events still storing
-
 
 class Profiles:
     def __init__(
@@ -48,8 +44,6 @@ class Profiles:
         self._users: dict[str, dict[str, Any]] = {}  # user id -> users.info's `user`
         self._asking: dict[str, asyncio.Task[dict[str, Any] | None]] = {}  # one users.info per member
         self._resolving: set[str] = set()
-        self._storing: Counter[str] = Counter()  # bare events of a member the core is storing
-        self._stored = asyncio.Event()  # set whenever one of those is in
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def put(self, user: dict[str, Any]) -> Member:
@@ -78,21 +72,6 @@ class Profiles:
         else:
             return event, None
         return filled, None if known else author
-
-    @contextmanager
-    def storing(self, member: Member | None) -> Iterator[None]:
-        """While an event with this bare member is being stored, its resolved name waits."""
-        if member is None:
-            yield
-            return
-        self._storing[member.user_id] += 1
-        try:
-            yield
-        finally:
-            self._storing[member.user_id] -= 1
-            if self._storing[member.user_id] <= 0:
-                del self._storing[member.user_id]
-            self._stored.set()
 
     def resolve_later(self, member: Member | None) -> None:
         """Look the member up in the background (once at a time per member), then tell the core."""
@@ -123,24 +102,12 @@ class Profiles:
     async def _resolve(self, member: Member) -> None:
         try:
             user = await self._user(member.user_id)
-            if user is None:
-                return
-            await self._drained(member.user_id)
-            await self._resolved(self._made(member, user))
+            if user is not None:
+                await self._resolved(self._made(member, user))
         except Exception:
             logger.exception("the profile of %s could not be handed to the core", member.user_id)
         finally:
             self._resolving.discard(member.user_id)
-
-    async def _drained(self, user_id: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DRAIN_SECONDS
-        while self._storing.get(user_id) and (left := deadline - loop.time()) > 0:
-            self._stored.clear()
-            try:
-                await asyncio.wait_for(self._stored.wait(), left)
-            except TimeoutError:
-                break
 
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         user = self._users.get(user_id)

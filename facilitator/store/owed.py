@@ -1,6 +1,6 @@
-"""Answers owed, as the SQLite store keeps them: one row per message the AI decided to answer,
-claimed by one owner under a lease, deleted once the answer is delivered. Part of
-`SqliteStore`, which brings the connection and the conversations' rows.
+"""Answers owed, as the SQLite store keeps them: one row per message that addressed the AI,
+written with the message, claimed by one owner under a lease, deleted once the answer (or the
+decision not to give one) is delivered. Part of `SqliteStore`, which brings the connection.
 
 Every claim is a single UPDATE ... RETURNING, so two owners can never both take a row; a
 PostgreSQL store does the same with `FOR UPDATE SKIP LOCKED`.
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.store.roles import Owed
-from facilitator.store.values import ConversationRow
 
 if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
@@ -35,10 +34,12 @@ _OWED = (
 )
 CLAIMS_AT_ONCE = 500
 # Queued right after the message's own insert, in the same transaction: `changes()` is that
-# insert's, so a message stored before (a redelivery) owes nothing new.
+# insert's, so a message stored before (a redelivery) owes nothing new; and the message must be
+# there (a batch retried row by row may have refused it, leaving `changes()` of another row).
 OWE_IF_NEW = (
     "INSERT INTO owed_answers (conversation_id, message_id, since, owner, lease_until, mentions_ai,"
-    " replies_to_ai) SELECT ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1"
+    " replies_to_ai) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
+    " AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND message_id = ?2)"
 )
 
 
@@ -47,8 +48,6 @@ class SqliteOwed:
     if TYPE_CHECKING:  # given by SqliteStore
         _db: Any  # an aiosqlite connection
         _writes: GroupCommit
-
-        async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 

@@ -6,6 +6,7 @@ posted again; an answer owed too long gets the operator's choice; a late mention
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from facilitator.actions import Action, Delivered, SendMessage, StreamMessage
 from facilitator.chat import ConversationRef, Member, Message, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import MessageReceived
+from facilitator.llm import OpenAIChatModel
 from facilitator.ports import StoreUnavailable
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
@@ -38,17 +40,39 @@ def owed_rows(path: Path) -> list[tuple[str, str]]:
         return list(db.execute("SELECT message_id, posted FROM owed_answers ORDER BY id"))
 
 
-async def a_core(path: Path, fake_model: FakeOpenAI, **options: object) -> tuple[Facilitator, SqliteStore]:
-    """A process's core on the database at `path` (the next process opens the same file)."""
-    store = await SqliteStore.open(path)
-    config = FacilitatorConfig(burst_window_seconds=0.0, **options)  # type: ignore[arg-type]
-    return Facilitator(config, store, model_for(fake_model)), store
+@dataclass
+class Process:
+    """One process's core, on the database at a path the next process opens too."""
+
+    core: Facilitator
+    store: SqliteStore
+    model: OpenAIChatModel
+
+    @classmethod
+    async def on(
+        cls, path: Path, fake_model: FakeOpenAI, store: SqliteStore | None = None, **options: object
+    ) -> Process:
+        store = store or await SqliteStore.open(path)
+        config = FacilitatorConfig(burst_window_seconds=0.0, **options)  # type: ignore[arg-type]
+        model = model_for(fake_model)
+        return cls(Facilitator(config, store, model), store, model)
+
+    async def stop(self, grace: float = 0.0) -> None:
+        """As at a deploy: answers under way get `grace`, then the rest stays owed."""
+        await self.core.close(grace)
+        await self.model.close()
+        await self.store.close()
 
 
-async def stop(core: Facilitator, store: SqliteStore, grace: float = 0.0) -> None:
-    await core.close(grace)
-    await core._services.model.close()  # type: ignore[attr-defined]
-    await store.close()
+async def cut_off(path: Path, fake_model: FakeOpenAI) -> None:
+    """A process asked for an answer and stopped before the model gave it."""
+    fake_model.default = Reply(text="Half past two.", delay=1.0)
+    first, adapter = await Process.on(path, fake_model), RecordingAdapter()
+    await first.core.handle(mention(1), adapter)
+    await until(lambda: fake_model.received, what="the model asked")
+    await first.stop(grace=0.0)
+    assert adapter.texts == [] and owed_rows(path) == [("m1", "")]
+    fake_model.default = Reply(text="Half past two.")
 
 
 async def test_an_answer_is_owed_before_the_model_is_asked_and_settled_once_given(
@@ -56,38 +80,30 @@ async def test_an_answer_is_owed_before_the_model_is_asked_and_settled_once_give
 ) -> None:
     path = tmp_path / "parley.db"
     fake_model.default = Reply(text="Half past two.", delay=0.5)
-    core, store = await a_core(path, fake_model)
+    process = await Process.on(path, fake_model)
     adapter = RecordingAdapter()
-    await core.handle(mention(1), adapter)
+    await process.core.handle(mention(1), adapter)
     assert owed_rows(path) == [("m1", "")]  # durable the moment handle returned
-    await core.idle()
+    await process.core.idle()
     assert adapter.texts == ["Half past two."]
     assert owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()
 
 
 async def test_an_answer_cut_off_by_a_stop_is_given_once_by_the_next_core(
     tmp_path: Path, fake_model: FakeOpenAI
 ) -> None:
     path = tmp_path / "parley.db"
-    fake_model.default = Reply(text="Half past two.", delay=1.0)
-    core, store = await a_core(path, fake_model)
-    first = RecordingAdapter()
-    await core.handle(mention(1), first)
-    await until(lambda: fake_model.received, what="the model asked")
-    await stop(core, store, grace=0.1)  # the deploy's grace ran out before the model answered
-    assert first.texts == [] and owed_rows(path) == [("m1", "")]
-
-    fake_model.default = Reply(text="Half past two.")
-    core, store = await a_core(path, fake_model)
+    await cut_off(path, fake_model)  # the deploy's grace ran out before the model answered
+    process = await Process.on(path, fake_model)
     second = RecordingAdapter()
-    assert await core.resume_owed(second) == 1
-    await core.idle()
+    assert await process.core.resume_owed(second) == 1
+    await process.core.idle()
     assert second.texts == ["Half past two."]
     assert [a.reply_to for a in second.actions if isinstance(a, StreamMessage)] == ["m1"]
-    assert await core.resume_owed(second) == 0  # nothing is owed twice
+    assert await process.core.resume_owed(second) == 0  # nothing is owed twice
     assert owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()
 
 
 class PostsThenHangs(RecordingAdapter):
@@ -108,18 +124,18 @@ async def test_an_answer_partly_posted_before_it_was_cut_off_is_not_posted_again
 ) -> None:
     path = tmp_path / "parley.db"
     fake_model.default = Reply(text="Half past two, and here is why.", chunk_size=5, chunk_delay=0.1)
-    core, store = await a_core(path, fake_model)
-    await core.handle(mention(1), PostsThenHangs())
+    first = await Process.on(path, fake_model)
+    await first.core.handle(mention(1), PostsThenHangs())
     await until(lambda: owed_rows(path) == [("m1", "posted-1\n")], what="the first part noted")
-    await stop(core, store, grace=0.1)
+    await first.stop(grace=0.1)
 
-    core, store = await a_core(path, fake_model)
+    process = await Process.on(path, fake_model)
     second = RecordingAdapter()
-    assert await core.resume_owed(second) == 1
-    await core.idle()
+    assert await process.core.resume_owed(second) == 1
+    await process.core.idle()
     assert second.actions == []  # members already see its first part: no second answer
     assert owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()
 
 
 @pytest.mark.parametrize("late", ["sorry", "drop"])
@@ -127,38 +143,34 @@ async def test_an_answer_owed_too_long_gets_the_operators_choice(
     tmp_path: Path, fake_model: FakeOpenAI, late: str
 ) -> None:
     path = tmp_path / "parley.db"
-    fake_model.default = Reply(text="Half past two.", delay=1.0)
-    core, store = await a_core(path, fake_model)
-    await core.handle(mention(1), RecordingAdapter())
-    await until(lambda: fake_model.received, what="the model asked")
-    await stop(core, store, grace=0.0)
+    await cut_off(path, fake_model)
     with sqlite3.connect(path) as db:  # the process was down for ten minutes
         db.execute("UPDATE owed_answers SET since = since - 600")
 
-    core, store = await a_core(path, fake_model, late_answers=late, owed_within_seconds=300.0)
+    process = await Process.on(path, fake_model, late_answers=late, owed_within_seconds=300.0)
     second = RecordingAdapter()
-    assert await core.resume_owed(second) == 1
-    await core.idle()
+    assert await process.core.resume_owed(second) == 1
+    await process.core.idle()
     if late == "sorry":
         assert second.texts == ["Sorry, I was restarting and missed this. Could you ask me again?"]
         assert [a.reply_to for a in second.actions if isinstance(a, SendMessage)] == ["m1"]
     else:
         assert second.actions == []
     assert len(fake_model.received) == 1 and owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()
 
 
 async def test_a_mention_delivered_long_after_it_was_sent_is_kept_but_not_answered(
     tmp_path: Path, fake_model: FakeOpenAI
 ) -> None:
-    core, store = await a_core(tmp_path / "parley.db", fake_model, owed_within_seconds=300.0)
-    adapter = RecordingAdapter()
+    process = await Process.on(tmp_path / "parley.db", fake_model, owed_within_seconds=300.0)
+    core, adapter = process.core, RecordingAdapter()
     await core.handle(mention(1, "are we on for tonight?", sent_at=utcnow() - timedelta(hours=2)), adapter)
     await core.handle(mention(2, "and now?"), adapter)
     await core.idle()
     assert adapter.texts == ["Hello from the fake model."]  # only the fresh one
     assert "are we on for tonight?" in fake_model.received[0].text  # kept, and read as context
-    await stop(core, store)
+    await process.stop()
 
 
 class RefusingOnce(SqliteStore):
@@ -178,15 +190,15 @@ class RefusingOnce(SqliteStore):
 async def test_a_mention_the_store_refused_is_not_taken_and_its_redelivery_is_answered(
     tmp_path: Path, fake_model: FakeOpenAI
 ) -> None:
-    store = await RefusingOnce.open(tmp_path / "parley.db")
-    core = Facilitator(FacilitatorConfig(burst_window_seconds=0.0), store, model_for(fake_model))
-    adapter = RecordingAdapter()
+    path = tmp_path / "parley.db"
+    process = await Process.on(path, fake_model, store=await RefusingOnce.open(path))
+    core, adapter = process.core, RecordingAdapter()
     with pytest.raises(StoreUnavailable):  # the adapter must not acknowledge it
         await core.handle(mention(1), adapter)
     await core.handle(mention(1), adapter)  # the platform delivers it again
     await core.idle()
     assert adapter.texts == ["Hello from the fake model."]
-    await stop(core, store)
+    await process.stop()
 
 
 async def test_every_answer_owed_is_taken_up_however_many_there_are(
@@ -195,40 +207,36 @@ async def test_every_answer_owed_is_taken_up_however_many_there_are(
     monkeypatch.setattr("facilitator.store.owed.CLAIMS_AT_ONCE", 2)  # claimed two at a time
     path = tmp_path / "parley.db"
     fake_model.default = Reply(text="Half past two.", delay=1.0)
-    core, store = await a_core(path, fake_model)
+    first = await Process.on(path, fake_model)
     for number in range(5):
         where = ConversationRef("test", f"g{number}")
         said = Message(f"m{number}", where, ALICE, "@parley what time is it?", mentions_ai=True)
-        await core.handle(MessageReceived(said), RecordingAdapter())
-    await stop(core, store, grace=0.0)
+        await first.core.handle(MessageReceived(said), RecordingAdapter())
+    await first.stop(grace=0.0)
     assert len(owed_rows(path)) == 5
 
     fake_model.default = Reply(text="Half past two.")
-    core, store = await a_core(path, fake_model)
+    process = await Process.on(path, fake_model)
     second = RecordingAdapter()
-    assert await core.resume_owed(second) == 5
-    await core.idle()
+    assert await process.core.resume_owed(second) == 5
+    await process.core.idle()
     assert second.texts == ["Half past two."] * 5 and owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()
 
 
 async def test_an_answer_owed_where_the_operator_switched_the_ai_off_meanwhile_is_not_given(
     tmp_path: Path, fake_model: FakeOpenAI
 ) -> None:
     path = tmp_path / "parley.db"
-    fake_model.default = Reply(text="Half past two.", delay=1.0)
-    core, store = await a_core(path, fake_model)
-    await core.handle(mention(1), RecordingAdapter())
-    await until(lambda: fake_model.received, what="the model asked")
-    await stop(core, store, grace=0.0)
+    await cut_off(path, fake_model)
     store = await SqliteStore.open(path)
     await store.switch("test:g1", off=True)  # `parley off test:g1` while it was down
     await store.close()
 
-    core, store = await a_core(path, fake_model)
-    await core.refresh_switches()
+    process = await Process.on(path, fake_model)
+    await process.core.refresh_switches()
     second = RecordingAdapter()
-    assert await core.resume_owed(second) == 1
-    await core.idle()
+    assert await process.core.resume_owed(second) == 1
+    await process.core.idle()
     assert second.actions == [] and len(fake_model.received) == 1 and owed_rows(path) == []
-    await stop(core, store)
+    await process.stop()

@@ -189,6 +189,8 @@ async def test_a_burst_from_twenty_members_asks_users_info_once_each(
     assert len(fake.calls_of("users.info")) <= 20
     assert len(await stored(store)) == 400
     assert [p.name for p in await store.members(C1, 50)].count("member-u07") == 1
+    for user in people:  # however the lookups and the bare events interleaved, no name is undone
+        assert await _named(store, user, f"member-{user.lower()}"), user
 
 
 async def test_a_signed_body_of_the_wrong_shape_is_a_400_and_a_forged_one_a_401(
