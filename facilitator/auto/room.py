@@ -33,6 +33,12 @@ class AutoLimits:
     recheck_seconds: float = 60.0  # after a decision, the next one waits at least this long
     fresh_seconds: float = 300.0  # a candidate older than this has had its moment
     decision_context_tokens: int = 2000  # what a decision call reads: the recent moment
+    # Feedback from the room (👍/👎, a deletion, "not now", a thank-you) moves a group's
+    # readiness between these bounds; 1.0 is the operator's caps as set.
+    readiness_floor: float = 0.25
+    readiness_ceiling: float = 1.5
+    feedback_down: float = 0.25  # one complaint outweighs ...
+    feedback_up: float = 0.1  # ... one thank-you
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,9 @@ class Room:
     recent: deque[float] = field(default_factory=deque)  # when humans spoke lately
     postponed: int = 0
     refused: str | None = None  # why the last due candidate was not taken up
+    # How readily this group wants the AI to join in, learnt from its feedback (the store keeps
+    # it): below 1 fewer and later unprompted turns, above 1 a lower bar, never past the caps.
+    readiness: float = 1.0
 
     def heard(self, heard: Heard, message_id: str, kind: Kind | None) -> None:
         """Something was said: it may answer a waiting question, or be a candidate itself."""
