@@ -135,6 +135,10 @@ def facilitator_config(settings: Settings, local: bool) -> FacilitatorConfig:
             question_wait_seconds=settings.auto.question_wait_seconds,
             settle_seconds=settings.auto.settle_seconds,
             decision_context_tokens=settings.auto.decision_context_tokens,
+            readiness_floor=settings.auto.readiness_floor,
+            readiness_ceiling=settings.auto.readiness_ceiling,
+            feedback_down=settings.auto.feedback_down,
+            feedback_up=settings.auto.feedback_up,
         ),
     )
 

@@ -131,6 +131,12 @@ class AutoSection(Section):
     settle_seconds: float = Field(CORE.auto.settle_seconds, ge=0, le=600)
     # What a decision call reads.
     decision_context_tokens: int = Field(CORE.auto.decision_context_tokens, ge=300)
+    # How far the room's feedback on unprompted turns (👍/👎, a deletion, "thanks", "not now")
+    # moves a group's readiness, and the bounds it stays within (1: the caps above as set).
+    readiness_floor: float = Field(CORE.auto.readiness_floor, gt=0, le=1)
+    readiness_ceiling: float = Field(CORE.auto.readiness_ceiling, ge=1, le=3)
+    feedback_down: float = Field(CORE.auto.feedback_down, ge=0, le=1)
+    feedback_up: float = Field(CORE.auto.feedback_up, ge=0, le=1)
 
 
 class TierSection(Section):

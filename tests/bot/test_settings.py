@@ -164,3 +164,28 @@ def test_quota_tiers_from_the_file_and_a_tier_nobody_defined_named_in_the_error(
     assert settings.quotas.tiers["plus"].model == "big" and settings.quotas.default_tier == "free"
     with pytest.raises(SettingsError, match=r"quotas\.members names the tier 'gold'"):
         load_settings(write(tmp_path, '[quotas]\nmembers = { "slack:U1" = "gold" }\n'))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[auto]\nreadiness_floor = 0\n",  # a group never joined again: off is `mode mention`
+        "[auto]\nreadiness_floor = 1.2\n",
+        "[auto]\nreadiness_ceiling = 0.9\n",
+        "[auto]\nreadiness_ceiling = 4\n",
+        "[auto]\nfeedback_down = -0.1\n",
+        "[auto]\nfeedback_up = 1.5\n",
+    ],
+)
+def test_readiness_bounds_and_feedback_steps_are_checked(tmp_path: Path, text: str) -> None:
+    with pytest.raises(SettingsError, match=r"setting auto\.(readiness|feedback)_"):
+        load_settings(write(tmp_path, text))
+
+
+def test_readiness_bounds_and_feedback_steps_reach_the_core(tmp_path: Path) -> None:
+    from bot.app import facilitator_config
+
+    text = "[auto]\nreadiness_floor = 0.5\nreadiness_ceiling = 2\nfeedback_down = 0.2\nfeedback_up = 0\n"
+    limits = facilitator_config(load_settings(write(tmp_path, text)), local=False).auto
+    assert (limits.readiness_floor, limits.readiness_ceiling) == (0.5, 2.0)
+    assert (limits.feedback_down, limits.feedback_up) == (0.2, 0.0)
