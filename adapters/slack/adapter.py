@@ -92,6 +92,10 @@ class SlackAdapter:
             # The listener runs before Slack gets its answer (HTTP) or its ack (Socket Mode), so
             # what is acknowledged is stored.
             process_before_response=True,
+            # Bolt would drop every event "by" the app, among them the deletion of one of its
+            # messages (a member's feedback on an unprompted turn); events.py leaves out the
+            # app's own messages, edits and reactions itself.
+            ignoring_self_events_enabled=False,
         )
         for kind in (
             "message",
@@ -290,7 +294,9 @@ class SlackAdapter:
 
     async def _on_user_change(self, body: dict[str, Any]) -> None:
         user = (body.get("event") or {}).get("user")
-        if isinstance(user, dict) and isinstance(user.get("id"), str):
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+            return
+        if self.identity is None or user["id"] != self.identity.user_id:  # never the app's own
             await self._core.handle(ProfileChanged(self.profiles.put(user)), self)
 
     async def _catch_up(self) -> None:
