@@ -3,7 +3,9 @@
 Lines are `name: text` (the speaker becomes `name`) or plain text (the last speaker again).
 `@parley` mentions the AI; a text starting with `> ` replies to the AI's latest message.
 A line starting with `/` is a Parley command sent by the current speaker, except the shell's
-own: `/as NAME`, `/join NAME`, `/leave NAME`, `/bot NAME`, `/admin NAME`, `/quit`.
+own: `/as NAME`, `/join NAME`, `/leave NAME`, `/bot NAME`, `/admin NAME`, `/quit`, and, since a
+terminal has no reactions or deletions, `/react EMOJI` (the current speaker reacts to the AI's
+latest message) and `/delete` (the AI's latest message is deleted, as a chat's admin could).
 
 Each line waits for the AI to finish before the next (a transcript replays the same way every
 time, and the terminal shows the answer before the next prompt); `receive` without waiting is
@@ -35,14 +37,21 @@ from facilitator.actions import (
 )
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.daemon_threads import in_daemon_thread
-from facilitator.events import CommandReceived, MemberJoined, MemberLeft, MessageReceived
+from facilitator.events import (
+    CommandReceived,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessageReceived,
+    ReactionAdded,
+)
 from facilitator.ports import EventSink, MediaError
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "shell"
 _SPEAKER = re.compile(r"^\s*([^\s:/>@][^:]{0,31}?)\s*:\s+(.*)$", re.DOTALL)
-_SHELL_COMMANDS = {"as", "join", "leave", "bot", "admin", "quit", "exit"}
+_SHELL_COMMANDS = {"as", "join", "leave", "bot", "admin", "quit", "exit", "react", "delete"}
 
 
 @dataclass
@@ -217,6 +226,8 @@ class ShellAdapter:
         group = self.group
         if name in {"quit", "exit"}:
             self.quit = True
+        elif name in {"react", "delete"}:
+            await self._on_ai_message(name, argument)
         elif not argument:
             self._write(f"(shell) /{name} needs a name\n")
         elif name == "as":
@@ -233,6 +244,21 @@ class ShellAdapter:
             group.member(argument, is_bot=True, is_admin=False)
         elif name == "admin":
             group.member(argument, is_admin=True)
+
+    async def _on_ai_message(self, name: str, emoji: str) -> None:
+        """`/react EMOJI` and `/delete`, on the AI's latest message: what a chat's members do
+        with their platform's buttons, and tell the AI of (its unprompted turns learn from it)."""
+        group, target = self.group, self.group.last_ai_message
+        if target is None:
+            self._write(f"(shell) /{name}: {self.ai_name} has said nothing yet\n")
+        elif name == "delete":
+            await self._core.handle(MessageDeleted(group.conversation, target), self)
+            self._write(f"(shell) {self.ai_name}'s latest message deleted\n")
+        elif not emoji.strip():
+            self._write("(shell) /react needs an emoji\n")
+        else:
+            speaker = group.member(group.speaker or "you")
+            await self._core.handle(ReactionAdded(group.conversation, target, speaker, emoji.strip()), self)
 
     # --- running -------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from facilitator.chat import ConversationRef
 from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import MessageDeleted, ReactionAdded
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.support.heard import Heard
 from tests.support.shell import Shell
 
 GROUP = ConversationRef("shell", "local")
@@ -291,3 +293,22 @@ async def test_huge_and_odd_lines_are_stored_and_answered(
     assert len(seen) < 20_000  # a single message is cut for the model, not the whole context lost
     stored = [item.text for item in await store.history(GROUP, 10)]
     assert len(stored[0]) == 100_000 and stored[2].startswith("ctrl \x07\x1b[31m red")
+
+
+async def test_react_and_delete_stand_for_the_platforms_buttons_on_the_ai_s_latest_message(
+    shell: Shell, fake_model: FakeOpenAI
+) -> None:
+    heard = Heard(shell.core)
+    shell.adapter._core = heard  # what the core is handed, recorded
+    out = await shell.say("alice: /react 👍", "alice: /delete")
+    assert "(shell) /react: Parley has said nothing yet" in out
+    assert "(shell) /delete: Parley has said nothing yet" in out
+    fake_model.script("Sure.")
+    await shell.say("alice: @parley hi")
+    out = await shell.say("bob: /react", "bob: /react 👎", "/delete")
+    assert "(shell) /react needs an emoji" in out and "(shell) Parley's latest message deleted" in out
+    reaction, deletion = heard.events[-2:]
+    latest = shell.adapter.group.last_ai_message
+    assert isinstance(reaction, ReactionAdded) and isinstance(deletion, MessageDeleted)
+    assert (reaction.message_id, reaction.member.user_id, reaction.emoji) == (latest, "bob", "👎")
+    assert deletion.message_id == latest
