@@ -152,6 +152,14 @@ class DiscordDriver(Driver):
         found = await until(answered, what=f"an answer to /parley {text}")
         return found[0]
 
+    async def react(self, where: str, who: str, said: str, emoji: str) -> None:
+        """MESSAGE_REACTION_ADD on the gateway."""
+        await self.fake.dispatch_reaction(int(said), USER_IDS[who], emoji)
+
+    async def delete(self, where: str, said: str) -> None:
+        """MESSAGE_DELETE on the gateway (by an admin: Discord does not say who)."""
+        await self.fake.dispatch_message_delete(int(said))
+
     async def rename(self, where: str, who: str, name: str) -> None:
         """A new nickname in the server: GUILD_MEMBER_UPDATE (a DM has no nickname of its own)."""
         await self.fake.dispatch_member_update(GUILD, USER_IDS[who], nick=name)

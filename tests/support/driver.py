@@ -2,9 +2,11 @@
 and the same verbs on every platform, so that a scenario is written once for all of them.
 
 Every driver plays the same world: Alice and Bob, two groups they are both in (`TRIP`, `WORK`),
-and each one's direct chat with Parley once `direct()` opens it. Places and people are these
-names; each driver knows what they are on its platform (`fake` and `adapter` are there for the
-platform's own tests).
+which Alice administers and Bob does not, and each one's direct chat with Parley once `direct()`
+opens it. Places and people are these names; each driver knows what they are on its platform
+(`fake` and `adapter` are there for the platform's own tests). A verb a platform cannot do
+(`react`, `delete`, `rename`, `told_alone`) is left to the base, which says why; scenarios pick
+their platforms with `platforms_where(does("delete"))`.
 """
 
 from __future__ import annotations
@@ -89,6 +91,16 @@ class Driver(ABC):
         tell it their members once)."""
         raise NotImplementedError(f"{self.platform}: no way to grow a group")
 
+    async def react(self, where: str, who: str, said: str, emoji: str) -> None:
+        """`who` puts `emoji` (as Unicode: "👍") on message `said` in `where` (one of Parley's,
+        say), and the platform tells Parley so."""
+        raise NotImplementedError(f"{self.platform}: members cannot react")
+
+    async def delete(self, where: str, said: str) -> None:
+        """Message `said` in `where` is deleted (by its author, or an admin for one of Parley's),
+        and the platform tells Parley so."""
+        raise NotImplementedError(f"{self.platform}: the platform tells no one of a deletion")
+
     async def rename(self, where: str, who: str, name: str) -> None:
         """`who` changes the name they are shown by in `where` (a nickname, a display name),
         saying nothing, and the platform tells Parley so (Telegram tells a bot no such thing)."""
@@ -121,6 +133,11 @@ class Driver(ABC):
         """`where` as the core knows it."""
 
     # --- the same on every platform ----------------------------------------------------------
+
+    async def parleys(self, where: str) -> list[str]:
+        """The platform's ids of what Parley posted in `where` (as it noted them), oldest first."""
+        history = await self.store.history(self.conversation(where), 100)
+        return [item.message_id for item in history if item.from_ai]
 
     async def ask(self, where: str, who: str, text: str) -> list[str]:
         """`who` addresses Parley in `where` and waits for its answer there; what it posted."""

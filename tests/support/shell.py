@@ -45,7 +45,9 @@ class Shell:
 class ShellDriver(Driver):
     """A terminal for each place (`trip`, `work`, a direct chat), all on one core; Alice starts
     each group, so she administers it. The shell shows everything to everyone: it has no way to
-    tell one member something alone, and no length limit."""
+    tell one member something alone, and no length limit. A terminal has no reactions or
+    deletions: the shell's own `/react EMOJI` and `/delete` stand for them, on Parley's latest
+    message."""
 
     platform = "shell"
 
@@ -104,6 +106,14 @@ class ShellDriver(Driver):
         await self._type(where, who, f"/{text}")
         await self.core.idle()
         return out.getvalue()[start:].removeprefix(f"{AI}: ")
+
+    async def react(self, where: str, who: str, said: str, emoji: str) -> None:
+        assert said == self.groups[where].last_ai_message, "the shell reacts to Parley's latest message"
+        await self._type(where, who, f"/react {emoji}")
+
+    async def delete(self, where: str, said: str) -> None:
+        assert said == self.groups[where].last_ai_message, "the shell deletes Parley's latest message"
+        await self.adapters[where].receive("/delete")
 
     def grow(self, where: str, people: int) -> None:
         group = self.groups[where]

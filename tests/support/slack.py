@@ -28,6 +28,7 @@ USER_IDS = {ALICE: "U1", BOB: "U2"}
 CHANNELS = {TRIP: "C1", WORK: "C2"}
 # Slack's names for the emoji the scenarios use (the adapter's own table is what is under test).
 EMOJI = {"+1": "👍", "thumbsup": "👍", "tada": "🎉", "heart": "❤️", "joy": "😂"}
+NAMES = {"👍": "+1", "👎": "-1", "❤️": "heart", "🙏": "pray", "🎉": "tada", "😂": "joy"}  # as members react
 
 
 def setup_channel(fake: FakeSlack, members: int = 3) -> None:
@@ -48,7 +49,8 @@ async def healthy() -> dict[str, object]:
 
 class SlackDriver(Driver):
     """The workspace of `setup_channel`, and #work (C2) with Alice and Bob; Parley installed and
-    reachable at its HTTP address (`url`, `http`), started with auth.test done."""
+    reachable at its HTTP address (`url`, `http`), started with auth.test done. In the scenarios'
+    world (`on_its_fake`) Alice is a workspace admin, so she administers both channels."""
 
     platform = "slack"
     limit = 12_000  # one streamed message; the answer goes on in messages of its own
@@ -69,7 +71,9 @@ class SlackDriver(Driver):
     async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
         slack = await FakeSlack().start()
         try:
-            yield cls(slack, model, store)
+            driver = cls(slack, model, store)
+            slack.users[USER_IDS[ALICE]]["is_admin"] = True
+            yield driver
         finally:
             await slack.stop()
 
@@ -127,6 +131,15 @@ class SlackDriver(Driver):
     async def rename(self, where: str, who: str, name: str) -> None:
         """A new display name, for the whole workspace: Slack's `user_change`."""
         await self.deliver(self.fake.event_user_change(USER_IDS[who], display_name=name))
+
+    async def react(self, where: str, who: str, said: str, emoji: str) -> None:
+        """`reaction_added`, with the emoji's Slack name (`:+1:` for 👍)."""
+        event = self.fake.event_reaction_added(self.channels[where], USER_IDS[who], said, NAMES[emoji])
+        await self.deliver(event)
+
+    async def delete(self, where: str, said: str) -> None:
+        """A `message` of subtype `message_deleted` (Slack does not say who deleted it)."""
+        await self.deliver(self.fake.event_message_deleted(self.channels[where], said))
 
     def direct(self, who: str) -> str:
         self.channels[f"direct:{who}"] = str(self.fake.im(USER_IDS[who])["id"])

@@ -45,7 +45,9 @@ def mention(telegram: FakeTelegram) -> str:
 
 class TelegramDriver(Driver):
     """Alice (11) and Bob (12) in the supergroups Trip and Work; a private chat is one a member
-    started (pressed Start in), as a bot cannot write first."""
+    started (pressed Start in), as a bot cannot write first. In the scenarios' world
+    (`on_its_fake`) Alice administers both groups, and so does Parley: Telegram tells only an
+    admin bot of members' reactions. Telegram tells a bot of no deletion: no `delete` here."""
 
     platform = "telegram"
     limit = 4096
@@ -67,7 +69,11 @@ class TelegramDriver(Driver):
     async def on_its_fake(cls, model: FakeOpenAI, store: SqliteStore) -> AsyncIterator[Self]:
         telegram = await FakeTelegram().start()
         try:
-            yield cls(telegram, model, store)
+            driver = cls(telegram, model, store)
+            for where in (TRIP, WORK):
+                telegram.add_admin(driver.chats[where], driver.users[ALICE])
+                telegram.add_admin(driver.chats[where], telegram.me)
+            yield driver
         finally:
             await telegram.stop()
 
@@ -82,6 +88,10 @@ class TelegramDriver(Driver):
 
     async def _stop(self) -> None:
         await self.adapter.stop()
+
+    async def react(self, where: str, who: str, said: str, emoji: str) -> None:
+        """A `message_reaction` update (Telegram's fixed set of emoji)."""
+        self.fake.push_reaction(self.chats[where], self.users[who], int(said), emoji)
 
     def chat_id(self, where: str) -> int:
         return int(self.chats[where]["id"])
