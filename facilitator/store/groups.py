@@ -81,7 +81,7 @@ class SqliteGroups:
                         (new.chat_id, new.thread_id or "", int(new.is_direct), source.id),
                     )
                 else:  # the new id spoke first: the old history and members join it
-                    for table in ("messages", "conversation_members"):
+                    for table in ("messages", "conversation_members", "preview_turns"):
                         await self._db.execute(
                             f"UPDATE OR IGNORE {table} SET conversation_id = ? WHERE conversation_id = ?",
                             (target.id, source.id),

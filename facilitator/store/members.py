@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, Member, Profile, utcnow
+from facilitator.store.previews import FORGET_AUTHOR
 from facilitator.store.roles import Forgotten
 from facilitator.store.values import ConversationRow, clean_text, iso
 
@@ -154,6 +155,7 @@ class SqliteMembers:
                 (user_id, platform),
             )
             removed += cursor.rowcount
+            await self._db.execute(FORGET_AUTHOR, (user_id, platform))  # what preview mode quoted
             cursor = await self._db.execute(
                 "DELETE FROM conversation_members WHERE user_id = ? AND conversation_id IN"
                 " (SELECT id FROM conversations WHERE platform = ? AND is_direct = 0)",

@@ -152,6 +152,32 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        7,
+        """
+        -- What the AI would have done unprompted in `preview` mode, each decision it made and
+        -- posted nothing for: when (epoch seconds), the message it was about (its id, author,
+        -- when it was said, and an excerpt of its text, which `forget` and retention delete
+        -- as they delete the message), what it would have done (`action`: reply, react,
+        -- silent, or held back by moderation; `detail`: the reply it wrote or the emoji) and
+        -- the decision call's tokens. The latest 50 per conversation are kept.
+        CREATE TABLE preview_turns (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+            at REAL NOT NULL,
+            message_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            said_at REAL NOT NULL,
+            excerpt TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX preview_turns_by_conversation ON preview_turns (conversation_id, id);
+        CREATE INDEX preview_turns_by_author ON preview_turns (author_id);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -245,7 +245,40 @@ class AdapterMemory(Protocol):
     async def resume_points(self, platform: str, active_since: datetime) -> list[ResumePoint]: ...
 
 
-class Store(MessageStore, MemberStore, GroupStore, Ledger, OwedAnswers, AdapterMemory, Protocol):
+@dataclass(frozen=True, slots=True)
+class PreviewTurn:
+    """A decision the AI made in `preview` mode, and what it would have done unprompted: at
+    `at` (epoch seconds), about message `message_id` (by `author_id`, said at `said_at`, its
+    text's first characters `excerpt`), `action` ("reply", "react", "silent", or "held": a
+    reply moderation held back) with `detail` (the reply it wrote, "" when it wrote none yet,
+    or the emoji), and the decision call's tokens."""
+
+    at: float
+    message_id: str
+    author_id: str
+    said_at: float
+    excerpt: str
+    action: str
+    detail: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    author: str = ""  # the author's name as known now (read back, never stored)
+
+
+class PreviewLog(Protocol):
+    """What `preview` mode would have done, per conversation: the latest turns are kept, and
+    `forget` and the retention period delete them as they delete the messages they quote."""
+
+    async def add_preview(self, conversation: ConversationRef, turn: PreviewTurn) -> None:
+        """Record a turn; only the latest ones of the conversation are kept."""
+        ...
+
+    async def previews(self, conversation: ConversationRef) -> list[PreviewTurn]:
+        """The turns kept for the conversation, oldest first, with their authors' names."""
+        ...
+
+
+class Store(MessageStore, MemberStore, GroupStore, Ledger, OwedAnswers, AdapterMemory, PreviewLog, Protocol):
     """Every role at once, with the connection's end: what `bot/` opens and hands to the core."""
 
     async def close(self) -> None: ...

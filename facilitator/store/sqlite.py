@@ -2,7 +2,8 @@
 stays in facilitator/store/).
 
 This module opens the connection and keeps the conversations and their messages; the other
-roles are its parts in groups.py, members.py and ledger.py, which share its connection.
+roles are its parts in groups.py, members.py, ledger.py (and owed.py, memory.py, previews.py),
+which share its connection.
 Writes are group-committed: every write joins the batch being gathered, and one writer task
 applies each batch in a single transaction, so a busy group costs one commit per batch, not
 one per message, and `add_message` still returns only once its message is durable. Reads wait
@@ -30,6 +31,7 @@ from facilitator.store.members import SqliteMembers
 from facilitator.store.memory import SqliteAdapterMemory
 from facilitator.store.migrations import LATEST, MIGRATIONS
 from facilitator.store.owed import OWE_IF_NEW, SqliteOwed
+from facilitator.store.previews import BLANK_DELETED, PRUNE_SAID_BEFORE, SqlitePreviews
 from facilitator.store.roles import GroupState, HistoryItem
 from facilitator.store.values import ConversationRow, clean_text, iso
 
@@ -71,7 +73,7 @@ def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return described, images
 
 
-class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteAdapterMemory):
+class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteAdapterMemory, SqlitePreviews):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
@@ -271,6 +273,7 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
             "UPDATE messages SET deleted = 1, text = '' WHERE conversation_id = ? AND message_id = ?",
             (row.id, message_id),
         )
+        self._writes.add(BLANK_DELETED, (row.id, message_id))  # what preview mode quoted of it
         await self._writes.commit()
 
     async def history(self, conversation: ConversationRef, limit: int) -> list[HistoryItem]:
@@ -329,6 +332,7 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
                     (cutoff, PRUNE_BATCH),
                 )
                 await self._db.execute("DELETE FROM deliveries WHERE seen_at < ?", (cutoff,))
+                await self._db.execute(PRUNE_SAID_BEFORE, (before.timestamp(),))
                 await self._db.commit()
             removed += cursor.rowcount
             if cursor.rowcount < PRUNE_BATCH:
