@@ -17,11 +17,19 @@ def utcnow() -> datetime:
 
 
 class Mode(StrEnum):
-    """When the AI speaks in a group: when addressed, also when it can help (reading the room), or never."""
+    """When the AI speaks in a group: when addressed, also when it can help (reading the room), or
+    never; `preview` reads the room as `auto` does but posts nothing unprompted, only notes what
+    it would have done (for admins to try `auto` first)."""
 
     MENTION = "mention"
     AUTO = "auto"
+    PREVIEW = "preview"
     OFF = "off"
+
+    @property
+    def reads_the_room(self) -> bool:
+        """Whether every ordinary message is heard for a moment to join in (auto and preview)."""
+        return self in (Mode.AUTO, Mode.PREVIEW)
 
 
 @dataclass(frozen=True, slots=True)

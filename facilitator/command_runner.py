@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from facilitator import texts
@@ -68,7 +69,7 @@ class CommandRunner:
             return CommandOutcome("Modes are for groups: here, I answer every message.")
         if not command.args:
             mode = await self._services.mode_of(event.conversation)
-            return CommandOutcome(f"Mode here: {mode.value}. Change it with `mode mention|auto|off`.")
+            return CommandOutcome(f"Mode here: {mode.value}. Change it with `mode mention|auto|preview|off`.")
         mode = Mode(command.args[0])
         await self._groups.set_mode(event.conversation, mode)
         return CommandOutcome(
@@ -76,11 +77,21 @@ class CommandRunner:
                 Mode.MENTION: "OK: I'll answer here only when someone addresses me.",
                 Mode.AUTO: "OK: I'll answer when addressed and join in when I can clearly help "
                 "(tell me to stop chiming in and I'll go back to answering only when addressed).",
+                Mode.PREVIEW: texts.PREVIEW_ON,
                 Mode.OFF: "OK: I'll stay silent here and answer only commands.",
             }[mode],
             mode=mode,
             announced=True,
         )
+
+    async def _preview(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        """What `preview` mode would have done here (anyone looks), told to the asker alone."""
+        conversation = event.conversation
+        if conversation.is_direct:
+            return CommandOutcome(texts.PREVIEW_IN_DIRECT, private=True)
+        mode = await self._services.mode_of(conversation)
+        turns = await self._services.previews.previews(conversation)
+        return CommandOutcome(texts.preview_text(turns, mode, time.time()), private=True)
 
     async def _instructions(self, event: CommandReceived, command: Command) -> CommandOutcome:
         # In a direct chat they are the member's own: read there only, never in any group.

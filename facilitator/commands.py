@@ -39,7 +39,10 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help", "what I can do and how to talk to me"),
-    CommandSpec("mode", "mode [mention|auto|off]", "when I speak in this group (admins change it)", True),
+    CommandSpec(
+        "mode", "mode [mention|auto|preview|off]", "when I speak in this group (admins change it)", True
+    ),
+    CommandSpec("preview", "preview", "what I would have said unprompted here in `mode preview`"),
     CommandSpec(
         "instructions",
         "instructions <text>|clear",
@@ -95,10 +98,14 @@ def parse_command(text: str, bot_names: tuple[str, ...] = ("parley",)) -> Comman
     return Command(name)
 
 
+MODE_ALIASES = {"auto-preview": Mode.PREVIEW.value}
+
+
 def _parse_mode(rest: str) -> str:
     value = rest.lower()
+    value = MODE_ALIASES.get(value, value)
     if value not in {mode.value for mode in Mode}:
-        raise CommandError("Usage: `mode mention|auto|off`")
+        raise CommandError("Usage: `mode mention|auto|preview|off`")
     return value
 
 

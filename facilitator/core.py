@@ -83,6 +83,7 @@ class Facilitator:
             groups=store,
             ledger=store,
             owed=store,
+            previews=store,
             model=model,
             slots=asyncio.Semaphore(config.max_concurrent_calls),
             tokens=Tokens(counter),
@@ -175,7 +176,7 @@ class Facilitator:
             reads_the_room = (
                 not message.author.is_bot
                 and not conversation.is_direct
-                and await self._services.mode_of(conversation) is Mode.AUTO
+                and (await self._services.mode_of(conversation)).reads_the_room
             )
             if not reads_the_room:
                 await self._services.messages.add_message(message)  # batched with the others: the common case
@@ -208,8 +209,9 @@ class Facilitator:
 
     async def _decide(self, message: Message, named: bool, adapter: Adapter, owed: int) -> bool:
         conversation = message.conversation
-        if not conversation.is_direct and await self._services.mode_of(conversation) is Mode.AUTO:
-            if await self.auto.hold_back(message, adapter):
+        mode = await self._services.mode_of(conversation)
+        if not conversation.is_direct and mode.reads_the_room:  # auto, or preview
+            if await self.auto.hold_back(message, adapter, mode):
                 return False
             await self.auto.heard(message, adapter, addressed=True)
         return await self._consider(message, named, adapter, owed)
@@ -275,7 +277,7 @@ class Facilitator:
             return
         private_to = event.author if outcome.private else None
         text = outcome.text
-        if outcome.mode is Mode.AUTO:
+        if outcome.mode is not None and outcome.mode.reads_the_room:
             try:  # auto mode must see the whole conversation: say so if the platform hides some
                 caveat = await adapter.partial_view(conversation)
             except Exception:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from facilitator.chat import Mode
 from facilitator.commands import COMMANDS
 from facilitator.quotas import Tier
-from facilitator.store.roles import Forgotten, Usage
+from facilitator.store.roles import Forgotten, PreviewTurn, Usage
 
 MODEL_FAILED = {
     "rate_limited": "I'm getting too many requests right now. Please ask me again in a minute.",
@@ -19,6 +20,16 @@ CUT_OFF = " … (my answer was cut off, sorry)"
 HELD_BACK = (
     "OK, I'll stop chiming in: from now on I answer here only when someone addresses me. "
     "An admin can switch me back with `mode auto`."
+)
+PREVIEW_ON = (
+    "OK: I'll try out reading the room here. I decide as in `auto` mode when I could help, but "
+    "post nothing unprompted (addressed, I answer as usual); `preview` shows what I would have "
+    "said and what it cost, and `mode auto` lets me join in."
+)
+PREVIEW_IN_DIRECT = "Preview mode is for groups: here, I answer every message."
+HELD_BACK_PREVIEW = (
+    "OK, I'll stop reading the room: from now on I answer here only when someone addresses me. "
+    "An admin can try it again with `mode preview`."
 )
 MODERATED = "I can't help with that here: this group has strict content rules."
 SWITCHED_OFF = "I'm switched off here by the people who run me, so I'm not reading or answering."
@@ -45,6 +56,11 @@ def help_text(ai_name: str, mode: Mode, is_direct: bool) -> str:
         lines.append("I'm switched off in this group: I only answer commands.")
     else:
         lines.append(f'I answer when you mention me, reply to me, or start with my name ("{ai_name}, ...").')
+        if mode is Mode.PREVIEW:
+            lines.append(
+                "I'm trying out reading the room here (`mode preview`): I post nothing unprompted, "
+                "and `preview` shows what I would have said."
+            )
     lines.append("Commands:")
     lines.extend(f"  {spec.usage} — {spec.summary}" for spec in COMMANDS)
     return "\n".join(lines)
@@ -122,3 +138,61 @@ def _in(resets: timedelta | None) -> str:
         return ""
     hours, minutes = divmod(int(resets.total_seconds()) // 60, 60)
     return f", in {hours} h {minutes} min" if hours else f", in {minutes} min"
+
+
+PREVIEW_SHOWN = 10  # the latest would-be turns `preview` lists
+PREVIEW_REPLY_SHOWN = 500  # characters of each would-be reply shown
+DAY_SECONDS = 86400
+
+
+def preview_text(turns: Sequence[PreviewTurn], mode: Mode, now: float) -> str:
+    """`preview`: the latest turns the AI would have taken unprompted (newest last), and what
+    its decisions of the last 24 hours came to; `turns` are every decision kept, oldest first."""
+    lines = []
+    if mode is not Mode.PREVIEW:
+        lines.append(
+            f"This group is in `{mode.value}` mode, not preview. An admin can switch with "
+            "`mode preview`: I then read the room as in `auto`, post nothing unprompted, and note "
+            "here what I would have done."
+        )
+    taken = [turn for turn in turns if turn.action != "silent"][-PREVIEW_SHOWN:]
+    if taken:
+        lines.append("What I would have done unprompted here (times UTC, newest last):")
+        lines.extend(f"- {_preview_line(turn, now)}" for turn in taken)
+    elif turns:
+        lines.append("I've weighed some moments here, and would have stayed quiet each time.")
+    else:
+        lines.append("Nothing recorded here yet: no moment has called for a decision.")
+    day = [turn for turn in turns if now - turn.at <= DAY_SECONDS]
+    spent = sum(turn.prompt_tokens + turn.completion_tokens for turn in day)
+    joined = sum(turn.action != "silent" for turn in day)
+    lines.append(
+        f"Last 24 h: {_count(len(day), 'decision')}, {_count(joined, 'would-be turn')}, {spent} tokens spent."
+    )
+    return "\n".join(lines)
+
+
+def _count(count: int, what: str) -> str:
+    return f"{count} {what}{'s' * (count != 1)}"
+
+
+def _preview_line(turn: PreviewTurn, now: float) -> str:
+    when = datetime.fromtimestamp(turn.at, UTC)
+    shown = when.strftime("%H:%M")
+    if when.date() != datetime.fromtimestamp(now, UTC).date():
+        shown = when.strftime("%Y-%m-%d %H:%M")
+    who = turn.author or "someone"
+    about = f'{who}: "{turn.excerpt}"' if turn.excerpt else f"{who}'s message (deleted)"
+    if turn.action == "react":
+        done = f"I'd have reacted {turn.detail}"
+    elif turn.action == "held":
+        done = "I'd have replied, but strict content rules held the reply back"
+    elif turn.detail:
+        said = turn.detail
+        if len(said) > PREVIEW_REPLY_SHOWN:
+            said = said[: PREVIEW_REPLY_SHOWN - 1] + "…"
+        done = f'I\'d have said: "{said}"'
+    else:
+        done = "a reply (not written: preview)"
+    tokens = turn.prompt_tokens + turn.completion_tokens
+    return f"{shown}, {about} → {done} ({tokens} tokens)"

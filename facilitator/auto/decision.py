@@ -13,6 +13,7 @@ from facilitator import tools
 from facilitator.accounts import auto_account, group_account
 from facilitator.actions import Delivered, React, SendMessage
 from facilitator.auto.gate import Kind
+from facilitator.auto.preview import Preview
 from facilitator.auto.room import Candidate, Room
 from facilitator.chat import ConversationRef, Message
 from facilitator.model_reply import ModelReply, tokens_used
@@ -41,6 +42,7 @@ class DecisionCall:
         self._window = window
         self._strictness = strictness
         self._showing = showing
+        self._preview = Preview(services, strictness)
 
     async def decide(
         self,
@@ -49,7 +51,10 @@ class DecisionCall:
         found: list[tuple[Candidate, Message]],
         adapter: Adapter,
         now: float,
+        preview: bool = False,
     ) -> None:
+        """Decide about the moment and do what was chosen; in `preview` mode (auto/preview.py)
+        decide alike and only note what would have been done."""
         services = self._services
         room.decided(now)
         await services.ledger.note_room_event(conversation, "decision", now)
@@ -78,8 +83,11 @@ class DecisionCall:
             "decided %s on %s in %s: %s", choice.action.value, message.id, conversation.chat_id, choice.reason
         )
         # The decision's tokens; an answer it wrote counts as one answer of the group's.
-        answered = choice.action is tools.Action.REPLY and bool(choice.message)
-        await self._charge(conversation, turns, stats, text, replies=int(answered))
+        answered = choice.action is tools.Action.REPLY and bool(choice.message) and not preview
+        tokens = await self._charge(conversation, turns, stats, text, replies=int(answered))
+        if preview:  # nothing posted, no reply written: what it would have done is noted
+            await self._preview.would_have(conversation, room, message, choice, tokens, now)
+            return
         if choice.action is tools.Action.SILENT:
             return
         room.intervened(now)
@@ -126,10 +134,11 @@ class DecisionCall:
         stats: StreamStats,
         text: str,
         replies: int,
-    ) -> None:
-        """Unprompted turns are the group's own cost, not any member's."""
+    ) -> tuple[int, int]:
+        """Unprompted turns are the group's own cost, not any member's; the tokens charged."""
         prompt, completion = tokens_used(self._services.tokens, stats, turns, text)
         accounts = (auto_account(conversation), group_account(conversation))
         await self._services.ledger.record_usage(
             conversation.platform, accounts, prompt, completion, replies=replies
         )
+        return prompt, completion

@@ -1,5 +1,5 @@
-"""`auto` mode at work: each ordinary message of an `auto` group heard, the gate's candidates
-kept waiting in their conversation's `Room`, and a decision asked for when one is due.
+"""`auto` mode at work: each ordinary message of an `auto` (or `preview`) group heard, the gate's
+candidates kept waiting in their conversation's `Room`, and a decision asked for when one is due.
 
 For each message the local gate (gate.py) says whether it might want the AI; a candidate waits
 in its room (room.py: a question, to see whether someone else answers it; the caps) and, when it
@@ -99,8 +99,8 @@ class AutoMode:
         if room is not None:
             room.heard(Heard("", "", "", self._clock(), from_ai=True), "", None)
 
-    async def hold_back(self, message: Message, adapter: Adapter) -> bool:
-        """ "Parley, stop chiming in" in an `auto` group: back to `mention`, said once."""
+    async def hold_back(self, message: Message, adapter: Adapter, mode: Mode = Mode.AUTO) -> bool:
+        """ "Parley, stop chiming in" in an `auto` (or `preview`) group: back to `mention`, said once."""
         if not gate.asks_to_hold_back(message.text):
             return False
         conversation = message.conversation
@@ -109,7 +109,8 @@ class AutoMode:
         if room is not None:
             room.clear()
         logger.info("asked to hold back in %s by %s", conversation.chat_id, message.author.user_id)
-        await self._services.perform(adapter, SendMessage(conversation, texts.HELD_BACK, reply_to=message.id))
+        said = texts.HELD_BACK_PREVIEW if mode is Mode.PREVIEW else texts.HELD_BACK
+        await self._services.perform(adapter, SendMessage(conversation, said, reply_to=message.id))
         return True
 
     # --- when a candidate is due --------------------------------------------------------------
@@ -144,14 +145,16 @@ class AutoMode:
                 logger.info("candidate in %s not taken up: %s", conversation.chat_id, room.refused)
             self._schedule(conversation, room, adapter)  # postponed while the room is busy
             return
-        if await self._services.mode_of(conversation) is not Mode.AUTO:
+        mode = await self._services.mode_of(conversation)
+        if not mode.reads_the_room:
             return
         if not await self._group_size.within(conversation, adapter):
             return
         if not await self._fair_use.within_budget(conversation):
             logger.info("candidate in %s not taken up: the group's budget is spent", conversation.chat_id)
             return
-        await self._decision.decide(conversation, room, found, adapter, self._clock())
+        preview = mode is Mode.PREVIEW  # decided alike, nothing posted (auto/preview.py)
+        await self._decision.decide(conversation, room, found, adapter, self._clock(), preview)
         self._schedule(conversation, room, adapter)  # a later candidate may still be waiting
 
     # --- rooms ----------------------------------------------------------------------------------

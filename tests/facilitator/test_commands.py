@@ -16,6 +16,9 @@ from facilitator.commands import Command, CommandError, parse_command
         ("/parley@ParleyBot mode off", Command("mode", ("off",))),
         ("parley mode AUTO", Command("mode", ("auto",))),
         ("mode", Command("mode")),
+        ("mode preview", Command("mode", ("preview",))),
+        ("/parley mode auto-preview", Command("mode", ("preview",))),
+        ("preview", Command("preview")),
         ("instructions Be brief.", Command("instructions", ("Be brief.",))),
         ("profile name Alice B", Command("profile", ("name", "Alice B"))),
         ("profile handle @ally", Command("profile", ("handle", "ally"))),
@@ -32,7 +35,8 @@ def test_commands_parse_the_same_from_every_platform(text: str, expected: Comman
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("mode loud", "Usage: `mode mention|auto|off`"),
+        ("mode loud", "Usage: `mode mention|auto|preview|off`"),
+        ("preview everything", "takes no arguments"),
         ("profile age 12", "Usage: `profile name|handle|photo <value>`"),
         ("profile photo file:///etc/passwd", "http(s) link"),
         ("forget everything", "takes no arguments"),
