@@ -1,11 +1,13 @@
 """The local gate of `auto` mode: which ordinary messages might want the AI, with no model call.
 
-It lets through only candidates: a question to the whole group, a request for options or a
-decision, a factual disagreement, a call for a summary, or a question right after the AI
-spoke. Two people talking fast, greetings, small talk, rhetorical questions and anything
-addressed to someone else are never candidates. The model then decides about each candidate,
-so the gate errs towards letting a real question through; its cost is measured in
-`benchmarks/` and its judgement over a labelled set in the tests.
+It reads the conversation's structure before its words: who a message turns to (a reply, an
+@mention or a name is for that person; "anyone", "vous", "ihr" is for the group), whether two
+people are trading lines, whether the room is laughing, whether the AI just spoke, whether the
+facts asked for are already up there. Then what the message does, in any language lexicon.py
+knows: asks (with or without a question mark), asks for work or options, calls for a recap, sets
+someone right about a fact. What it lets through waits in the room (room.py), which watches
+what the group does next, and only then does the model decide. Its cost and judgement are
+measured on labelled transcripts in `benchmarks/` (a tuning half and a held-out half).
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from facilitator.auto import lexicon as lx
 from facilitator.auto import patterns as p
+from facilitator.auto.features import Features, of_message
+from facilitator.auto.reading import Reading, fold, read
 
 
 class Kind(Enum):
@@ -37,12 +42,18 @@ class Heard:
     at: float
     from_ai: bool = False
     replies_to_member: bool = False  # a reply to another person's message
+    message_id: str = ""
+    reply_to: str | None = None  # the message it replies to, the AI's or a member's
 
 
 RAPID_SECONDS = 30.0  # a gap this short between two people's messages is a conversation
 RAPID_RUN = 3  # messages in a row, alternating between two people
 FOLLOW_UP_SECONDS = 300.0
 DISPUTE_SECONDS = 180.0
+ANSWERED_SECONDS = 900.0  # what was said this recently may already answer a question
+LAUGHING_ROOM = 3  # of the last five lines laughing or emoji: banter, not the AI's moment
+CHECK_WORDS = 8  # a bare "...?" this short proposes or checks something with the others
+JOKE_WORDS = 8  # a laughing line this short is a joke; a longer one may still ask something
 
 
 def asks_to_hold_back(text: str) -> bool:
@@ -51,36 +62,20 @@ def asks_to_hold_back(text: str) -> bool:
 
 
 def is_question(text: str) -> bool:
-    body = text.strip()
-    if not body:
-        return False
-    if p.ENDS_ASKING.search(body) or p.QUESTION_WORDS.search(body):
-        return True
-    # A longer message with a question inside: "Quick question: does it ...? I'm seeing ..."
-    return p.INNER_QUESTION.search(body) is not None
-
-
-def _words(text: str) -> int:
-    return len(text.split())
+    return read(text).asks
 
 
 def addressed_to_someone(message: Heard, names: Iterable[str], ai_names: Iterable[str]) -> bool:
     """Spoken to a person: a platform @mention, a reply to them, or their name as an address."""
     if message.replies_to_member or p.PLATFORM_MENTION.search(message.text):
         return True
-    known = {name.casefold() for name in names} - {name.casefold() for name in ai_names}
+    known = {fold(name) for name in names if name} - {fold(name) for name in ai_names}
     for pattern in (p.LEADING_NAME, p.TRAILING_NAME):
         found = pattern.search(message.text)
-        if found and found.group(1).casefold() in known:
+        if found and fold(found.group(1)) in known:
             return True
-    return False
-
-
-def _asked_part(text: str) -> str:
-    """The sentence holding the question: "I checked. I'll book it, 8pm?" asks "I'll book it, 8pm?"."""
-    sentences = [part for part in re.split(r"(?<=[.!?？])\s+", text.strip()) if part]
-    asking = [part for part in sentences if "?" in part or "？" in part]
-    return asking[-1] if asking else text
+    words = read(message.text).words  # "Tom is Jake coming?", "any news on Biscuit Helen?"
+    return bool(words) and (words[0] in known or (len(words) > 2 and words[-1] in known))
 
 
 def rapid_exchange(message: Heard, before: Sequence[Heard]) -> bool:
@@ -97,92 +92,106 @@ def rapid_exchange(message: Heard, before: Sequence[Heard]) -> bool:
     return len(authors) == 2 and switches >= 2
 
 
-def _content(text: str) -> set[str]:
-    words = set()
-    for word in p.WORD.findall(text.casefold()):
-        if word in p.STOPWORDS or len(word) < 2:
+def talking_with(message: Heard, before: Sequence[Heard]) -> str | None:
+    """Whom this message's "you" is for: the one who spoke last, just now, in a conversation
+    of two (a "you" said to a quiet room is anyone's)."""
+    recent = [heard for heard in before[-4:] if not heard.from_ai and message.at - heard.at <= 180]
+    others = [heard.author_id for heard in recent if heard.author_id != message.author_id]
+    return others[-1] if others else None
+
+
+def laughing_room(message: Heard, before: Sequence[Heard]) -> bool:
+    """The last few lines mostly laughter and emoji: the group is joking around."""
+    recent = [heard for heard in before[-5:] if message.at - heard.at <= 120 and not heard.from_ai]
+    lively = sum(1 for heard in recent if (r := read(heard.text)).laughs or r.emoji_only)
+    return lively >= LAUGHING_ROOM
+
+
+_STOP = frozenset(
+    """
+    the a an and or but if so to of in on at for by with from is are was were be been it its this
+    that these those there here what when where who which why how does do did can could would
+    should will just like really very much many some any anyone anybody someone i me my we us our
+    you your he him his she her they them their not no yes ok okay lol about still also too then
+    than now get got need want going know think have has had one el la los las de del que en un
+    una es por para con le les des du et est quoi der die das den dem und ist nicht ein eine o os
+    as um uma com
+    """.split()
+)
+
+
+def subject(reading: Reading) -> set[str]:
+    """The words a message is about, crudely stemmed: "ordering" and "order" are one subject."""
+    found = set()
+    for word in reading.words:
+        if len(word) < 3 or word in _STOP:
             continue
-        words.add(_stem(word))
-    return words
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        found.add(word)
+    return found
 
 
-def _stem(word: str) -> str:
-    """Crude, and enough to see that "ordering" and "order" are the same subject."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _others_lately(message: Heard, before: Sequence[Heard], seconds: float) -> list[Heard]:
-    return [
-        heard
-        for heard in before[-8:]
-        if not heard.from_ai and heard.author_id != message.author_id and message.at - heard.at <= seconds
-    ]
-
-
-def _disputes(message: Heard, before: Sequence[Heard]) -> bool:
-    text = message.text
-    others = _others_lately(message, before, DISPUTE_SECONDS)  # someone to disagree with, lately
-    if not others:
+def answers(question: str, reply: str, direct: bool = False) -> bool:
+    """Whether `reply`, by someone else, takes up `question`: a direct reply or one on its
+    subject, or facts a question asked for; not a question back, a shrug or a laugh."""
+    heard = read(reply)
+    opening = re.split(r"(?<=[.!?])\s", reply.strip(), maxsplit=1)[0]
+    if read(opening).asks or heard.shrugs or heard.reacts or heard.laughs or heard.emoji_only:
         return False
-    if is_question(text) or p.DONT_KNOW.search(text) or p.RHETORICAL.search(text) or p.PLEASE.search(text):
-        return False  # "pls don't cut it": a plea, not a dispute about facts
-    if p.DISPUTE_STRONG.search(text):
+    if direct:
         return True
-    mine = _content(text)
-    claims = [heard for heard in others[-3:] if not is_question(heard.text)]  # what is disputed
-    shared = max((len(mine & _content(heard.text)) for heard in claims), default=0)
-    if p.DISPUTE_WEAK.search(text) or p.DISPUTE_WEAK_EXTRA.search(text):
-        return shared > 0 or p.CLAIM.search(text) is not None
-    if p.SURE.search(text):
-        return shared > 0
-    return shared > 1 and p.CONTRAST.search(text) is not None and p.CLAIM.search(text) is not None
-
-
-def answers(question: str, reply: str) -> bool:
-    """Whether `reply`, by someone else, takes up `question`: on its subject, or a plain yes, no,
-    number or name, and neither a question of its own, an "oh no" nor an "I don't know"."""
-    opening = re.split(r"(?<=[.!?])\s", reply.strip(), maxsplit=1)[0]  # "They do. 8pm?" answers
-    if (
-        is_question(opening)
-        or p.DONT_KNOW.search(reply)
-        or p.REACTION.search(reply)
-        or p.JOKING.search(reply)
-    ):
-        return False
-    if _content(question) & _content(reply):
+    asked = read(question)
+    if subject(asked) & subject(heard):
         return True
-    if p.INFO.search(reply) and p.ASKS_FOR_A_NUMBER.search(question):
-        return True  # "8pm", "6 and a half minutes"
-    # "Yes" answers "is it ...?", not "which ...?" nor "A or B?"
-    yes_or_no = p.YES_NO_QUESTION.search(question) and not re.search(r"\bor\b", question, re.IGNORECASE)
-    return bool(yes_or_no) and p.YES_NO.search(reply) is not None
+    return heard.facty and asked.wants_a_figure  # "how long does it take?" "6 and a half minutes"
 
 
-def already_answered(message: Heard, before: Sequence[Heard]) -> bool:
+def already_answered(message: Heard, reading: Reading, before: Sequence[Heard]) -> bool:
     """A question the conversation has just answered: the facts are up there already."""
-    asked = _content(message.text)
+    asked = subject(reading)
     if not asked:
         return False
-    recent = [heard for heard in before[-10:] if message.at - heard.at <= 900 and not heard.from_ai]
+    recent = [h for h in before[-10:] if message.at - h.at <= ANSWERED_SECONDS and not h.from_ai]
     for index, heard in enumerate(recent):
         if heard.author_id == message.author_id:
             continue
-        theirs = _content(heard.text)
-        shared = asked & theirs
+        theirs = read(heard.text)
+        shared = asked & subject(theirs)
         if not shared or len(shared) < len(asked) / 2:
             continue  # the same subject, not a word in passing
-        if not is_question(heard.text):
+        if not theirs.asks:
             if len(shared) >= 2:
                 return True  # someone said it: "standup moved to 10:30 today"
         elif any(
-            later.author_id != heard.author_id and not is_question(later.text)
-            for later in recent[index + 1 :]
+            later.author_id != heard.author_id and not read(later.text).asks for later in recent[index + 1 :]
         ):
             return True  # the same question was asked and someone answered it
     return False
+
+
+def _disputes(message: Heard, reading: Reading, before: Sequence[Heard]) -> bool:
+    """Setting someone right about a fact they just stated: not taste, not a joke, not a plea."""
+    if not (reading.contradicts or reading.says_no) or reading.laughs or reading.taste or reading.asks:
+        return False
+    others = [
+        heard
+        for heard in before[-6:]
+        if not heard.from_ai and heard.author_id != message.author_id and message.at - heard.at <= DISPUTE_SECONDS
+    ]
+    claims = [read(heard.text) for heard in others]
+    claims = [claim for claim in claims if not claim.asks and not claim.laughs and claim.size >= 3]
+    if not claims:
+        return False
+    mine = subject(reading)
+    shared = max(len(mine & subject(claim)) for claim in claims)
+    just_said = before[-1] in others and not claims[-1].asks  # "that's a myth", right after it
+    if reading.contradicts:
+        return reading.facty or shared > 0 or (just_said and before[-1] is others[-1])
+    # "no, it was 82", "nah, transaction mode never did": a plain no, and a fact on the subject
+    return reading.size >= 4 and ((reading.facty and shared > 0) or shared >= 2)
 
 
 def candidate(
@@ -192,40 +201,79 @@ def candidate(
 
     `before` is the conversation's recent past, oldest first; `names` are the members' names.
     """
+    return verdict(message, before, names, ai_names)[0]
+
+
+def verdict(
+    message: Heard, before: Sequence[Heard], names: Iterable[str] = (), ai_names: Iterable[str] = ()
+) -> tuple[Kind | None, str]:
+    """The candidate's kind (or None) and the reason, for the logs and the benchmark's probe."""
     text = message.text
     if message.from_ai or not text.strip() or len(text) > 2000 or text.lstrip().startswith(("/", "!")):
-        return None  # a bot command is for another bot
+        return None, "not a member's line"  # a bot command is for another bot
+    reading = read(text)
+    if _disputes(message, reading, before):
+        return Kind.DISPUTE, "sets someone right about a fact"  # even in reply to them
     if addressed_to_someone(message, names, ai_names):
-        return None
-    if p.SUMMARY.search(text):
-        return Kind.SUMMARY
-    if _words(text) < 2:
-        return None
-    if _disputes(message, before):
-        return Kind.DISPUTE  # a factual disagreement, even between two people talking fast
-    if rapid_exchange(message, before) and not (p.WE.search(text) or p.TO_EVERYONE.search(text)):
-        return None  # two people talking; "do we need ...?" turns to the whole group
+        return None, "to someone"
+    if reading.recap:
+        return Kind.SUMMARY, "a call for a recap"
+    if reading.size < 2 or reading.emoji_only or reading.greets or reading.settled:
+        return None, "too short or social"
     last = before[-1] if before else None
-    question = is_question(text) or p.REQUEST.search(text) is not None
     if (
-        question
-        and last is not None
+        last is not None
         and last.from_ai
         and message.at - last.at <= FOLLOW_UP_SECONDS
-        and p.SECOND_PERSON.search(text)  # "can you also ...?", "why do you say that?"
-        and not p.RHETORICAL.search(text)
+        and reading.asks
+        and (reading.to_one or reading.work)
+        and not reading.laughs
     ):
-        return Kind.FOLLOW_UP
-    asking = question or p.ASKING_AROUND.search(text) or p.WANTING.search(text) or "?" in text
-    if p.OPTIONS.search(text) and asking:
-        return Kind.OPTIONS
-    if not question or p.RHETORICAL.search(text) or _words(text) < 4:
-        return None
-    if p.SECOND_PERSON.search(text) and not p.TO_EVERYONE.search(text) and not p.GENERIC_YOU.search(text):
-        return None  # "are you coming?": to the person they are talking with
-    if already_answered(message, before):
-        return None
-    asked = _asked_part(text)
-    if not p.QUESTION_WORDS.search(asked) and _words(asked) < 6:
-        return None  # "the six of us?", "I'll book it, 8pm?": a check with someone, not the group
-    return Kind.OPEN_QUESTION
+        return Kind.FOLLOW_UP, "asks the AI, just after it spoke"
+    if (reading.laughs and reading.size <= JOKE_WORDS) or laughing_room(message, before):
+        return None, "banter"
+    if rapid_exchange(message, before) and not (reading.to_group or reading.we):
+        return None, "two people talking"  # "do we need ...?" turns to the whole group
+    if reading.to_one and talking_with(message, before) and not _generic_you(reading):
+        return None, "to the one they talk with"  # "are you coming?"
+    if reading.work and (reading.asks or reading.to_group or reading.we):
+        return Kind.OPTIONS, "asks for work"
+    if reading.wants and (reading.asks or reading.to_group):
+        return Kind.OPTIONS, "asks for ideas"
+    if not reading.asks or reading.size < 3:
+        return None, "asks nothing"
+    if reading.asks_who:
+        return None, "asks who among them"  # "who's bringing the speaker?": theirs to settle
+    if reading.ours and not reading.wonders:
+        return None, "about their own plans"  # "did we pick a date?", "are you free sunday?"
+    if not (reading.opener or reading.wonders) and reading.size < CHECK_WORDS:
+        return None, "a check with the others"  # "thai place on 5th?", "the six of us?"
+    if already_answered(message, reading, before):
+        return None, "answered already"
+    return Kind.OPEN_QUESTION, "a question to the group"
+
+
+def features_of(message: Heard, kind: Kind, before: Sequence[Heard]) -> Features:
+    """A candidate's features as said (features.py): what it does, and the room around it."""
+    recent = [h for h in before[-10:] if not h.from_ai and message.at - h.at <= 600]
+    gap = message.at - before[-1].at if before else 3600.0
+    return of_message(
+        read(message.text),
+        kind.value,
+        speakers=len({h.author_id for h in recent} | {message.author_id}),
+        gap_seconds=gap,
+        laughing=laughing_room(message, before),
+        pair=rapid_exchange(message, before),
+    )
+
+
+def _generic_you(reading: Reading) -> bool:
+    """ "How do you boil an egg", "can u actually get banned for ...": the "you" of anyone at all
+    (a "you" with a "me" is a favour asked of someone: "can you send me the link")."""
+    words = [word for word in reading.words if word not in lx.FILLERS]
+    return (
+        len(words) >= 5
+        and words[0] in {"how", "do", "does", "should", "is", "can", "could", "would"}
+        and bool({"you", "u", "one"} & set(words[1:3]))
+        and "me" not in words
+    )
