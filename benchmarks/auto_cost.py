@@ -62,7 +62,11 @@ def decision(action: str) -> list[dict[str, object]]:
 def asked_about(body: dict[str, Any]) -> list[str]:
     """The texts a decision call names as its moment's candidates."""
     system = str(body["messages"][0]["content"])
-    lines = [line[line.index('{"from":') :] for line in system.splitlines() if line.startswith("- ") and '{"from":' in line]
+    lines = [
+        line[line.index('{"from":') :]
+        for line in system.splitlines()
+        if line.startswith("- ") and '{"from":' in line
+    ]
     return [str(json.loads(line).get("text")) for line in lines]
 
 
@@ -160,7 +164,9 @@ async def replay(
     clock = Clock()
     group = ConversationRef("bench", "group")
     adapter = TimedAdapter(clock, members=speakers)
-    config = FacilitatorConfig(default_mode=Mode.AUTO, size_limit=max(20, speakers), auto=limits or AutoLimits())
+    config = FacilitatorConfig(
+        default_mode=Mode.AUTO, size_limit=max(20, speakers), auto=limits or AutoLimits()
+    )
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         store = await SqliteStore.open(Path(tmp, "auto.db"))
         core = Facilitator(config, store, model, clock=clock)
@@ -202,7 +208,9 @@ async def replay(
         within = [number for number, said in moments if said <= at <= said + JOIN_AFTER]
         if within:
             turns[within[-1]] = turns.get(within[-1], 0) + 1
-    silent = [text for body in asked if not (set(asked_about(body)) & labelled_texts) for text in asked_about(body)]
+    silent = [
+        text for body in asked if not (set(asked_about(body)) & labelled_texts) for text in asked_about(body)
+    ]
     return Result(
         name=name,
         half=half,
@@ -327,7 +335,9 @@ def print_results(results: Sequence[Result], show: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.auto_cost", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.auto_cost", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("files", nargs="*", help="transcripts to replay (JSON Lines, the benchmark's format)")
     parser.add_argument("--half", choices=(*rooms.HALVES, "all"), help="replay a half of the corpus")
     parser.add_argument("--show", action="store_true", help="print the moments missed and the calls in vain")
@@ -338,7 +348,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps([f.as_json() for f in asyncio.run(measure(args.quick))]))
         return
     try:
-        chosen = rooms.given(args.files) if args.files else rooms.corpus(None if args.half == "all" else args.half)
+        chosen = (
+            rooms.given(args.files) if args.files else rooms.corpus(None if args.half == "all" else args.half)
+        )
         results = asyncio.run(replay_all(chosen))
     except (OSError, ValueError) as exc:
         sys.exit(f"auto_cost: {exc}")

@@ -38,6 +38,7 @@ def of_message(
         "shrugs": reading.shrugs,
         "taste": reading.taste,
         "contradicts": reading.contradicts,
+        "doubts": reading.doubts,
         "says_no": reading.says_no,
         "facty": reading.facty,
         "wants_a_figure": reading.wants_a_figure,

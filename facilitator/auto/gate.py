@@ -44,6 +44,7 @@ class Heard:
     replies_to_member: bool = False  # a reply to another person's message
     message_id: str = ""
     reply_to: str | None = None  # the message it replies to, the AI's or a member's
+    to_someone: bool = False  # addressed to a member by name or @mention
 
 
 RAPID_SECONDS = 30.0  # a gap this short between two people's messages is a conversation
@@ -174,12 +175,16 @@ def already_answered(message: Heard, reading: Reading, before: Sequence[Heard]) 
 
 def _disputes(message: Heard, reading: Reading, before: Sequence[Heard]) -> bool:
     """Setting someone right about a fact they just stated: not taste, not a joke, not a plea."""
-    if not (reading.contradicts or reading.says_no) or reading.laughs or reading.taste or reading.asks:
+    if not (reading.contradicts or reading.doubts or reading.says_no):
+        return False
+    if reading.laughs or reading.taste or reading.asks:
         return False
     others = [
         heard
         for heard in before[-6:]
-        if not heard.from_ai and heard.author_id != message.author_id and message.at - heard.at <= DISPUTE_SECONDS
+        if not heard.from_ai
+        and heard.author_id != message.author_id
+        and message.at - heard.at <= DISPUTE_SECONDS
     ]
     claims = [read(heard.text) for heard in others]
     claims = [claim for claim in claims if not claim.asks and not claim.laughs and claim.size >= 3]
@@ -188,10 +193,10 @@ def _disputes(message: Heard, reading: Reading, before: Sequence[Heard]) -> bool
     mine = subject(reading)
     shared = max(len(mine & subject(claim)) for claim in claims)
     just_said = before[-1] in others and not claims[-1].asks  # "that's a myth", right after it
-    if reading.contradicts:
-        return reading.facty or shared > 0 or (just_said and before[-1] is others[-1])
-    # "no, it was 82", "nah, transaction mode never did": a plain no, and a fact on the subject
-    return reading.size >= 4 and ((reading.facty and shared > 0) or shared >= 2)
+    if reading.contradicts:  # "that's a myth", right after the claim, or about it
+        return shared > 0 or (just_said and before[-1] is others[-1])
+    # "pretty sure it's 82", "no, transaction mode never did": a doubt, and a fact on the subject
+    return reading.size >= 4 and (shared >= 2 or (shared > 0 and (reading.facty or reading.size >= 8)))
 
 
 def candidate(
@@ -268,12 +273,15 @@ def features_of(message: Heard, kind: Kind, before: Sequence[Heard]) -> Features
 
 
 def _generic_you(reading: Reading) -> bool:
-    """ "How do you boil an egg", "can u actually get banned for ...": the "you" of anyone at all
-    (a "you" with a "me" is a favour asked of someone: "can you send me the link")."""
-    words = [word for word in reading.words if word not in lx.FILLERS]
-    return (
-        len(words) >= 5
-        and words[0] in {"how", "do", "does", "should", "is", "can", "could", "would"}
-        and bool({"you", "u", "one"} & set(words[1:3]))
-        and "me" not in words
-    )
+    """ "How do you boil an egg", "how much food do you need per head": the "you" of anyone at
+    all (a "you" with a "me" is a favour asked of someone: "can you send me the link")."""
+    if "me" in reading.words:
+        return False
+    for clause in reading.clauses:
+        words = [word for word in clause if word not in lx.FILLERS]
+        if len(words) >= 4 and words[0] in GENERIC_OPENERS and {"you", "u", "one"} & set(words[1:6]):
+            return True
+    return False
+
+
+GENERIC_OPENERS = frozenset({"how", "do", "does", "should", "is", "can", "could", "would", "what", "why"})

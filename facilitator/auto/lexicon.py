@@ -22,7 +22,7 @@ def _phrases(text: str) -> tuple[tuple[str, ...], ...]:
 OPENERS = _words(
     """
     what whats wat wut how hows when whens where wheres why who whos whose whom which
-    is are was were do does did can could would should will shall has have isnt arent wasnt dont
+    is are was do does did can could would should will shall has have isnt arent wasnt dont
     doesnt didnt cant wont shouldnt
     qui quoi quel quelle quels quelles quand ou comment pourquoi combien est-ce
     quien quienes cual cuales cuando donde adonde como cuanto cuanta cuantos cuantas
@@ -131,6 +131,7 @@ MODALS = _words(
     pode poderia podem
     """
 )
+NEED = _words("need needs faut besoin necesitamos hace falta brauchen muessen precisamos")
 # Asking for work: a plan, a list, a draft, a comparison, a choice made.
 WORK = _words(
     """
@@ -230,7 +231,7 @@ FIGURE_PHRASES = _phrases(
     """
 )
 # Not knowing, or a shrug: a reply that leaves a question open.
-SHRUG = _words("idk dunno idek jsp nose sei")
+SHRUG = _words("idk dunno idek jsp nose sei sorry desole perdon lo siento tut leid desculpa")
 SHRUG_PHRASES = _phrases(
     """
     no idea
@@ -300,14 +301,14 @@ TASTE = _words(
     melhor pior prefiro odeio
     """
 )
-# Setting someone right about a fact.
+# Setting someone right about a fact, in so many words.
 CONTRADICT = _words(
     """
-    actually wrong false incorrect myth untrue technically debunked
-    faux fausse erreur
-    falso equivocado equivocada incorrecto
-    falsch stimmt eigentlich quatsch
-    errado errada incorreto mentira
+    wrong false incorrect myth untrue debunked
+    faux fausse mythe
+    falso equivocado equivocada incorrecto mito
+    falsch quatsch mythos
+    errado errada incorreto mentira mito
     """
 )
 CONTRADICT_PHRASES = _phrases(
@@ -316,26 +317,35 @@ CONTRADICT_PHRASES = _phrases(
     can't be right
     cant be right
     can't be true
-    that's not
-    thats not
+    that's not true
+    c'est faux
+    pas vrai
+    eso no es
+    no es verdad
+    das stimmt nicht
+    stimmt nicht
+    stimmt so nicht
+    nao e verdade
+    nao e bem assim
+    """
+)
+# Doubting it, more softly: a dispute only about the same thing.
+DOUBT = _words("actually technically literally eigentlich doch")
+DOUBT_PHRASES = _phrases(
+    """
     pretty sure
-    i'm pretty sure
+    i thought it was
     no it's
     no its
     no it was
-    i thought it was
     it's not
-    c'est faux
-    pas vrai
     en fait
-    eso no es
-    no es verdad
+    je crois pas
     en realidad
-    das stimmt nicht
-    stimmt nicht
+    creo que no
+    ich glaube nicht
     na verdade
-    nao e verdade
-    nao e bem assim
+    acho que nao
     """
 )
 # Done with it: the asker found out, or let it go.

@@ -23,6 +23,7 @@ _LINKS = re.compile(r"(?:https?://|www\.)\S+")
 @dataclass(frozen=True, slots=True)
 class Reading:
     words: tuple[str, ...]  # folded, without "?"
+    clauses: tuple[tuple[str, ...], ...]  # the words of each sentence or clause
     asks: bool  # shaped as a question: "?", an opener, "anyone know", "i wonder"
     opener: bool  # opens with a question word
     general: bool  # what general knowledge answers: how it works, whether it is true or safe
@@ -40,7 +41,8 @@ class Reading:
     shrugs: bool  # "no idea", "good question"
     greets: bool  # hello, good night: short and social
     taste: bool
-    contradicts: bool
+    contradicts: bool  # "that's a myth", "c'est faux", "stimmt nicht"
+    doubts: bool  # "pretty sure", "actually", "en realidad"
     says_no: bool  # opens with "no", "nah", "nein"...
     settled: bool  # "never mind", "found it"
     thanks: bool
@@ -116,6 +118,7 @@ def read(text: str) -> Reading:
     laughs = bool(vocab & lx.LAUGHTER) or any(mark in text for mark in lx.LAUGHING_MARKS)
     return Reading(
         words=words,
+        clauses=tuple(clauses),
         asks=asks,
         opener=opener,
         general=bool(vocab & lx.GENERAL),
@@ -128,7 +131,8 @@ def read(text: str) -> Reading:
         to_one=bool(vocab & lx.YOU_ONE) and not to_group,
         we=bool(vocab & lx.WE),
         wants=bool(vocab & lx.WANTING),
-        work=hand or (bool(vocab & lx.WORK) and bool(vocab & lx.CAN or to_group or vocab & lx.WE)),
+        work=hand
+        or (bool(vocab & lx.WORK) and (asks or bool(vocab & lx.CAN or (vocab & lx.WE and vocab & lx.NEED)))),
         recap=bool(vocab & lx.RECAP) or _has_phrase(words, lx.RECAP_PHRASES),
         laughs=laughs,
         reacts=bool(words) and words[0] in lx.INTERJECTIONS,
@@ -136,6 +140,7 @@ def read(text: str) -> Reading:
         greets=bool(vocab & lx.GREETING) and len(words) <= 4,
         taste=bool(vocab & lx.TASTE),
         contradicts=bool(vocab & lx.CONTRADICT) or _has_phrase(words, lx.CONTRADICT_PHRASES),
+        doubts=bool(vocab & lx.DOUBT) or _has_phrase(words, lx.DOUBT_PHRASES),
         says_no=first in lx.NO,
         settled=_has_phrase(words, lx.SETTLED),
         thanks=bool(vocab & lx.THANKS),

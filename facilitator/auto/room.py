@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+from facilitator.auto import weights
 from facilitator.auto.features import Features, of_waiting, score
 from facilitator.auto.gate import Heard, Kind, answers
-from facilitator.auto.weights import BIAS, THRESHOLD, WEIGHTS
 from facilitator.auto.reading import read
 
 COOLING_DOWN = "cooling down"
@@ -46,7 +46,7 @@ class AutoLimits:
     # follow its conversation (5 per 100 lines at most) and a burst of questions cannot run up.
     decisions_per_message: float = 0.1
     decisions_saved: float = 3.0  # at most this many kept for later
-    join_threshold: float = THRESHOLD  # the score a candidate needs when due (features.py)
+    join_threshold: float = weights.THRESHOLD  # the score a candidate needs when due (features.py)
     # Feedback from the room (👍/👎, a deletion, "not now", a thank-you) moves a group's
     # readiness between these bounds; 1.0 is the operator's caps as set.
     readiness_floor: float = 0.25
@@ -76,7 +76,7 @@ class Candidate:
         waited = of_waiting(
             self.heard_since, self.replies, self.answered, self.shrugged, self.asker_back, self.reasked
         )
-        return score((*self.features, *waited), WEIGHTS, BIAS)
+        return score((*self.features, *waited), weights.WEIGHTS, weights.BIAS)
 
 
 @dataclass
@@ -129,7 +129,7 @@ class Room:
     def due(self, now: float) -> list[Candidate]:
         """The candidates to decide about now, oldest first: none until one's time has come
         and the caps allow; then all that are waiting, since one decision covers the moment."""
-        bar = self.limits.join_threshold**self.readiness  # a readier group, a lower bar
+        bar = self.bar()
         self.waiting = [
             w
             for w in self.waiting
@@ -174,6 +174,14 @@ class Room:
             usual = sorted(self.gaps)[len(self.gaps) // 2]
             wait = min(max(wait, 3 * usual), SLOW_ROOM * wait)
         return wait / min(max(self.readiness, 0.5), 2.0)
+
+    def bar(self) -> float:
+        """The score a due candidate needs: the operator's, higher for a group that wants less of
+        the AI (up to 0.375 more), lower for one that wants more."""
+        threshold = self.limits.join_threshold
+        if self.readiness < 1:
+            return min(threshold + (1 - self.readiness) / 2, 0.95)
+        return threshold / self.readiness
 
     def cooldown(self) -> float:
         return self.limits.cooldown_seconds / min(self.readiness, 1.0)
@@ -231,7 +239,7 @@ def _follow(waiting: Candidate, heard: Heard) -> Candidate | None:
     if heard.author_id == waiting.author_id:
         if asked and (said.settled or said.thanks):
             return None
-        doubt = said.asks or said.shrugs or said.says_no or said.contradicts
+        doubt = said.asks or said.shrugs or said.says_no or said.contradicts or said.doubts
         return replace(
             waiting,
             asker_back=True,
@@ -246,7 +254,7 @@ def _follow(waiting: Candidate, heard: Heard) -> Candidate | None:
     next_turn = (
         not waiting.heard_since
         and heard.at < waiting.due
-        and not (said.laughs or said.reacts or said.emoji_only or said.asks)
+        and not (said.laughs or said.reacts or said.emoji_only or said.asks or heard.to_someone)
     )
     answered = not shrug and answers(waiting.text, heard.text, direct=direct or next_turn)
     return replace(
