@@ -24,8 +24,8 @@ MAX_POSTPONED = 3
 PACE_LINES = 12  # the room's pace: the gaps between its last few lines ...
 PAUSE_SECONDS = 1800.0  # ... within a sitting (a night is no gap)
 SLOW_ROOM = 2.5  # a question waits up to this many times the operator's wait in a slow room
-LULL_SECONDS = 60.0  # while talk goes on, a candidate waits for this long a pause ...
-LATEST_SECONDS = 240.0  # ... but no longer than this after it was said
+LULL = 2 / 3  # while talk goes on, a question waits for a pause of this share of its wait ...
+LATEST = 8 / 3  # ... but no longer than this many waits after it was asked
 HOUR = 3600.0
 DAY = 86400.0
 
@@ -100,7 +100,9 @@ class Room:
         if heard.from_ai:
             self.waiting.clear()  # the AI has spoken since: the moment is taken
             return
-        self.credit = min(self.limits.decisions_saved, self.credit + self.limits.decisions_per_message)
+        quiet_hours = (heard.at - self.pace[-1]) / HOUR if self.pace else 0.0
+        earned = self.limits.decisions_per_message + max(quiet_hours, 0.0)  # and one an hour of quiet
+        self.credit = min(self.limits.decisions_saved, self.credit + earned)
         self.recent.append(heard.at)
         while self.recent and heard.at - self.recent[0] > self.limits.busy_seconds:
             self.recent.popleft()
@@ -110,8 +112,9 @@ class Room:
         self.waiting = [followed for waiting in self.waiting if (followed := _follow(waiting, heard))]
         # Talk goes on: wait for the lull (one decision then covers all that is waiting), but
         # never so long that the moment passes.
+        wait = self.limits.question_wait_seconds
         self.waiting = [
-            replace(w, due=min(max(w.due, heard.at + LULL_SECONDS), w.at + LATEST_SECONDS))
+            replace(w, due=min(max(w.due, heard.at + LULL * wait), w.at + LATEST * wait))
             if w.kind is Kind.OPEN_QUESTION
             else w
             for w in self.waiting
@@ -194,7 +197,12 @@ class Room:
         self.waiting.clear()
 
     def next_due(self) -> float | None:
-        return min((waiting.due for waiting in self.waiting), default=None)
+        """When the next candidate is due; an answered question waits for nothing (unless its
+        asker comes back to it)."""
+        return min(
+            (w.due for w in self.waiting if not (w.answered and w.kind is Kind.OPEN_QUESTION)),
+            default=None,
+        )
 
     def busy(self, now: float) -> bool:
         lively = [at for at in self.recent if now - at <= self.limits.busy_seconds]
@@ -216,7 +224,7 @@ class Room:
 
     def decided(self, now: float) -> None:
         self.decisions.append(now)
-        self.credit -= 1
+        self.credit = max(self.credit - 1, 0.0)
 
     def intervened(self, now: float) -> None:
         self.interventions.append(now)

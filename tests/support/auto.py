@@ -6,7 +6,13 @@ from __future__ import annotations
 from facilitator.auto.room import AutoLimits
 from tests.fakes.openai_server import Reply
 
-QUICK = AutoLimits(recheck_seconds=0, question_wait_seconds=0.3, settle_seconds=0.05, cooldown_seconds=0.0)
+QUICK = AutoLimits(
+    recheck_seconds=0,
+    question_wait_seconds=0.3,
+    settle_seconds=0.05,
+    cooldown_seconds=0.0,
+    join_threshold=0.0,
+)
 
 
 def decide(action: str, **fields: str) -> Reply:
