@@ -140,7 +140,7 @@ def answers(question: str, reply: str, direct: bool = False) -> bool:
     subject, or facts a question asked for; not a question back, a shrug or a laugh."""
     heard = read(reply)
     opening = re.split(r"(?<=[.!?])\s", reply.strip(), maxsplit=1)[0]
-    if read(opening).asks or heard.shrugs or heard.reacts or heard.laughs or heard.emoji_only:
+    if read(opening).asks or heard.shrugs or heard.hedges or heard.reacts or heard.laughs or heard.emoji_only:
         return False
     if direct:
         return True
@@ -186,6 +186,12 @@ def _disputes(message: Heard, reading: Reading, before: Sequence[Heard]) -> bool
         and heard.author_id != message.author_id
         and message.at - heard.at <= DISPUTE_SECONDS
     ]
+    replied = [heard for heard in others if heard.message_id and heard.message_id == message.reply_to]
+    if replied:  # in reply to what it disputes: that is the claim
+        claim = read(replied[0].text)
+        if claim.asks or claim.laughs:
+            return False
+        return reading.contradicts or reading.facty or bool(subject(reading) & subject(claim))
     claims = [read(heard.text) for heard in others]
     claims = [claim for claim in claims if not claim.asks and not claim.laughs and claim.size >= 3]
     if not claims:

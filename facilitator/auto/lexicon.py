@@ -384,4 +384,25 @@ INTERJECTIONS = _words(
     nossa eita caramba poxa kkk
     """
 )
+# Hedging: a guess, not an answer ("I think yes?", "don't quote me", "creo que").
+HEDGES = _words(
+    "think maybe probably guess prob perhaps dunno crois pense peut-etre creo quizas igual glaube vielleicht wahrscheinlich acho talvez"
+)
+HEDGE_PHRASES = _phrases(
+    """
+    don't quote me
+    not sure
+    i think
+    i guess
+    je crois
+    je pense
+    creo que
+    ich glaube
+    eu acho
+    """
+)
+# Taking what was said: "ok", "makes sense", "perfect".
+AGREE = _words(
+    "ok okay k cool perfect great nice fair true thx yes yep dacord parfait vale genial perfecto gut super passt beleza perfeito fixe"
+)
 THANKS = _words("thanks thank thx ty tysm merci gracias danke obrigado obrigada vielen")

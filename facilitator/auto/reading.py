@@ -39,6 +39,8 @@ class Reading:
     laughs: bool
     reacts: bool  # opens with "oh", "oof", "rip": a reaction, not an answer
     shrugs: bool  # "no idea", "good question"
+    hedges: bool  # "I think", "maybe", "creo": a guess
+    agrees: bool  # "ok", "makes sense", "perfect"
     greets: bool  # hello, good night: short and social
     taste: bool
     contradicts: bool  # "that's a myth", "c'est faux", "stimmt nicht"
@@ -137,6 +139,8 @@ def read(text: str) -> Reading:
         laughs=laughs,
         reacts=bool(words) and words[0] in lx.INTERJECTIONS,
         shrugs=bool(vocab & lx.SHRUG) or _has_phrase(words, lx.SHRUG_PHRASES),
+        hedges=bool(vocab & lx.HEDGES) or _has_phrase(words, lx.HEDGE_PHRASES),
+        agrees=bool(words) and words[0] in lx.AGREE,
         greets=bool(vocab & lx.GREETING) and len(words) <= 4,
         taste=bool(vocab & lx.TASTE),
         contradicts=bool(vocab & lx.CONTRADICT) or _has_phrase(words, lx.CONTRADICT_PHRASES),

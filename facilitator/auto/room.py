@@ -247,12 +247,12 @@ def _follow(waiting: Candidate, heard: Heard) -> Candidate | None:
     if heard.author_id == waiting.author_id:
         if asked and (said.settled or said.thanks):
             return None
-        doubt = said.asks or said.shrugs or said.says_no or said.contradicts or said.doubts
+        doubt = not (said.agrees or said.laughs) or said.asks or said.shrugs or said.says_no
         return replace(
             waiting,
             asker_back=True,
             reasked=waiting.reasked or doubt,
-            answered=waiting.answered and not doubt,  # "ok but which subclass", "so nobody knows"
+            answered=waiting.answered and not doubt,  # "ok but which subclass", "i'm serious"
         )
     if asked and direct and said.laughs and said.size <= 4:
         return None  # laughed at: banter, not a question
