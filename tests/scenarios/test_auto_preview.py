@@ -8,6 +8,8 @@ decide."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from facilitator.accounts import group_account
@@ -20,6 +22,7 @@ from tests.support.drivers import EVERY_PLATFORM
 
 WOULD_SAY = "The museum on Main Street opens at 11 on Sundays."
 QUESTION = "does anyone know when the museum on Main Street opens on sundays"
+LIMITS = replace(QUICK, decisions_per_message=1.0)  # the second moment, soon after, earns its decision
 
 
 @pytest.mark.parametrize("parley", EVERY_PLATFORM, indirect=True)
@@ -28,7 +31,7 @@ async def test_preview_posts_nothing_and_shows_the_admin_what_auto_would_have_sa
 ) -> None:
     where = parley.conversation(TRIP)
     parley.direct(ALICE)  # `preview` answers her alone: on Telegram, in her chat with the bot
-    async with parley.running(auto=QUICK):
+    async with parley.running(auto=LIMITS):
         assert "preview" in await parley.command(TRIP, ALICE, "mode preview")
         posted, sent, reacted = len(parley.posted(TRIP)), parley.messages_sent(), parley.reactions_made()
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from facilitator import texts
 from facilitator.actions import React, SendMessage, StreamMessage
-from facilitator.auto.room import AutoLimits
 from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import CommandReceived, MessageReceived
@@ -27,6 +27,7 @@ GROUP = ConversationRef("test", "g1")
 ALICE = Member("test", "alice", "Alice")
 BOB = Member("test", "bob", "Bob")
 ADMIN = Member("test", "ada", "Ada", is_admin=True)
+LIMITS = replace(QUICK, decisions_per_message=1.0)  # each line earns a decision: the caps under test
 
 
 class Group:
@@ -66,7 +67,7 @@ async def settled(core: Facilitator, fake_model: FakeOpenAI, calls: int = 1) -> 
 
 @pytest.fixture
 async def group(store: SqliteStore, model: OpenAIChatModel) -> AsyncIterator[Group]:
-    core = Facilitator(FacilitatorConfig(auto=QUICK), store, model)
+    core = Facilitator(FacilitatorConfig(auto=LIMITS), store, model)
     group = Group(core, RecordingAdapter())
     assert await group.command(ADMIN, "mode auto-preview") == texts.PREVIEW_ON  # the alias
     yield group
@@ -122,23 +123,26 @@ async def test_an_addressed_message_is_answered_as_ever(group: Group, fake_model
     assert group.adapter.texts[-1] == "Hello from the fake model."
 
 
+@pytest.mark.parametrize(
+    ("first", "calls"),
+    [(decide("reply", message="Here's an idea."), 1), (decide("silent"), 2)],
+    ids=["a-would-be-turn-fills-the-hour", "silence-leaves-it-open"],
+)
 async def test_would_be_turns_count_against_the_caps_as_real_ones(
-    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
+    store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, first: Reply, calls: int
 ) -> None:
-    limits = AutoLimits(
-        recheck_seconds=0, question_wait_seconds=0.05, settle_seconds=0.05, interventions_per_hour=1
-    )
-    core = Facilitator(FacilitatorConfig(auto=limits), store, model)
+    core = Facilitator(FacilitatorConfig(auto=replace(LIMITS, interventions_per_hour=1)), store, model)
     group = Group(core, RecordingAdapter())
     try:
         await group.command(ADMIN, "mode preview")
-        fake_model.default = decide("reply", message="Here's an idea.")
+        fake_model.script(first)
+        fake_model.default = decide("reply", message="Another idea.")
         await group.say(ALICE, "any ideas for dinner tonight?")
         await settled(core, fake_model)
         await group.say(BOB, "what should we do after dinner, any suggestions?")
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.6)
         await core.idle()
-        assert len(fake_model.received) == 1  # a second would-be turn this hour: over the cap
+        assert len(fake_model.received) == calls  # one would-be turn an hour, as in auto
         assert group.unprompted() == []
     finally:
         await core.close()
