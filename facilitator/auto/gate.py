@@ -75,7 +75,11 @@ def addressed_to_someone(message: Heard, names: Iterable[str], ai_names: Iterabl
         found = pattern.search(message.text)
         if found and fold(found.group(1)) in known:
             return True
-    words = read(message.text).words  # "Tom is Jake coming?", "any news on Biscuit Helen?"
+    for pattern in (p.NAME_ASKED, p.GREETED):  # "what do you think, Tom?", "Hey Priya, ..."
+        found = pattern.search(message.text)
+        if found and fold(found.group(1)) not in {fold(name) for name in ai_names} | lx.GROUP:
+            return True
+    words = [w for w in read(message.text).words if w not in lx.GREETING]  # "hey Priya, ..."
     return bool(words) and (words[0] in known or (len(words) > 2 and words[-1] in known))
 
 
@@ -140,13 +144,16 @@ def answers(question: str, reply: str, direct: bool = False) -> bool:
     subject, or facts a question asked for; not a question back, a shrug or a laugh."""
     heard = read(reply)
     opening = re.split(r"(?<=[.!?])\s", reply.strip(), maxsplit=1)[0]
-    if read(opening).asks or heard.shrugs or heard.hedges or heard.reacts or heard.laughs or heard.emoji_only:
+    guess = heard.hedges and not heard.facty  # "I think yes?" guesses; "23:40 I think" says
+    if read(opening).asks or heard.shrugs or guess or heard.reacts or heard.laughs or heard.emoji_only:
         return False
     if direct:
         return True
     asked = read(question)
     if subject(asked) & subject(heard):
         return True
+    if asked.yes_no and heard.says_yes_or_no:
+        return True  # "is the pool open today?" "yes till 9"
     return heard.facty and asked.wants_a_figure  # "how long does it take?" "6 and a half minutes"
 
 
@@ -237,7 +244,7 @@ def verdict(
         and last.from_ai
         and message.at - last.at <= FOLLOW_UP_SECONDS
         and reading.asks
-        and (reading.to_one or reading.work)
+        and (reading.you or reading.work)
         and not reading.laughs
     ):
         return Kind.FOLLOW_UP, "asks the AI, just after it spoke"
@@ -249,10 +256,12 @@ def verdict(
         return None, "to the one they talk with"  # "are you coming?"
     if reading.work and (reading.asks or reading.to_group or reading.we):
         return Kind.OPTIONS, "asks for work"
-    if reading.wants and (reading.asks or reading.to_group):
+    if reading.wants:
         return Kind.OPTIONS, "asks for ideas"
     if not reading.asks or reading.size < 3:
         return None, "asks nothing"
+    if reading.rhetorical:
+        return None, "rhetorical"  # "why is it always me", "how is it already december"
     if reading.asks_who:
         return None, "asks who among them"  # "who's bringing the speaker?": theirs to settle
     if reading.ours and not reading.wonders:

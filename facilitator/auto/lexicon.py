@@ -181,6 +181,12 @@ RECAP_PHRASES = _phrases(
     sum up
     sum it up
     tl dr
+    short version
+    the gist
+    version courte
+    en resumen
+    kurz gesagt
+    em resumo
     j'ai rate
     j'ai loupe
     on en est ou
@@ -228,6 +234,29 @@ FIGURE_PHRASES = _phrases(
     wie spat
     wie viel
     que horas
+    """
+)
+# "Why is it always me", "how is it already December": asked of the world, not the group.
+RHETORIC = _words(
+    "always already even ever toujours deja meme siempre ya incluso immer schon ueberhaupt sempre ja sequer"
+)
+WHY_HOW = _words("why how pourquoi comment porque como warum wieso wie")
+# "How's everyone doing", "ça va", "qué tal": asking after people, socially.
+SOCIAL_PHRASES = _phrases(
+    """
+    how's everyone
+    hows everyone
+    how are you all
+    how are we all
+    how is everyone
+    ca va
+    que tal
+    como estais
+    como estan
+    wie gehts
+    wie geht es euch
+    tudo bem
+    como voces estao
     """
 )
 # Not knowing, or a shrug: a reply that leaves a question open.
@@ -384,9 +413,20 @@ INTERJECTIONS = _words(
     nossa eita caramba poxa kkk
     """
 )
+# Yes or no, and the questions they answer ("is the pool open today?" "yes till 9").
+YES_NO = _words("yes yeah yep yup ya no nope nah sure si oui non ja nein nee sim nao claro")
+AUX = _words(
+    """
+    is are was do does did can could will would should has have isnt arent dont doesnt didnt
+    est-ce es esta hay puedo puedes ist sind hat gibt kann e tem pode
+    """
+)
 # Hedging: a guess, not an answer ("I think yes?", "don't quote me", "creo que").
 HEDGES = _words(
-    "think maybe probably guess prob perhaps dunno crois pense peut-etre creo quizas igual glaube vielleicht wahrscheinlich acho talvez"
+    """
+    think maybe probably guess prob perhaps dunno crois pense peut-etre creo quizas igual glaube
+    vielleicht wahrscheinlich acho talvez
+    """
 )
 HEDGE_PHRASES = _phrases(
     """
@@ -403,6 +443,9 @@ HEDGE_PHRASES = _phrases(
 )
 # Taking what was said: "ok", "makes sense", "perfect".
 AGREE = _words(
-    "ok okay k cool perfect great nice fair true thx yes yep dacord parfait vale genial perfecto gut super passt beleza perfeito fixe"
+    """
+    ok okay k cool perfect great nice fair true thx yes yep dacord parfait vale genial perfecto gut
+    super passt beleza perfeito fixe
+    """
 )
 THANKS = _words("thanks thank thx ty tysm merci gracias danke obrigado obrigada vielen")

@@ -17,6 +17,12 @@ _CLAUSE = re.compile(r"[.!;:\n()]+|[^\w\s?¿,'-]+")
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
 _NUMBER = re.compile(r"\d")
 _LINK = re.compile(r"https?://|www\.")
+# Spanish and Portuguese mark the asking word with an accent ("qué", "cómo", "quién", "você"
+# aside): with it, "que" opens a question even without "?".
+_ACCENTED_ASK = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:qu[ée]\b|c[óo]mo\b|d[óo]nde|cu[áa]ndo|qui[ée]n|cu[áa]l|cu[áa]nt)"
+)
+_ACCENTED = re.compile(r"[éóáí]")
 _LINKS = re.compile(r"(?:https?://|www\.)\S+")
 
 
@@ -41,7 +47,11 @@ class Reading:
     shrugs: bool  # "no idea", "good question"
     hedges: bool  # "I think", "maybe", "creo": a guess
     agrees: bool  # "ok", "makes sense", "perfect"
-    greets: bool  # hello, good night: short and social
+    greets: bool  # hello, good night, "how's everyone doing": social
+    rhetorical: bool  # "why is it always me", "how is it already december"
+    you: bool  # a word for "you", one or many
+    yes_no: bool  # asks yes or no: "is it open today?" (not "A or B?")
+    says_yes_or_no: bool  # opens with yes or no
     taste: bool
     contradicts: bool  # "that's a myth", "c'est faux", "stimmt nicht"
     doubts: bool  # "pretty sure", "actually", "en realidad"
@@ -112,11 +122,21 @@ def read(text: str) -> Reading:
     clauses = _clauses(folded)
     opener = any(_opens_asking(clause) for clause in clauses if len(clause) >= 3)
     first = next((w for w in words if w not in lx.FILLERS), "")
-    weak = first in lx.WEAK_OPENERS and not marked and not _opens_asking(words[1:])
+    accented = (found := _ACCENTED_ASK.match(text.casefold())) is not None and bool(
+        _ACCENTED.search(found.group(0))
+    )
+    weak = first in lx.WEAK_OPENERS and not marked and not accented and not _opens_asking(words[1:])
     to_group = bool(vocab & lx.GROUP) or _has_phrase(words, lx.GROUP_PHRASES)
     knowing = bool(vocab & lx.KNOWING)
     hand = _asks_a_hand(words)
-    asks = marked or (opener and not weak) or (knowing and to_group) or bool(vocab & lx.WONDERING) or hand
+    asks = (
+        marked
+        or accented
+        or (opener and not weak)
+        or (knowing and to_group)
+        or bool(vocab & lx.WONDERING)
+        or hand
+    )
     laughs = bool(vocab & lx.LAUGHTER) or any(mark in text for mark in lx.LAUGHING_MARKS)
     return Reading(
         words=words,
@@ -132,7 +152,15 @@ def read(text: str) -> Reading:
         to_group=to_group,
         to_one=bool(vocab & lx.YOU_ONE) and not to_group,
         we=bool(vocab & lx.WE),
-        wants=bool(vocab & lx.WANTING),
+        wants=bool(vocab & lx.WANTING)
+        and (
+            first in lx.WANTING
+            or bool(vocab & lx.NEED)
+            or asks
+            or to_group
+            or "pls" in vocab
+            or "please" in vocab
+        ),
         work=hand
         or (bool(vocab & lx.WORK) and (asks or bool(vocab & lx.CAN or (vocab & lx.WE and vocab & lx.NEED)))),
         recap=bool(vocab & lx.RECAP) or _has_phrase(words, lx.RECAP_PHRASES),
@@ -141,7 +169,11 @@ def read(text: str) -> Reading:
         shrugs=bool(vocab & lx.SHRUG) or _has_phrase(words, lx.SHRUG_PHRASES),
         hedges=bool(vocab & lx.HEDGES) or _has_phrase(words, lx.HEDGE_PHRASES),
         agrees=bool(words) and words[0] in lx.AGREE,
-        greets=bool(vocab & lx.GREETING) and len(words) <= 4,
+        greets=(bool(vocab & lx.GREETING) and len(words) <= 4) or _has_phrase(words, lx.SOCIAL_PHRASES),
+        rhetorical=(first in lx.WHY_HOW or "believe" in vocab) and bool(vocab & lx.RHETORIC),
+        yes_no=first in lx.AUX and "or" not in vocab and "ou" not in vocab and "oder" not in vocab,
+        says_yes_or_no=first in lx.YES_NO,
+        you=bool(vocab & lx.YOU_ONE) or "vous" in vocab or "voces" in vocab,
         taste=bool(vocab & lx.TASTE),
         contradicts=bool(vocab & lx.CONTRADICT) or _has_phrase(words, lx.CONTRADICT_PHRASES),
         doubts=bool(vocab & lx.DOUBT) or _has_phrase(words, lx.DOUBT_PHRASES),

@@ -64,7 +64,11 @@ async def test_auto_mode_decisions_read_their_own_group_only(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
 ) -> None:
     limits = AutoLimits(
-        question_wait_seconds=0.05, settle_seconds=0.05, recheck_seconds=0, cooldown_seconds=0
+        question_wait_seconds=0.05,
+        settle_seconds=0.05,
+        recheck_seconds=0,
+        cooldown_seconds=0,
+        join_threshold=0.0,
     )
     core = Facilitator(FacilitatorConfig(auto=limits), store, model)
     adapter = RecordingAdapter()

@@ -115,7 +115,11 @@ async def test_unprompted_answers_are_the_groups_own_cost_within_its_budget(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
 ) -> None:
     limits = AutoLimits(
-        question_wait_seconds=0.05, settle_seconds=0.05, recheck_seconds=0, cooldown_seconds=0
+        question_wait_seconds=0.05,
+        settle_seconds=0.05,
+        recheck_seconds=0,
+        cooldown_seconds=0,
+        join_threshold=0.0,
     )
     config = FacilitatorConfig(auto=limits, quotas=Quotas(group_replies_per_day=1))
     core = Facilitator(config, store, model)

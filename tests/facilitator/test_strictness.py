@@ -106,7 +106,11 @@ async def test_in_a_strict_group_an_unprompted_reply_is_checked_whole_too(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI
 ) -> None:
     limits = AutoLimits(
-        question_wait_seconds=0.05, settle_seconds=0.05, recheck_seconds=0, cooldown_seconds=0
+        question_wait_seconds=0.05,
+        settle_seconds=0.05,
+        recheck_seconds=0,
+        cooldown_seconds=0,
+        join_threshold=0.0,
     )
     config = FacilitatorConfig(auto=limits, moderation=True, forced_strict=frozenset({"test:g1"}))
     core = Facilitator(config, store, model)

@@ -171,6 +171,7 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     limits = AutoLimits(
+        join_threshold=0.0,  # the caps under test, not the score
         recheck_seconds=0,
         question_wait_seconds=0.05,
         settle_seconds=0.05,
@@ -188,7 +189,9 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
     assert len(fake_model.received) == 1  # the second would have been a second intervention this hour
 
     cooling = make_core(
-        FacilitatorConfig(auto=AutoLimits(recheck_seconds=0, settle_seconds=0.05, cooldown_seconds=3600))
+        FacilitatorConfig(
+            auto=AutoLimits(recheck_seconds=0, settle_seconds=0.05, cooldown_seconds=3600, join_threshold=0.0)
+        )
     )
     group = Group(cooling, RecordingAdapter())
     await group.say(BOB, "any ideas for breakfast tomorrow?")
@@ -200,6 +203,7 @@ async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
     tmp_path: Path, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     limits = AutoLimits(
+        join_threshold=0.0,  # the caps under test, not the score
         recheck_seconds=0,
         question_wait_seconds=0.05,
         settle_seconds=0.05,
@@ -276,7 +280,9 @@ async def test_setting_auto_explains_what_the_platform_hides(
 async def test_a_decision_reads_the_recent_moment_not_the_whole_history(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
-    limits = AutoLimits(recheck_seconds=0, settle_seconds=0.05, decision_context_tokens=400)
+    limits = AutoLimits(
+        recheck_seconds=0, settle_seconds=0.05, decision_context_tokens=400, join_threshold=0.0
+    )
     core = make_core(FacilitatorConfig(auto=limits, context_tokens=6000))
     group = Group(core, RecordingAdapter())
     await group.command(ADMIN, "mode auto")
