@@ -28,6 +28,8 @@ class SqliteGroups:
 
         async def _find_conversation(self, key: tuple[str, str, str]) -> ConversationRow | None: ...
 
+        async def _feedback_follows(self, old: ConversationRef, new: ConversationRef) -> None: ...
+
     async def group_state(self, conversation: ConversationRef) -> GroupState:
         return (await self._conversation(conversation)).settings
 
@@ -97,6 +99,7 @@ class SqliteGroups:
                         ),
                     )
                     await self._db.execute("DELETE FROM conversations WHERE id = ?", (source.id,))
+                await self._feedback_follows(old, new)  # the group's readiness (store/feedback.py)
                 await self._db.commit()
             except Exception:
                 await self._db.rollback()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, Member, Profile, utcnow
+from facilitator.store.feedback import FORGET_MEMBER
 from facilitator.store.previews import FORGET_AUTHOR
 from facilitator.store.roles import Forgotten
 from facilitator.store.values import ConversationRow, clean_text, iso
@@ -167,6 +168,10 @@ class SqliteMembers:
                 " (SELECT id FROM conversations WHERE platform = ?)",
                 (user_id, platform),
             )
+            feedback = (await self._db.execute(FORGET_MEMBER, (platform, user_id))).rowcount
+            quiet = await self._db.execute_fetchall(
+                "SELECT 1 FROM members WHERE platform = ? AND user_id = ? AND quiet = 1", (platform, user_id)
+            )
             cursor = await self._db.execute(
                 "DELETE FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
@@ -181,4 +186,23 @@ class SqliteMembers:
             if row.id in direct:
                 row.settings = replace(row.settings, instructions="")
         logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
-        return Forgotten(int(removed), int(groups), int(usage_days), profile, len(direct))
+        return Forgotten(
+            int(removed), int(groups), int(usage_days), profile, len(direct), int(feedback), bool(quiet)
+        )
+
+    # --- `quiet me` -------------------------------------------------------------------------
+
+    async def quiet(self, platform: str, user_id: str) -> bool:
+        found = await self._one(
+            "SELECT quiet FROM members WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        return bool(found and found[0])
+
+    async def set_quiet(self, platform: str, user_id: str, quiet: bool) -> None:
+        # A member not stored yet is stored by id alone (the next event brings their name).
+        self._writes.add(
+            "INSERT INTO members (platform, user_id, display_name, updated_at, quiet) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, user_id) DO UPDATE SET quiet = excluded.quiet",
+            (platform, user_id, user_id, iso(utcnow()), int(quiet)),
+        )
+        await self._writes.commit()

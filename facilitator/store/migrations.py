@@ -178,6 +178,44 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX preview_turns_by_author ON preview_turns (author_id);
         """,
     ),
+    (
+        8,
+        """
+        -- The room's feedback on auto mode, per group (platform and chat). The AI's messages
+        -- posted unprompted, each part with its turn (the first part's id), when (epoch seconds).
+        CREATE TABLE unprompted_messages (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            turn TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (platform, chat_id, message_id)
+        ) WITHOUT ROWID;
+        -- What members said of a turn (a 👎, a thank-you, a deletion: `member_id` '', since
+        -- platforms do not say who deleted), one signal per member and turn; `forget` deletes
+        -- a member's rows.
+        CREATE TABLE room_feedback (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            turn TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            signal TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (platform, chat_id, turn, member_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX room_feedback_by_member ON room_feedback (platform, member_id);
+        -- How readily the AI joins in there, learnt from that feedback (1.0: as the operator set).
+        CREATE TABLE room_readiness (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            readiness REAL NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id)
+        ) WITHOUT ROWID;
+        -- A member who said `quiet me`: never answered unprompted, on any group of the platform.
+        ALTER TABLE members ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -51,6 +51,8 @@ class Forgotten:
     usage_days: int = 0
     profile: bool = False
     direct_chats: int = 0  # cleared whole: the AI's answers and their own instructions too
+    feedback: int = 0  # their reactions and replies to the AI's unprompted turns, as counted
+    quiet: bool = False  # their `quiet me`
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,12 @@ class MemberStore(Protocol):
         """Delete what is stored about a member: their messages, their direct chats with the AI
         (its answers and their own instructions there too), their profile and their usage."""
         ...
+
+    async def quiet(self, platform: str, user_id: str) -> bool:
+        """Whether the member said `quiet me`: never answered unprompted, in any group there."""
+        ...
+
+    async def set_quiet(self, platform: str, user_id: str, quiet: bool) -> None: ...
 
 
 class GroupStore(Protocol):
@@ -278,7 +286,52 @@ class PreviewLog(Protocol):
         ...
 
 
-class Store(MessageStore, MemberStore, GroupStore, Ledger, OwedAnswers, AdapterMemory, PreviewLog, Protocol):
+class FeedbackLog(Protocol):
+    """The room's feedback on auto mode, per group (a chat, whatever thread it came from): the
+    AI's messages posted unprompted, what members said of them (one signal per member and
+    turn), and the readiness learnt from it."""
+
+    async def note_unprompted(self, conversation: ConversationRef, message_ids: tuple[str, ...]) -> None:
+        """The parts of one unprompted turn, as posted (the first part's id names the turn)."""
+        ...
+
+    async def unprompted_turn(self, conversation: ConversationRef, message_id: str) -> str | None:
+        """The turn a message of the AI's belongs to, if it posted it unprompted; else None."""
+        ...
+
+    async def note_feedback(
+        self, conversation: ConversationRef, turn: str, member_id: str, signal: str, at: float
+    ) -> bool:
+        """Log a signal (`facilitator.auto.feedback.Signal`) at `at` (epoch seconds); False when
+        this member already counted for this turn (nothing is logged)."""
+        ...
+
+    async def readiness(self, conversation: ConversationRef) -> float:
+        """The group's readiness (1.0 until feedback moved it)."""
+        ...
+
+    async def set_readiness(self, conversation: ConversationRef, readiness: float) -> None: ...
+
+    async def feedback_counts(self, conversation: ConversationRef, since: float) -> dict[str, int]:
+        """How many of each signal the group gave since `since`: counts, never who."""
+        ...
+
+    async def reset_feedback(self, conversation: ConversationRef) -> None:
+        """`auto reset`: readiness back to 1.0, and the group's log cleared."""
+        ...
+
+
+class Store(
+    MessageStore,
+    MemberStore,
+    GroupStore,
+    Ledger,
+    OwedAnswers,
+    AdapterMemory,
+    PreviewLog,
+    FeedbackLog,
+    Protocol,
+):
     """Every role at once, with the connection's end: what `bot/` opens and hands to the core."""
 
     async def close(self) -> None: ...

@@ -2,8 +2,8 @@
 stays in facilitator/store/).
 
 This module opens the connection and keeps the conversations and their messages; the other
-roles are its parts in groups.py, members.py, ledger.py (and owed.py, memory.py, previews.py),
-which share its connection.
+roles are its parts in groups.py, members.py, ledger.py (and owed.py, memory.py, previews.py,
+feedback.py), which share its connection.
 Writes are group-committed: every write joins the batch being gathered, and one writer task
 applies each batch in a single transaction, so a busy group costs one commit per batch, not
 one per message, and `add_message` still returns only once its message is durable. Reads wait
@@ -24,6 +24,7 @@ from typing import Any
 import aiosqlite
 
 from facilitator.chat import ConversationRef, Message, Mode, utcnow
+from facilitator.store.feedback import PRUNE_BEFORE, SqliteFeedback
 from facilitator.store.group_commit import GroupCommit
 from facilitator.store.groups import SqliteGroups
 from facilitator.store.ledger import SqliteLedger
@@ -73,7 +74,15 @@ def _describe(attachments: str | None) -> tuple[tuple[str, ...], tuple[str, ...]
     return described, images
 
 
-class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteAdapterMemory, SqlitePreviews):
+class SqliteStore(
+    SqliteGroups,
+    SqliteMembers,
+    SqliteLedger,
+    SqliteOwed,
+    SqliteAdapterMemory,
+    SqlitePreviews,
+    SqliteFeedback,
+):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
@@ -84,6 +93,7 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
         self._writes = GroupCommit(db)
         self.applied_migrations: list[int] = []
         self._creating: dict[tuple[str, str, str], asyncio.Future[ConversationRow]] = {}
+        self._readiness: dict[tuple[str, str], float] = {}  # each group's, learnt from its feedback
 
     # --- opening and migrating --------------------------------------------------------------
 
@@ -333,6 +343,8 @@ class SqliteStore(SqliteGroups, SqliteMembers, SqliteLedger, SqliteOwed, SqliteA
                 )
                 await self._db.execute("DELETE FROM deliveries WHERE seen_at < ?", (cutoff,))
                 await self._db.execute(PRUNE_SAID_BEFORE, (before.timestamp(),))
+                for sql in PRUNE_BEFORE:  # the feedback on unprompted turns, and who gave it
+                    await self._db.execute(sql, (before.timestamp(),))
                 await self._db.commit()
             removed += cursor.rowcount
             if cursor.rowcount < PRUNE_BATCH:
