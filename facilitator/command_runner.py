@@ -16,6 +16,8 @@ from facilitator.targets import applies
 
 logger = logging.getLogger(__name__)
 
+WEEK = 7 * 86400.0  # the feedback `auto` counts
+
 
 @dataclass(frozen=True, slots=True)
 class CommandOutcome:
@@ -176,3 +178,32 @@ class CommandRunner:
         return CommandOutcome(
             "Fresh start: I've set aside the earlier messages of this conversation.", announced=True
         )
+
+    async def _auto(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        """How readily the AI joins in here, from the room's feedback (anyone looks, admins reset)."""
+        conversation = event.conversation
+        if conversation.is_direct:
+            return CommandOutcome(texts.AUTO_IN_DIRECT)
+        feedback = self._services.feedback
+        if command.args:  # `auto reset`: run() let only an admin this far
+            await feedback.reset_feedback(conversation)
+            return CommandOutcome(texts.AUTO_RESET, announced=True)
+        limits = self._services.config.auto
+        return CommandOutcome(
+            texts.auto_text(
+                await self._services.mode_of(conversation),
+                await feedback.readiness(conversation),
+                await feedback.feedback_counts(conversation, time.time() - WEEK),
+                limits.readiness_floor,
+                limits.readiness_ceiling,
+            )
+        )
+
+    async def _quiet(self, event: CommandReceived, command: Command) -> CommandOutcome:
+        """`quiet me`: the member is never answered unprompted, anywhere on the platform; their own
+        setting, told to them alone."""
+        author = event.author
+        if command.args:
+            await self._members.set_quiet(author.platform, author.user_id, command.args[0] == "me")
+        quiet = await self._members.quiet(author.platform, author.user_id)
+        return CommandOutcome(texts.quiet_text(quiet, changed=bool(command.args)), private=True)

@@ -44,12 +44,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("preview", "preview", "what I would have said unprompted here in `mode preview`"),
     CommandSpec(
+        "auto",
+        "auto [reset]",
+        "how readily I join in here, learnt from your reactions (admins reset it)",
+        True,
+    ),
+    CommandSpec(
         "instructions",
         "instructions <text>|clear",
         "a group's instructions for me (its admins set them); in our direct chat, your own",
         True,
     ),
     CommandSpec("profile", "profile name|handle|photo <value>", "how I know you; no value resets it"),
+    CommandSpec("quiet", "quiet [me|off]", "`quiet me`: I never join in unprompted on what you say"),
     CommandSpec("usage", "usage", "how many answers you have had today"),
     CommandSpec("forget", "forget", "delete what I have stored about you"),
     CommandSpec("reset", "reset", "start a fresh context here (earlier messages stay stored)"),
@@ -88,6 +95,15 @@ def parse_command(text: str, bot_names: tuple[str, ...] = ("parley",)) -> Comman
         if rest and rest.lower() not in {"on", "off"}:
             raise CommandError("Usage: `strict on|off`")
         return Command("strict", (rest.lower(),) if rest else ())
+    if name == "auto":
+        if rest and rest.lower() != "reset":
+            raise CommandError("Usage: `auto` (how readily I join in here), `auto reset` (admins)")
+        return Command("auto", ("reset",) if rest else ())
+    if name == "quiet":
+        choice = {"me": "me", "on": "me", "off": "off"}.get(rest.lower()) if rest else None
+        if rest and choice is None:
+            raise CommandError("Usage: `quiet me` (I never join in unprompted on what you say), `quiet off`")
+        return Command("quiet", (choice,) if choice else ())
     if name == "group":
         invitees = tuple(dict.fromkeys(rest.split()))[:MAX_INVITEES]
         if not invitees:

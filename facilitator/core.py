@@ -83,6 +83,7 @@ class Facilitator:
             groups=store,
             ledger=store,
             owed=store,
+            feedback=store,
             previews=store,
             model=model,
             slots=asyncio.Semaphore(config.max_concurrent_calls),
@@ -149,6 +150,7 @@ class Facilitator:
             await self._services.messages.edit_message(event.conversation, event.message_id, event.text)
         elif isinstance(event, MessageDeleted):
             await self._services.messages.delete_message(event.conversation, event.message_id)
+            await self.auto.feedback.deleted(event)  # one of its unprompted turns, taken back?
         elif isinstance(event, MemberJoined):
             self._group_size.forget(event.conversation)
             await self._services.members.remember_member(event.conversation, event.member)
@@ -157,6 +159,7 @@ class Facilitator:
             await self._services.members.forget_membership(event.conversation, event.member)
         elif isinstance(event, ReactionAdded):
             logger.debug("reaction %s on %s", event.emoji, event.message_id)
+            await self.auto.feedback.reacted(event)  # a 👍 or 👎 on an unprompted turn counts
         elif isinstance(event, ConversationMoved):
             await self._move(event.old, event.new)
         elif isinstance(event, ProfileChanged):
@@ -213,7 +216,8 @@ class Facilitator:
         if not conversation.is_direct and mode.reads_the_room:  # auto, or preview
             if await self.auto.hold_back(message, adapter, mode):
                 return False
-            await self.auto.heard(message, adapter, addressed=True)
+            if await self.auto.heard(message, adapter, addressed=True):
+                return False  # "thanks" or "not now" on an unprompted turn: taken to heart, not answered
         return await self._consider(message, named, adapter, owed)
 
     async def _consider(self, message: Message, named: bool, adapter: Adapter, owed: int) -> bool:

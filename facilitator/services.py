@@ -17,7 +17,15 @@ from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef, Mode
 from facilitator.config import FacilitatorConfig
 from facilitator.ports import Adapter, ModelClient
-from facilitator.store.roles import GroupStore, Ledger, MemberStore, MessageStore, OwedAnswers, PreviewLog
+from facilitator.store.roles import (
+    FeedbackLog,
+    GroupStore,
+    Ledger,
+    MemberStore,
+    MessageStore,
+    OwedAnswers,
+    PreviewLog,
+)
 from facilitator.tokens import EstimatingCounter, TokenCounter
 
 logger = logging.getLogger(__name__)
@@ -71,6 +79,7 @@ class Services:
     groups: GroupStore
     ledger: Ledger
     owed: OwedAnswers
+    feedback: FeedbackLog  # the room's feedback on unprompted turns (auto/learning.py)
     previews: PreviewLog  # what `preview` mode would have done (auto/preview.py)
     model: ModelClient
     slots: asyncio.Semaphore  # caps model calls across every conversation

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from facilitator.auto.feedback import Signal
 from facilitator.chat import Mode
 from facilitator.commands import COMMANDS
 from facilitator.quotas import Tier
@@ -94,6 +95,10 @@ def forgotten(gone: Forgotten) -> str:
         parts.append("your profile")
     if gone.usage_days:
         parts.append(f"{gone.usage_days} day{'s' * (gone.usage_days != 1)} of usage counts")
+    if gone.feedback:
+        parts.append(f"what you told me of {gone.feedback} unprompted turn{'s' * (gone.feedback != 1)}")
+    if gone.quiet:
+        parts.append("your `quiet me`")
     return "Done: I deleted " + ", ".join(parts) + ". Nothing else about you is stored."
 
 
@@ -196,3 +201,83 @@ def _preview_line(turn: PreviewTurn, now: float) -> str:
         done = "a reply (not written: preview)"
     tokens = turn.prompt_tokens + turn.completion_tokens
     return f"{shown}, {about} → {done} ({tokens} tokens)"
+
+
+# --- `auto`: how readily the AI joins in, learnt from the room --------------------------------
+
+AUTO_IN_DIRECT = "Reading the room is for groups: here, I answer every message."
+AUTO_RESET = (
+    "OK: I've forgotten what this group told me of my unprompted turns, and join in here as "
+    "readily as the people who run me set me to."
+)
+FEEDBACK_HOW = (
+    "Tell me what you think of a turn I took unprompted: 👍 or 👎 on it, or answer it “thanks” or "
+    "“not now” (deleting it counts too, where the platform tells me). `quiet me` keeps me out of "
+    "what you say; an admin can start afresh with `auto reset`."
+)
+_SIGNALS = {
+    Signal.THUMBS_DOWN: ("👎", "👎"),
+    Signal.DELETED: ("deletion", "deletions"),
+    Signal.NOT_NOW: ("“not now”", "“not now”s"),
+    Signal.THUMBS_UP: ("👍", "👍"),
+    Signal.THANKS: ("thank-you", "thank-yous"),
+}
+_STEADY = 0.005  # this close to 1: as the operator set it
+
+
+def auto_text(mode: Mode, readiness: float, week: Mapping[str, int], floor: float, ceiling: float) -> str:
+    """`auto`: the group's mode, how readily the AI joins in there and why (the feedback of the
+    last 7 days, counted: never who), and how to change it."""
+    if mode is Mode.AUTO:
+        lines = ["Mode here: auto: I answer when addressed, and join in when I can clearly help."]
+    else:
+        lines = [f"Mode here: {mode.value}: I join in unprompted only in `auto` mode (admins: `mode auto`)."]
+    counted = feedback_counts(week)
+    if abs(readiness - 1.0) < _STEADY:
+        lines.append("I join in about as readily as the people who run me set me to.")
+        if counted:
+            lines.append(f"This week: {counted}.")
+    else:
+        lower = readiness < 1.0
+        shown = "less readily than usual" if lower else "more readily than usual"
+        if readiness <= floor + _STEADY and lower:
+            shown += ", as rarely as the people who run me allow"
+        elif readiness >= ceiling - _STEADY and not lower:
+            shown += ", as readily as the people who run me allow"
+        why = f": {counted} this week" if counted else ", from what you told me before this week"
+        lines.append(f"I join in {shown}{why} (readiness {readiness:.2f}; 1 is as set).")
+    lines.append(FEEDBACK_HOW)
+    return "\n".join(lines)
+
+
+def feedback_counts(week: Mapping[str, int]) -> str:
+    """ "3 👎, 1 deletion and 2 thank-yous": each signal given, in a fixed order."""
+    parts = []
+    for signal, (one, many) in _SIGNALS.items():
+        count = week.get(signal.value, 0)
+        if count:
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
+# --- `quiet`: a member's own choice, told to them alone ---------------------------------------
+
+QUIET_ON = (
+    "OK: I won't join in unprompted on anything you say, in any group on this platform. I still "
+    "answer whenever you address me. `quiet off` undoes it."
+)
+QUIET_OFF = "OK: I may join in on what you say again, where a group lets me read the room (`mode auto`)."
+QUIET_IS_ON = (
+    "You asked me never to join in unprompted on what you say (in every group on this platform); "
+    "I still answer whenever you address me. `quiet off` undoes it."
+)
+QUIET_IS_OFF = (
+    "I may join in unprompted on what you say, where a group lets me read the room (`mode auto`). "
+    "`quiet me` stops that; I'd still answer whenever you address me."
+)
+
+
+def quiet_text(quiet: bool, changed: bool) -> str:
+    if changed:
+        return QUIET_ON if quiet else QUIET_OFF
+    return QUIET_IS_ON if quiet else QUIET_IS_OFF

@@ -126,6 +126,8 @@ class DecisionCall:
     ) -> None:
         for message_id, text in sent.parts if sent else ():
             await self._services.messages.add_ai_message(conversation, message_id, text, message.id)
+        if sent and sent.parts:  # unprompted: what the room says of it is heard (auto/learning.py)
+            await self._services.feedback.note_unprompted(conversation, tuple(i for i, _ in sent.parts))
 
     async def _charge(
         self,

@@ -22,6 +22,7 @@ from facilitator.actions import SendMessage
 from facilitator.auto import gate
 from facilitator.auto.decision import DecisionCall
 from facilitator.auto.gate import Heard
+from facilitator.auto.learning import RoomFeedback
 from facilitator.auto.room import DAY, Room
 from facilitator.chat import ConversationRef, Message, Mode
 from facilitator.fair_use import FairUse
@@ -56,14 +57,16 @@ class AutoMode:
         self._timers_on = clock is None
         self._clock = clock or time.time
         self._rooms: OrderedDict[tuple[str, str, str], Room] = OrderedDict()
+        self.feedback = RoomFeedback(services, self._rooms, clock)  # the room's 👍/👎, learnt
         self._candidates: dict[tuple[str, str, str], dict[str, Message]] = {}  # of room.waiting
         self._timers: dict[tuple[str, str, str], asyncio.TimerHandle] = {}
         self._where: dict[tuple[str, str, str], tuple[ConversationRef, Adapter]] = {}  # per room
 
     # --- what is said -----------------------------------------------------------------------
 
-    async def heard(self, message: Message, adapter: Adapter, addressed: bool) -> None:
-        """A member's message in an `auto` group (already stored): is it a candidate?"""
+    async def heard(self, message: Message, adapter: Adapter, addressed: bool) -> bool:
+        """A member's message in an `auto` group (already stored): is it a candidate? True when it
+        was the room's feedback on an unprompted turn ("thanks", "not now"): not to be answered."""
         conversation = message.conversation
         room = await self._room(conversation)
         self._where[conversation.key()] = (conversation, adapter)
@@ -75,18 +78,27 @@ class AutoMode:
             message.text,
             message.sent_at.timestamp(),
             replies_to_member=bool(message.reply_to) and not message.replies_to_ai,
+            message_id=message.id,
+            reply_to=message.reply_to,
         )
+        names = _names(recent, message)
+        this = replace(this, to_someone=gate.addressed_to_someone(this, names, self._ai_names))
         kind = None
         if not addressed:
-            kind = gate.candidate(this, before, _names(recent, message), self._ai_names)
+            kind = gate.candidate(this, before, names, self._ai_names)
+        author = message.author
+        if kind is not None and await self._services.members.quiet(author.platform, author.user_id):
+            kind = None  # they said `quiet me`: never answered unprompted
         # The gate compares platform times with platform times; the room waits on our clock, so
         # a platform's clock (or a late redelivery) cannot make a question due before it is read.
-        room.heard(replace(this, at=self._clock()), message.id, kind)
+        features = gate.features_of(this, kind, before) if kind is not None else ()
+        room.heard(replace(this, at=self._clock()), message.id, kind, features)
         if kind is not None:
             logger.info("candidate %s in %s: %s", message.id, conversation.chat_id, kind.value)
             self._candidates.setdefault(conversation.key(), {})[message.id] = message
         self._keep_waiting(conversation.key(), room)
         self._schedule(conversation, room, adapter)
+        return await self.feedback.heard(message, recent)  # a "thanks", a "not now" on a turn?
 
     def _keep_waiting(self, key: tuple[str, str, str], room: Room) -> None:
         """The messages kept are those of the room's waiting candidates, no others."""
@@ -167,6 +179,7 @@ class AutoMode:
             for kind, at in await self._services.ledger.room_events(conversation, self._clock() - DAY):
                 (room.decisions if kind == "decision" else room.interventions).append(at)
             room = self._rooms.setdefault(key, room)
+        room.readiness = await self._services.feedback.readiness(conversation)  # cached by the store
         self._rooms.move_to_end(key)
         if len(self._rooms) > ROOMS:
             old, _ = self._rooms.popitem(last=False)
@@ -201,7 +214,15 @@ def _heard(item: HistoryItem) -> Heard:
         at = datetime.fromisoformat(item.sent_at).timestamp() if item.sent_at else 0.0
     except ValueError:
         at = 0.0
-    return Heard(item.author_id, item.speaker, item.text, at, from_ai=item.from_ai)
+    return Heard(
+        item.author_id,
+        item.speaker,
+        item.text,
+        at,
+        from_ai=item.from_ai,
+        message_id=item.message_id,
+        reply_to=item.reply_to,
+    )
 
 
 def _names(recent: Sequence[HistoryItem], message: Message) -> set[str]:
