@@ -26,6 +26,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from benchmarks import rooms
 from benchmarks.measure import Figure, figure, progress
 from benchmarks.rooms import Transcript
 from facilitator.actions import Action, Delivered, SendMessage
+from facilitator.auto.gate import Heard, verdict
+from facilitator.auto.reading import read
 from facilitator.auto.room import AutoLimits
 from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.core import Facilitator, FacilitatorConfig
@@ -278,12 +281,40 @@ def half_figures(half: str, results: Sequence[Result]) -> list[Figure]:
     ]
 
 
+def local_stage(transcripts: Sequence[Transcript], runs: int) -> Figure:
+    """The gate's own time per message on one core: reading it and its recent past, no model."""
+    said = [
+        (Heard(str(line["from"]), str(line["from"]), str(line["text"]), float(line["t"])), number)
+        for transcript in transcripts
+        for number, line in enumerate(transcript.lines())
+    ]
+    names = {heard.name for heard, _ in said}
+    samples = []
+    for _ in range(runs):
+        read.cache_clear()  # every message read afresh, as the bot reads new ones
+        started = time.process_time()
+        for index, (heard, number) in enumerate(said):
+            before = [h for h, n in said[max(0, index - 20) : index] if n < number]
+            verdict(heard, before, names, ("Parley",))
+        samples.append(1e6 * (time.process_time() - started) / len(said))
+    return figure(
+        7,
+        "auto_local_stage_us",
+        f"auto mode: the local stage's time per message ({len(said)} messages)",
+        samples,
+        "µs",
+        at_most=1000.0,
+        target="≤ 1 ms on one core",
+    )
+
+
 async def measure(quick: bool) -> list[Figure]:
     """The harness's figures: the held-out half first, then the tuning half."""
     figures: list[Figure] = []
     tuning = rooms.corpus("tuning")
     for half in ("held-out", "tuning"):
         figures += half_figures(half, await replay_all(rooms.corpus(half), quick))
+    figures.append(local_stage(tuning[:2] if quick else tuning, 1 if quick else 3))
     progress("auto mode: the first tuning group again, with a model that replies whenever asked")
     lines = tuning[0].lines()[: 150 if quick else None]
     dearest = await replay(lines, always_reply=True, name=tuning[0].name)

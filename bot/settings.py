@@ -131,6 +131,13 @@ class AutoSection(Section):
     settle_seconds: float = Field(CORE.auto.settle_seconds, ge=0, le=600)
     # What a decision call reads.
     decision_context_tokens: int = Field(CORE.auto.decision_context_tokens, ge=300)
+    # The score (0 to 1) a due candidate needs before the model is asked: higher, quieter and
+    # cheaper; 0 asks about every candidate that waited its turn.
+    join_threshold: float = Field(CORE.auto.join_threshold, ge=0, lt=1)
+    # A member's line earns this share of a decision (so at most 100 x it per 100 lines), and at
+    # most this many are saved up: a burst of questions cannot run up the bill.
+    decisions_per_message: float = Field(CORE.auto.decisions_per_message, gt=0, le=1)
+    decisions_saved: float = Field(CORE.auto.decisions_saved, ge=1, le=100)
     # How far the room's feedback on unprompted turns (👍/👎, a deletion, "thanks", "not now")
     # moves a group's readiness, and the bounds it stays within (1: the caps above as set).
     readiness_floor: float = Field(CORE.auto.readiness_floor, gt=0, le=1)

@@ -17,12 +17,15 @@ EVERY_FIGURE = {
     5: {"groups_wall", "groups_peak_rss", "groups_rss_per_group", "groups_client_alone", "groups_bot_share"},
     6: {"startup_large", "startup_new"},
     7: {
-        "auto_calls_per_100",
-        "auto_calls_per_100_always_reply",
-        "auto_naive_calls_per_100",
-        "auto_joined_share",
         "auto_held_out_calls_per_100",
         "auto_held_out_joined_share",
+        "auto_held_out_turns_per_moment",
+        "auto_tuning_calls_per_100",
+        "auto_tuning_joined_share",
+        "auto_tuning_turns_per_moment",
+        "auto_calls_per_100_always_reply",
+        "auto_naive_calls_per_100",
+        "auto_local_stage_us",
     },
 }
 
@@ -53,4 +56,4 @@ def test_quick_mode_produces_every_figure_with_its_target(tmp_path: Path) -> Non
     targeted = {f["name"] for f in report["figures"] if f["met"] is not None}
     assert {"ingest", "ingest_vs_naive", "mention_p50", "mention_p99", "context_growth"} <= targeted
     assert {"first_token_p99", "groups_wall", "groups_peak_rss", "startup_large"} <= targeted
-    assert {"auto_calls_per_100", "auto_joined_share"} <= targeted
+    assert {"auto_held_out_calls_per_100", "auto_held_out_joined_share", "auto_local_stage_us"} <= targeted
