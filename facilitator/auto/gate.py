@@ -20,6 +20,7 @@ from enum import Enum
 
 from facilitator.auto import lexicon as lx
 from facilitator.auto import patterns as p
+from facilitator.auto import tone as tn
 from facilitator.auto.features import Features, of_message
 from facilitator.auto.reading import Reading, fold, read
 
@@ -79,7 +80,7 @@ def addressed_to_someone(message: Heard, names: Iterable[str], ai_names: Iterabl
         found = pattern.search(message.text)
         if found and fold(found.group(1)) not in {fold(name) for name in ai_names} | lx.GROUP:
             return True
-    words = [w for w in read(message.text).words if w not in lx.GREETING]  # "hey Priya, ..."
+    words = [w for w in read(message.text).words if w not in tn.GREETING]  # "hey Priya, ..."
     return bool(words) and (words[0] in known or (len(words) > 2 and words[-1] in known))
 
 

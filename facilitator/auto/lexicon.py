@@ -1,25 +1,27 @@
-"""The words the room is read by, in English, French, Spanish, German and Portuguese.
+"""The words the room is read by, in English, French, Spanish, German and Portuguese: what a
+message asks for (tone.py has how it is said).
 
 Kinds of words, not phrasings: what opens a question, who a message turns to, what asks for
-work, options or a recap, what laughs, greets or shrugs. Everything is folded (lower case,
-accents stripped, "’" as "'"), so "Qué", "que" and "QUE" are one word, and slang and missing
+work, options or a recap, what general knowledge answers, what only the members can. Everything is folded (lower case,
+accents and apostrophes stripped), so "Qué", "que" and "QUE" are one word, and slang and missing
 accents read as their plain forms. facilitator/auto/reading.py reads a message with them.
 """
 
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     return frozenset(text.replace("'", "").split())
 
 
-def _phrases(text: str) -> tuple[tuple[str, ...], ...]:
+def phrases(text: str) -> tuple[tuple[str, ...], ...]:
     """Phrases, one per line (folded as messages are: no accents, no apostrophes)."""
     return tuple(tuple(line.replace("'", "").split()) for line in text.strip().splitlines() if line.strip())
 
 
 # The first word of a question (after fillers such as "so", "ok", "wait", "btw").
-OPENERS = _words(
+
+OPENERS = words(
     """
     what whats wat wut how hows when whens where wheres why who whos whose whom which
     is are was do does did can could would should will shall has have isnt arent wasnt dont
@@ -31,8 +33,10 @@ OPENERS = _words(
     quem qual quais quando onde cade quanto quanta quantos quantas sera
     """
 )
+
 # What general knowledge answers: how things work, what is true, safe, allowed or best.
-GENERAL = _words(
+
+GENERAL = words(
     """
     difference true safe bad normal legal illegal allowed rule rules law mean means meaning work
     works working support supports happen happens cause causes explain best way long much many
@@ -43,8 +47,10 @@ GENERAL = _words(
     diferenca verdade perigoso normal legal lei regra significa funciona porque
     """
 )
+
 # When: the group's own arrangements are what these questions are about.
-WHEN_HERE = _words(
+
+WHEN_HERE = words(
     """
     tonight today tomorrow yesterday tmrw tmr later morning afternoon evening weekend
     monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
@@ -54,8 +60,10 @@ WHEN_HERE = _words(
     hoje amanha ontem noite sabado domingo segunda terca quarta quinta sexta
     """
 )
+
 # Being somewhere, coming along, having something on: for the members to say.
-PRESENCE = _words(
+
+PRESENCE = words(
     """
     coming going joining free around home awake bringing driving ready available
     viens venez dispo disponible libre
@@ -64,11 +72,16 @@ PRESENCE = _words(
     vem vens vai livre disponivel
     """
 )
-WHO = _words("who whos whom qui quien quienes wer wen wem quem")
+
+WHO = words("who whos whom qui quien quienes wer wen wem quem")
+
 # Openers that are questions only when something else says so ("que", "como", "o" begin
+
 # statements too); "que" on its own opens a question in Spanish and French speech.
-WEAK_OPENERS = _words("que o como was")
-FILLERS = _words(
+
+WEAK_OPENERS = words("que o como was")
+
+FILLERS = words(
     """
     so ok okay k wait and but also oh hmm hm um umm uh btw anyway anyways quick question q real
     ugh ah ahh welp random serious honest genuine lowkey ngl tbh fr like dumb stupid
@@ -76,8 +89,10 @@ FILLERS = _words(
     entao tipo ai e mas hey yo guys lads chicos leute galera malta
     """
 )
+
 # Turning to the whole group (or to anyone in it) rather than to one person.
-GROUP = _words(
+
+GROUP = words(
     """
     anyone anybody anyones someone somebody someones everyone everybody yall guys folks people
     team gang peeps chat fam lads y'all
@@ -87,7 +102,8 @@ GROUP = _words(
     alguem voces vcs galera pessoal malta
     """
 )
-GROUP_PHRASES = _phrases(
+
+GROUP_PHRASES = phrases(
     """
     you guys
     you all
@@ -97,10 +113,14 @@ GROUP_PHRASES = _phrases(
     les gars
     """
 )
+
 # Knowing, wondering, looking for: asking without a question's shape.
+
 # Wondering aloud is asking, whoever it turns to.
-WONDERING = _words("wonder wondering curious demande pregunto frage pergunto")
-KNOWING = _words(
+
+WONDERING = words("wonder wondering curious demande pregunto frage pergunto")
+
+KNOWING = words(
     """
     know knows knew wonder wondering curious clue
     sait savez sais savoir connait connaissez demande
@@ -109,7 +129,8 @@ KNOWING = _words(
     sabem conhece conhecem pergunto
     """
 )
-WANTING = _words(
+
+WANTING = words(
     """
     recommend recommendation recommendations recs suggest suggestions advice tips ideas options
     alternatives
@@ -119,10 +140,14 @@ WANTING = _words(
     recomenda recomendam recomendacao dicas ideias sugestoes opcoes
     """
 )
+
 # The one who might lend a hand: "can someone", "kann jemand", "alguien puede".
-ANYONE = _words("anyone anybody someone somebody quelquun qqn alguien alguno jemand irgendwer alguem")
-ANYONE_FIRST = _words("quelquun qqn alguien alguno alguem")  # "alguien puede ...?" asks too
-MODALS = _words(
+
+ANYONE = words("anyone anybody someone somebody quelquun qqn alguien alguno jemand irgendwer alguem")
+
+ANYONE_FIRST = words("quelquun qqn alguien alguno alguem")  # "alguien puede ...?" asks too
+
+MODALS = words(
     """
     can could would will cant
     peut pourrait peux
@@ -131,9 +156,12 @@ MODALS = _words(
     pode poderia podem
     """
 )
-NEED = _words("need needs faut besoin necesitamos hace falta brauchen muessen precisamos")
+
+NEED = words("need needs faut besoin necesitamos hace falta brauchen muessen precisamos")
+
 # Asking for work: a plan, a list, a draft, a comparison, a choice made.
-WORK = _words(
+
+WORK = words(
     """
     write draft plan list outline summarize summarise sum compare explain lay organise organize
     figure calculate convert translate check pick choose decide schedule break settle rank
@@ -144,7 +172,8 @@ WORK = _words(
     escrever fazer planejar listar resumir comparar explicar sugerir escolher decidir organizar
     """
 )
-CAN = _words(
+
+CAN = words(
     """
     can could would will pls plz please someone somebody anyone help
     peut peux pourrait pourriez svp stp aide
@@ -153,8 +182,10 @@ CAN = _words(
     pode podes poderia podia ajuda
     """
 )
+
 # A call for the conversation so far, in short.
-RECAP = _words(
+
+RECAP = words(
     """
     recap summary summarize summarise summarized tldr tl;dr gist
     resume recapitulatif recap resumer
@@ -163,7 +194,8 @@ RECAP = _words(
     resumo resumir
     """
 )
-RECAP_PHRASES = _phrases(
+
+RECAP_PHRASES = phrases(
     """
     what did i miss
     what have i missed
@@ -209,15 +241,10 @@ RECAP_PHRASES = _phrases(
     os dois lados
     """
 )
-LAUGHTER = _words(
-    """
-    lol lool lmao lmfao lmaoo rofl haha hahaha hahahaha hehe hihi heh xd xdd kek
-    jaja jajaja jajajaja jeje mdr mdrr ptdr xptdr kkk kkkk kkkkk kkkkkk rsrs rsrsrs huehue
-    """
-)
-LAUGHING_MARKS = frozenset("😂🤣💀😭😆😹")
+
 # Questions a number, a time, a place or a link answers.
-FIGURES = _words(
+
+FIGURES = words(
     """
     when many much long often old far where link address
     quand combien ou lien adresse
@@ -226,7 +253,8 @@ FIGURES = _words(
     quando quanto quantos quanta quantas onde
     """
 )
-FIGURE_PHRASES = _phrases(
+
+FIGURE_PHRASES = phrases(
     """
     what time
     quelle heure
@@ -236,71 +264,16 @@ FIGURE_PHRASES = _phrases(
     que horas
     """
 )
+
 # "Why is it always me", "how is it already December": asked of the world, not the group.
-RHETORIC = _words(
-    "always already even ever toujours deja meme siempre ya incluso immer schon ueberhaupt sempre ja sequer"
-)
-WHY_HOW = _words("why how pourquoi comment porque como warum wieso wie")
+
 # "How's everyone doing", "ça va", "qué tal": asking after people, socially.
-SOCIAL_PHRASES = _phrases(
-    """
-    how's everyone
-    hows everyone
-    how are you all
-    how are we all
-    how is everyone
-    ca va
-    que tal
-    como estais
-    como estan
-    wie gehts
-    wie geht es euch
-    tudo bem
-    como voces estao
-    """
-)
+
 # Not knowing, or a shrug: a reply that leaves a question open.
-SHRUG = _words("idk dunno idek jsp nose sei sorry desole perdon lo siento tut leid desculpa")
-SHRUG_PHRASES = _phrases(
-    """
-    no idea
-    not sure
-    no clue
-    good question
-    same question
-    nobody knows
-    no one knows
-    also wondering
-    i don't know
-    i dont know
-    je sais pas
-    je ne sais pas
-    aucune idee
-    bonne question
-    ni idea
-    no se
-    no lo se
-    buena pregunta
-    keine ahnung
-    weiss nicht
-    weiss ich nicht
-    gute frage
-    nao sei
-    sei la
-    boa pergunta
-    """
-)
-GREETING = _words(
-    """
-    hi hey hello hiya yo sup gm morning mornin night nite gn goodnight gnight bye cya later
-    bonjour salut coucou bonsoir bisous bonne
-    hola buenas buenos chao adios
-    hallo moin servus tschuess nacht n8
-    oi ola bom boa tchau
-    """
-)
+
 # The plain "you" of one person: "are you coming", "tu viens", "kommst du".
-YOU_ONE = _words(
+
+YOU_ONE = words(
     """
     you u ur your youre yours you'll you've
     tu toi ton ta tes t'as t'es
@@ -309,8 +282,10 @@ YOU_ONE = _words(
     tu voce vc teu tua
     """
 )
+
 # First person plural: the group's own plans, for the group to settle or to be helped with.
-WE = _words(
+
+WE = words(
     """
     we us our ours we're let's lets
     nous notre nos
@@ -319,133 +294,28 @@ WE = _words(
     nosso nossa vamos podemos
     """
 )
+
 # Words of taste and banter: a disagreement in them is no factual dispute.
-TASTE = _words(
-    """
-    best worst better worse elite mid overrated underrated trash goat fav fave favorite favourite
-    love hate prefer cringe based sucks rocks ugly cute
-    meilleur meilleure pire prefere nul nulle
-    mejor peor prefiero odio
-    besser schlechter lieblings hasse
-    melhor pior prefiro odeio
-    """
-)
+
 # Setting someone right about a fact, in so many words.
-CONTRADICT = _words(
-    """
-    wrong false incorrect myth untrue debunked
-    faux fausse mythe
-    falso equivocado equivocada incorrecto mito
-    falsch quatsch mythos
-    errado errada incorreto mentira mito
-    """
-)
-CONTRADICT_PHRASES = _phrases(
-    """
-    not true
-    can't be right
-    cant be right
-    can't be true
-    that's not true
-    c'est faux
-    pas vrai
-    eso no es
-    no es verdad
-    das stimmt nicht
-    stimmt nicht
-    stimmt so nicht
-    nao e verdade
-    nao e bem assim
-    """
-)
+
 # Doubting it, more softly: a dispute only about the same thing.
-DOUBT = _words("actually technically literally eigentlich doch")
-DOUBT_PHRASES = _phrases(
-    """
-    pretty sure
-    i thought it was
-    no it's
-    no its
-    no it was
-    it's not
-    en fait
-    je crois pas
-    en realidad
-    creo que no
-    ich glaube nicht
-    na verdade
-    acho que nao
-    """
-)
+
 # Done with it: the asker found out, or let it go.
-SETTLED = _phrases(
-    """
-    never mind
-    nvm
-    found it
-    got it
-    figured it out
-    all good
-    no worries
-    laisse tomber
-    c'est bon
-    trouve
-    olvidalo
-    ya esta
-    lo encontre
-    egal
-    hab's
-    gefunden
-    deixa
-    achei
-    ja era
-    """
-)
+
 # A plain "no" opening a line: disagreement, about a fact when one follows.
-NO = _words("no nope nah non nein nee nao naw")
+
 # Opening a reaction, not an answer: "ooh sintra", "oof", "rip".
-INTERJECTIONS = _words(
-    """
-    oh ooh oof wow rip omg ugh aww yikes damn nice same bruh yay oops welp lol lmao haha dang
-    ah oups ouah putain oh la mdr
-    ay uy hala vaya jaja ostras
-    oh ach oje boah krass
-    nossa eita caramba poxa kkk
-    """
-)
+
 # Yes or no, and the questions they answer ("is the pool open today?" "yes till 9").
-YES_NO = _words("yes yeah yep yup ya no nope nah sure si oui non ja nein nee sim nao claro")
-AUX = _words(
+
+AUX = words(
     """
     is are was do does did can could will would should has have isnt arent dont doesnt didnt
     est-ce es esta hay puedo puedes ist sind hat gibt kann e tem pode
     """
 )
+
 # Hedging: a guess, not an answer ("I think yes?", "don't quote me", "creo que").
-HEDGES = _words(
-    """
-    think maybe probably guess prob perhaps dunno crois pense peut-etre creo quizas igual glaube
-    vielleicht wahrscheinlich acho talvez
-    """
-)
-HEDGE_PHRASES = _phrases(
-    """
-    don't quote me
-    not sure
-    i think
-    i guess
-    je crois
-    je pense
-    creo que
-    ich glaube
-    eu acho
-    """
-)
+
 # Taking what was said: "ok", "makes sense", "perfect".
-AGREE = _words(
-    """
-    ok okay k cool perfect great nice fair true thx yes yep dacord parfait vale genial perfecto gut
-    super passt beleza perfeito fixe
-    """
-)
-THANKS = _words("thanks thank thx ty tysm merci gracias danke obrigado obrigada vielen")

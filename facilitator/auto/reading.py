@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from facilitator.auto import lexicon as lx
+from facilitator.auto import tone as tn
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)?|\?|¿")
 _CLAUSE = re.compile(r"[.!;:\n()]+|[^\w\s?¿,'-]+")
@@ -137,7 +138,7 @@ def read(text: str) -> Reading:
         or bool(vocab & lx.WONDERING)
         or hand
     )
-    laughs = bool(vocab & lx.LAUGHTER) or any(mark in text for mark in lx.LAUGHING_MARKS)
+    laughs = bool(vocab & tn.LAUGHTER) or any(mark in text for mark in tn.LAUGHING_MARKS)
     return Reading(
         words=words,
         clauses=tuple(clauses),
@@ -165,21 +166,21 @@ def read(text: str) -> Reading:
         or (bool(vocab & lx.WORK) and (asks or bool(vocab & lx.CAN or (vocab & lx.WE and vocab & lx.NEED)))),
         recap=bool(vocab & lx.RECAP) or _has_phrase(words, lx.RECAP_PHRASES),
         laughs=laughs,
-        reacts=bool(words) and words[0] in lx.INTERJECTIONS,
-        shrugs=bool(vocab & lx.SHRUG) or _has_phrase(words, lx.SHRUG_PHRASES),
-        hedges=bool(vocab & lx.HEDGES) or _has_phrase(words, lx.HEDGE_PHRASES),
-        agrees=bool(words) and words[0] in lx.AGREE,
-        greets=(bool(vocab & lx.GREETING) and len(words) <= 4) or _has_phrase(words, lx.SOCIAL_PHRASES),
-        rhetorical=(first in lx.WHY_HOW or "believe" in vocab) and bool(vocab & lx.RHETORIC),
+        reacts=bool(words) and words[0] in tn.INTERJECTIONS,
+        shrugs=bool(vocab & tn.SHRUG) or _has_phrase(words, tn.SHRUG_PHRASES),
+        hedges=bool(vocab & tn.HEDGES) or _has_phrase(words, tn.HEDGE_PHRASES),
+        agrees=bool(words) and words[0] in tn.AGREE,
+        greets=(bool(vocab & tn.GREETING) and len(words) <= 4) or _has_phrase(words, tn.SOCIAL_PHRASES),
+        rhetorical=(first in tn.WHY_HOW or "believe" in vocab) and bool(vocab & tn.RHETORIC),
         yes_no=first in lx.AUX and "or" not in vocab and "ou" not in vocab and "oder" not in vocab,
-        says_yes_or_no=first in lx.YES_NO,
+        says_yes_or_no=first in tn.YES_NO,
         you=bool(vocab & lx.YOU_ONE) or "vous" in vocab or "voces" in vocab,
-        taste=bool(vocab & lx.TASTE),
-        contradicts=bool(vocab & lx.CONTRADICT) or _has_phrase(words, lx.CONTRADICT_PHRASES),
-        doubts=bool(vocab & lx.DOUBT) or _has_phrase(words, lx.DOUBT_PHRASES),
-        says_no=first in lx.NO,
-        settled=_has_phrase(words, lx.SETTLED),
-        thanks=bool(vocab & lx.THANKS),
+        taste=bool(vocab & tn.TASTE),
+        contradicts=bool(vocab & tn.CONTRADICT) or _has_phrase(words, tn.CONTRADICT_PHRASES),
+        doubts=bool(vocab & tn.DOUBT) or _has_phrase(words, tn.DOUBT_PHRASES),
+        says_no=first in tn.NO,
+        settled=_has_phrase(words, tn.SETTLED),
+        thanks=bool(vocab & tn.THANKS),
         wants_a_figure=bool(vocab & lx.FIGURES) or _has_phrase(words, lx.FIGURE_PHRASES),
         facty=bool(_NUMBER.search(text) or _LINK.search(text)),
         emoji_only=bool(text.strip()) and _EMOJI_ONLY.match(text) is not None,
