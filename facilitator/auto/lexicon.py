@@ -2,9 +2,9 @@
 message asks for (tone.py has how it is said).
 
 Kinds of words, not phrasings: what opens a question, who a message turns to, what asks for
-work, options or a recap, what general knowledge answers, what only the members can. Everything is folded (lower case,
-accents and apostrophes stripped), so "Qué", "que" and "QUE" are one word, and slang and missing
-accents read as their plain forms. facilitator/auto/reading.py reads a message with them.
+work, options or a recap, what general knowledge answers, what only the members can. All is
+folded (lower case, accents and apostrophes stripped), so "Qué", "que" and "QUE" are one word,
+and slang and missing accents read as their plain forms. reading.py reads a message with them.
 """
 
 from __future__ import annotations
