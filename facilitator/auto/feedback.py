@@ -14,10 +14,11 @@ facilitator/auto/learning.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from enum import StrEnum
 
+from facilitator.auto.lexicon import phrases, words
+from facilitator.auto.reading import fold, has_phrase
 from facilitator.auto.room import AutoLimits
 
 # A reply that is not a reply (no reply-to) counts when it is the first message after the turn,
@@ -63,13 +64,9 @@ def from_reaction(emoji: str) -> Signal | None:
     return Signal.THUMBS_UP if bare in _UP_EMOJI else None
 
 
-def _phrases(text: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(line.split()) for line in text.strip().splitlines() if line.strip())
-
-
 # Said within a short message, these are about the turn. Folded as messages are: lower case,
 # no accents, no punctuation ("agora não" is "agora nao", "hör auf" is "hor auf").
-_NOT_NOW = _phrases(
+_NOT_NOW = phrases(
     """
     not now
     not helpful
@@ -111,10 +108,8 @@ _NOT_NOW = _phrases(
 )
 # Single words that are a complaint only when they are all the message says ("stop!", "para"),
 # since they begin other sentences too ("stop by later", "para mañana").
-_NOT_NOW_ALONE = frozenset(
-    "stop stopp shh shush enough arrete arretez basta para pare chega callate unhelpful".split()
-)
-_THANKS = _phrases(
+_NOT_NOW_ALONE = words("stop stopp shh shush enough arrete arretez basta para pare chega callate unhelpful")
+_THANKS = phrases(
     """
     thanks
     thank you
@@ -135,22 +130,16 @@ _THANKS = _phrases(
     valeu
     """
 )
-_THANKS_ALONE = frozenset("ty cheers ta".split())
+_THANKS_ALONE = words("ty cheers ta")
 # Words that may stand beside a signal without changing it ("ok thanks", "stop please").
-_POLITE = frozenset(
+_POLITE = words(
     """
     ok okay oh ah so great cool nice perfect please pls plz bitte por favor svp stp s'il te vous
     plait just really very so much lot a lots of muito mucho muchas beaucoup merci
-    """.split()
+    """
 )
 _MENTION = re.compile(r"<@[^>\s]+>|(?<!\w)@[\w.\-]+")
-_WORD = re.compile(r"[a-z0-9'+]+")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents stripped, "’" as "'": the form the phrases above are written in."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+_WORD = re.compile(r"[a-z0-9+]+")
 
 
 def from_text(
@@ -174,16 +163,16 @@ def from_text(
         return None  # to someone else
     words = _WORD.findall(fold(_MENTION.sub(" ", body)))
     names = {fold(name) for name in ai_names}
-    words = [word.strip("'") for word in words if word.strip("'") and word not in names]
+    words = [word for word in words if word not in names]
     if not words or len(words) > MAX_WORDS:
         return None
     if {fold(other) for other in others if other} & set(words):
         return None  # "thanks Bob": for Bob
-    for signal, phrases, alone in (
+    for signal, said, alone in (
         (Signal.NOT_NOW, _NOT_NOW, _NOT_NOW_ALONE),
         (Signal.THANKS, _THANKS, _THANKS_ALONE),
     ):
-        if any(_contains(words, phrase) for phrase in phrases):
+        if has_phrase(tuple(words), said):
             return signal
         rest = [word for word in words if word not in _POLITE]
         if rest and all(word in alone for word in rest):
@@ -198,11 +187,6 @@ def _emoji_signal(token: str) -> Signal | None:
         return found
     bare = _MODIFIERS.sub("", token)
     return from_reaction(bare[0]) if bare and len(set(bare)) == 1 else None
-
-
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[at : at + size]) == phrase for at in range(len(words) - size + 1))
 
 
 def clamped(readiness: float, limits: AutoLimits) -> float:

@@ -99,7 +99,7 @@ def _asks_a_hand(words: tuple[str, ...]) -> bool:
     return False
 
 
-def _has_phrase(words: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+def has_phrase(words: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
     for phrase in phrases:
         width = len(phrase)
         if width == 1:
@@ -127,7 +127,7 @@ def read(text: str) -> Reading:
         _ACCENTED.search(found.group(0))
     )
     weak = first in lx.WEAK_OPENERS and not marked and not accented and not _opens_asking(words[1:])
-    to_group = bool(vocab & lx.GROUP) or _has_phrase(words, lx.GROUP_PHRASES)
+    to_group = bool(vocab & lx.GROUP) or has_phrase(words, lx.GROUP_PHRASES)
     knowing = bool(vocab & lx.KNOWING)
     hand = _asks_a_hand(words)
     asks = (
@@ -164,24 +164,24 @@ def read(text: str) -> Reading:
         ),
         work=hand
         or (bool(vocab & lx.WORK) and (asks or bool(vocab & lx.CAN or (vocab & lx.WE and vocab & lx.NEED)))),
-        recap=bool(vocab & lx.RECAP) or _has_phrase(words, lx.RECAP_PHRASES),
+        recap=bool(vocab & lx.RECAP) or has_phrase(words, lx.RECAP_PHRASES),
         laughs=laughs,
         reacts=bool(words) and words[0] in tn.INTERJECTIONS,
-        shrugs=bool(vocab & tn.SHRUG) or _has_phrase(words, tn.SHRUG_PHRASES),
-        hedges=bool(vocab & tn.HEDGES) or _has_phrase(words, tn.HEDGE_PHRASES),
+        shrugs=bool(vocab & tn.SHRUG) or has_phrase(words, tn.SHRUG_PHRASES),
+        hedges=bool(vocab & tn.HEDGES) or has_phrase(words, tn.HEDGE_PHRASES),
         agrees=bool(words) and words[0] in tn.AGREE,
-        greets=(bool(vocab & tn.GREETING) and len(words) <= 4) or _has_phrase(words, tn.SOCIAL_PHRASES),
+        greets=(bool(vocab & tn.GREETING) and len(words) <= 4) or has_phrase(words, tn.SOCIAL_PHRASES),
         rhetorical=(first in tn.WHY_HOW or "believe" in vocab) and bool(vocab & tn.RHETORIC),
         yes_no=first in lx.AUX and "or" not in vocab and "ou" not in vocab and "oder" not in vocab,
         says_yes_or_no=first in tn.YES_NO,
         you=bool(vocab & lx.YOU_ONE) or "vous" in vocab or "voces" in vocab,
         taste=bool(vocab & tn.TASTE),
-        contradicts=bool(vocab & tn.CONTRADICT) or _has_phrase(words, tn.CONTRADICT_PHRASES),
-        doubts=bool(vocab & tn.DOUBT) or _has_phrase(words, tn.DOUBT_PHRASES),
+        contradicts=bool(vocab & tn.CONTRADICT) or has_phrase(words, tn.CONTRADICT_PHRASES),
+        doubts=bool(vocab & tn.DOUBT) or has_phrase(words, tn.DOUBT_PHRASES),
         says_no=first in tn.NO,
-        settled=_has_phrase(words, tn.SETTLED),
+        settled=has_phrase(words, tn.SETTLED),
         thanks=bool(vocab & tn.THANKS),
-        wants_a_figure=bool(vocab & lx.FIGURES) or _has_phrase(words, lx.FIGURE_PHRASES),
+        wants_a_figure=bool(vocab & lx.FIGURES) or has_phrase(words, lx.FIGURE_PHRASES),
         facty=bool(_NUMBER.search(text) or _LINK.search(text)),
         emoji_only=bool(text.strip()) and _EMOJI_ONLY.match(text) is not None,
     )
