@@ -11,41 +11,21 @@ import pytest
 
 from facilitator.actions import React, SendMessage
 from facilitator.auto.room import AutoLimits
-from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
+from facilitator.chat import ConversationRef, Member, Mode, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.events import CommandReceived, MessageReceived
+from facilitator.events import CommandReceived
 from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 from tests.support import until
-from tests.support.auto import QUICK, decide
+from tests.support.auto import QUICK, Group, decide
 
 GROUP = ConversationRef("test", "g1")
 ALICE = Member("test", "alice", "Alice")
 BOB = Member("test", "bob", "Bob")
 CAROL = Member("test", "carol", "Carol")
 ADMIN = Member("test", "ada", "Ada", is_admin=True)
-
-
-class Group:
-    def __init__(self, core: Facilitator, adapter: RecordingAdapter) -> None:
-        self.core, self.adapter, self.number = core, adapter, 0
-
-    async def say(self, author: Member, text: str, **flags: bool) -> str:
-        self.number += 1
-        message_id = f"m{self.number}"
-        await self.core.handle(
-            MessageReceived(Message(message_id, GROUP, author, text, **flags)), self.adapter
-        )
-        return message_id
-
-    async def command(self, author: Member, text: str) -> None:
-        self.number += 1
-        await self.core.handle(
-            CommandReceived(GROUP, author, text, message_id=f"c{self.number}"), self.adapter
-        )
-        await self.core.idle()
 
 
 async def quiet_for(seconds: float, core: Facilitator) -> None:
@@ -70,7 +50,7 @@ async def make_core(store: SqliteStore, model: OpenAIChatModel) -> AsyncIterator
 @pytest.fixture
 async def group(make_core: Callable[..., Facilitator]) -> Group:
     core = make_core(FacilitatorConfig(auto=QUICK))
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     await group.command(ADMIN, "mode auto")
     return group
 
@@ -179,7 +159,7 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
         cooldown_seconds=0,
     )
     core = make_core(FacilitatorConfig(auto=limits))
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     await group.command(ADMIN, "mode auto")
     fake_model.default = decide("reply", message="Here's an idea.")
     await group.say(ALICE, "any ideas for dinner tonight?")
@@ -193,7 +173,7 @@ async def test_the_hourly_cap_and_the_cooldown_hold(
             auto=AutoLimits(recheck_seconds=0, settle_seconds=0.05, cooldown_seconds=3600, join_threshold=0.0)
         )
     )
-    group = Group(cooling, RecordingAdapter())
+    group = Group(cooling, RecordingAdapter(), GROUP)
     await group.say(BOB, "any ideas for breakfast tomorrow?")
     await quiet_for(0.4, cooling)
     assert len(fake_model.received) == 1  # the cool-down after the first holds across a restart
@@ -213,7 +193,7 @@ async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
     fake_model.default = decide("silent")
     store = await SqliteStore.open(tmp_path / "p.db")
     core = make_core(FacilitatorConfig(auto=limits), store)
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     await group.command(ADMIN, "mode auto")
     for calls, text in enumerate(["any ideas for dinner?", "what should we watch later, any suggestions?"]):
         await group.say(ALICE, text)
@@ -223,7 +203,7 @@ async def test_the_daily_cap_on_decision_calls_holds_across_a_restart(
     await store.close()
     store = await SqliteStore.open(tmp_path / "p.db")
     restarted = make_core(FacilitatorConfig(auto=limits), store)
-    group = Group(restarted, RecordingAdapter())
+    group = Group(restarted, RecordingAdapter(), GROUP)
     await group.say(BOB, "any recommendations for a good pizza place?")
     await quiet_for(0.3, restarted)
     assert len(fake_model.received) == 2
@@ -248,7 +228,7 @@ async def test_mention_mode_never_decides_unprompted(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     core = make_core(FacilitatorConfig(auto=QUICK))
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     await group.say(ALICE, "any ideas for dinner tonight?")
     await quiet_for(0.4, core)
     assert fake_model.received == []
@@ -258,7 +238,7 @@ async def test_over_the_size_limit_it_stays_out_unprompted(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, make_core: Callable[..., Facilitator]
 ) -> None:
     core = make_core(FacilitatorConfig(auto=QUICK, size_limit=2))
-    group = Group(core, RecordingAdapter(members=5))
+    group = Group(core, RecordingAdapter(members=5), GROUP)
     await group.command(ADMIN, "mode auto")
     await group.say(ALICE, "any ideas for dinner tonight?")
     await quiet_for(0.4, core)
@@ -284,7 +264,7 @@ async def test_a_decision_reads_the_recent_moment_not_the_whole_history(
         recheck_seconds=0, settle_seconds=0.05, decision_context_tokens=400, join_threshold=0.0
     )
     core = make_core(FacilitatorConfig(auto=limits, context_tokens=6000))
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     await group.command(ADMIN, "mode auto")
     for n in range(80):  # an evening of talk, stored
         await group.say(BOB if n % 2 else CAROL, f"story part {n}: " + "and then we walked on " * 6)

@@ -12,52 +12,21 @@ from dataclasses import replace
 import pytest
 
 from facilitator import texts
-from facilitator.actions import React, SendMessage, StreamMessage
-from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
+from facilitator.actions import StreamMessage
+from facilitator.chat import ConversationRef, Member, Mode, utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
-from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.recording_adapter import RecordingAdapter
 from tests.support import until
-from tests.support.auto import QUICK, decide
+from tests.support.auto import QUICK, Group, decide
 
 GROUP = ConversationRef("test", "g1")
 ALICE = Member("test", "alice", "Alice")
 BOB = Member("test", "bob", "Bob")
 ADMIN = Member("test", "ada", "Ada", is_admin=True)
 LIMITS = replace(QUICK, decisions_per_message=1.0)  # each line earns a decision: the caps under test
-
-
-class Group:
-    def __init__(self, core: Facilitator, adapter: RecordingAdapter) -> None:
-        self.core, self.adapter, self.number = core, adapter, 0
-
-    async def say(self, author: Member, text: str, **flags: bool) -> str:
-        self.number += 1
-        message_id = f"m{self.number}"
-        await self.core.handle(
-            MessageReceived(Message(message_id, GROUP, author, text, **flags)), self.adapter
-        )
-        return message_id
-
-    async def command(self, author: Member, text: str) -> str:
-        self.number += 1
-        await self.core.handle(
-            CommandReceived(GROUP, author, text, message_id=f"c{self.number}"), self.adapter
-        )
-        await self.core.idle()
-        return self.adapter.texts[-1]
-
-    def unprompted(self) -> list[object]:
-        """Every reaction, and every message posted but the answers to commands."""
-        return [
-            a
-            for a in self.adapter.actions
-            if isinstance(a, React)
-            or (isinstance(a, SendMessage | StreamMessage) and not (a.reply_to or "").startswith("c"))
-        ]
 
 
 async def settled(core: Facilitator, fake_model: FakeOpenAI, calls: int = 1) -> None:
@@ -68,7 +37,7 @@ async def settled(core: Facilitator, fake_model: FakeOpenAI, calls: int = 1) -> 
 @pytest.fixture
 async def group(store: SqliteStore, model: OpenAIChatModel) -> AsyncIterator[Group]:
     core = Facilitator(FacilitatorConfig(auto=LIMITS), store, model)
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     assert await group.command(ADMIN, "mode auto-preview") == texts.PREVIEW_ON  # the alias
     yield group
     await core.close()
@@ -132,7 +101,7 @@ async def test_would_be_turns_count_against_the_caps_as_real_ones(
     store: SqliteStore, model: OpenAIChatModel, fake_model: FakeOpenAI, first: Reply, calls: int
 ) -> None:
     core = Facilitator(FacilitatorConfig(auto=replace(LIMITS, interventions_per_hour=1)), store, model)
-    group = Group(core, RecordingAdapter())
+    group = Group(core, RecordingAdapter(), GROUP)
     try:
         await group.command(ADMIN, "mode preview")
         fake_model.script(first)
