@@ -230,6 +230,11 @@ def auto_text(mode: Mode, readiness: float, week: Mapping[str, int], floor: floa
     last 7 days, counted: never who), and how to change it."""
     if mode is Mode.AUTO:
         lines = ["Mode here: auto: I answer when addressed, and join in when I can clearly help."]
+    elif mode is Mode.PREVIEW:
+        lines = [
+            "Mode here: preview: I decide when I would join in, as in `auto`, but post nothing "
+            "unprompted (`preview` shows what I would have said)."
+        ]
     else:
         lines = [f"Mode here: {mode.value}: I join in unprompted only in `auto` mode (admins: `mode auto`)."]
     counted = feedback_counts(week)

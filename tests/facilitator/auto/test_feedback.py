@@ -149,3 +149,12 @@ def test_a_signal_moves_readiness_by_its_step_within_the_bounds() -> None:
         readiness = moved(readiness, Signal.THANKS, limits)
     assert readiness == 1.5
     assert clamped(7.0, limits) == 1.5 and clamped(-1.0, limits) == 0.25
+
+
+def test_auto_tells_a_group_in_preview_that_it_decides_but_posts_nothing() -> None:
+    from facilitator import texts
+    from facilitator.chat import Mode
+
+    shown = texts.auto_text(Mode.PREVIEW, 1.0, {}, 0.25, 1.5)
+    assert shown.startswith("Mode here: preview") and "`preview` shows" in shown
+    assert "only in `auto` mode" in texts.auto_text(Mode.MENTION, 1.0, {}, 0.25, 1.5)
