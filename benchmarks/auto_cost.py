@@ -38,7 +38,7 @@ from benchmarks.measure import Figure, figure, progress
 from benchmarks.rooms import Transcript
 from facilitator.actions import Action, Delivered, SendMessage
 from facilitator.auto.gate import Heard, verdict
-from facilitator.auto.reading import read
+from facilitator.auto.reading import clear_cache
 from facilitator.auto.room import AutoLimits
 from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.core import Facilitator, FacilitatorConfig
@@ -291,7 +291,7 @@ def local_stage(transcripts: Sequence[Transcript], runs: int) -> Figure:
     names = {heard.name for heard, _ in said}
     samples = []
     for _ in range(runs):
-        read.cache_clear()  # every message read afresh, as the bot reads new ones
+        clear_cache()  # every message read afresh, as the bot reads new ones
         started = time.process_time()
         for index, (heard, number) in enumerate(said):
             before = [h for h, n in said[max(0, index - 20) : index] if n < number]

@@ -72,3 +72,10 @@ def test_laughter_shrugs_and_statements() -> None:
 def test_folding_reads_accents_apostrophes_and_case_alike() -> None:
     assert fold("Qu’est-ce QUE") == fold("qu'est-ce que") == "quest-ce que"
     assert read("WHAT'S the difference").words == read("whats the difference").words
+
+
+def test_a_huge_message_is_read_by_its_start_and_never_kept_whole() -> None:
+    huge = "does anyone know how long cooked rice keeps? " + "x" * 200_000
+    reading = read(huge)
+    assert reading.asks and reading.size < 400
+    assert read("🙂" * 5000).emoji_only and not read("\x00\u202e?").words
