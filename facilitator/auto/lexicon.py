@@ -73,6 +73,7 @@ PRESENCE = words(
     """
 )
 
+OR = words("or ou oder")  # choices offered: "who should I play, A or B" asks for advice
 WHO = words("who whos whom qui quien quienes wer wen wem quem")
 
 # Openers that are questions only when something else says so ("que", "como", "o" begin

@@ -171,7 +171,7 @@ LEADING_NAME = re.compile(r"^\W*([^\W\d_][\w'’.-]{0,30})\s*[,:]")
 # A capitalised name, asked or greeted: "what do you think, Tom?", "Hey Priya, do you know ...".
 NAME_ASKED = re.compile(r",\s*([A-ZÀ-Ý][\w'’.-]{0,30})\s*\?")
 GREETED = re.compile(
-    r"^\W*(?:hey|hi|hello|hola|salut|hallo|oi|ola|yo|morning)\s+([A-ZÀ-Ý][\w'’.-]{0,30})\b", re.IGNORECASE
+    r"^\W*(?i:hey|hi|hello|hola|salut|hallo|oi|ola|yo|morning)\s+([A-ZÀ-Ý][\w'’.-]{0,30})\b"  # a capital
 )
 TRAILING_NAME = re.compile(r",\s*([^\W\d_][\w'’.-]{0,30})\s*[?!.]*\s*$")
 HOLD_BACK = re.compile(

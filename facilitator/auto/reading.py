@@ -156,7 +156,7 @@ def _read(text: str) -> Reading:
         ours=bool(vocab & lx.WE or vocab & lx.YOU_ONE)
         and bool(vocab & lx.WHEN_HERE or vocab & lx.PRESENCE)
         and not vocab & lx.GENERAL,
-        asks_who=first in lx.WHO and not hand,
+        asks_who=first in lx.WHO and not hand and not vocab & lx.OR,  # "who should I pick, A or B"
         wonders=bool(vocab & lx.WONDERING) or (knowing and to_group) or hand,
         to_group=to_group,
         to_one=bool(vocab & lx.YOU_ONE) and not to_group,
@@ -179,7 +179,8 @@ def _read(text: str) -> Reading:
         hedges=bool(vocab & tn.HEDGES) or has_phrase(words, tn.HEDGE_PHRASES),
         agrees=bool(words) and words[0] in tn.AGREE,
         greets=(bool(vocab & tn.GREETING) and len(words) <= 4) or has_phrase(words, tn.SOCIAL_PHRASES),
-        rhetorical=(first in tn.WHY_HOW or "believe" in vocab) and bool(vocab & tn.RHETORIC),
+        rhetorical=bool(vocab & tn.RHETORIC)
+        and (first in tn.WHY or "believe" in vocab or (first in tn.HOW and not vocab & tn.EVEN)),
         yes_no=first in lx.AUX and "or" not in vocab and "ou" not in vocab and "oder" not in vocab,
         says_yes_or_no=first in tn.YES_NO,
         you=bool(vocab & lx.YOU_ONE) or "vous" in vocab or "voces" in vocab,

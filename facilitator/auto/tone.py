@@ -21,7 +21,9 @@ RHETORIC = words(
     "always already even ever toujours deja meme siempre ya incluso immer schon ueberhaupt sempre ja sequer"
 )
 
-WHY_HOW = words("why how pourquoi comment porque como warum wieso wie")
+WHY = words("why pourquoi porque warum wieso")
+HOW = words("how comment como wie")
+EVEN = words("even meme incluso ueberhaupt sequer")  # "how do you even ...": exasperated, still asking
 
 SOCIAL_PHRASES = phrases(
     """
