@@ -237,7 +237,36 @@ async def _switch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _migrate_postgres(url: str) -> int:
+    from facilitator.store import pg_pool  # only here: `parley run` does not load PostgreSQL yet
+
+    where = _without_credentials(url)
+    try:
+        pool = await pg_pool.open_pool(url, size=1)
+    except pg_pool.DatabaseUnreachable as exc:
+        print(f"database {where}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        applied = await pg_pool.migrate(pool)
+        version = await pg_pool.schema_version(pool)
+    finally:
+        await pool.close()
+    if applied:
+        print(f"database {where}: applied step(s) {', '.join(map(str, applied))}; now at version {version}")
+    else:
+        print(f"database {where}: up to date (version {version})")
+    return 0
+
+
+def _without_credentials(url: str) -> str:
+    """postgresql://user:secret@host/db as host/db: never a password on the screen."""
+    rest = url.split("://", 1)[-1]
+    return rest.rsplit("@", 1)[-1]
+
+
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if (url := settings.store.postgres_url()) is not None:
+        return await _migrate_postgres(url)
     store = await SqliteStore.open(settings.store.sqlite_path())
     try:
         version = await store.schema_version()

@@ -183,6 +183,11 @@ class StoreSection(Section):
     database_url: str = "sqlite:///parley.db"
     retention_days: float = Field(0, ge=0)  # messages older than this are deleted; 0 keeps them
 
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL URL, when `database_url` names one (postgres:// or postgresql://)."""
+        url = self.database_url
+        return url if url.startswith(("postgres://", "postgresql://")) else None
+
     def sqlite_path(self) -> str:
         url = self.database_url
         if url.startswith("sqlite:///"):
@@ -191,6 +196,11 @@ class StoreSection(Section):
             return url[len("sqlite://") :] or "parley.db"
         if "://" in url:
             scheme = url.split("://", 1)[0]
+            if self.postgres_url():
+                raise SettingsError(
+                    "store.database_url: PostgreSQL is only brought up to date so far "
+                    "(`parley migrate`); `parley run` still needs a sqlite:///path URL"
+                )
             raise SettingsError(
                 f"store.database_url: the {scheme!r} store is not available yet; use a "
                 f"sqlite:///path URL or a file path"
@@ -380,7 +390,8 @@ def load_settings(config: str | Path | None = None) -> Settings:
     finally:
         _FROM_FILE.value = None
         _FROM_ALIASES.value = None
-    settings.store.sqlite_path()  # reject an unsupported database URL now, not at first use
+    if settings.store.postgres_url() is None:
+        settings.store.sqlite_path()  # reject an unsupported database URL now, not at first use
     return settings
 
 

@@ -14,6 +14,7 @@ PLATFORM_SDKS = set(PLATFORM_SDK_HOMES)
 THIRD_PARTY_HOMES = {  # each third-party library lives behind one module, or one folder
     "openai": {"facilitator/llm.py"},
     "aiosqlite": {"facilitator/store/sqlite.py"},
+    "asyncpg": {"facilitator/store/pg_pool.py"},
     "tiktoken": {"facilitator/tokens.py"},
     "pydantic_settings": {"bot/settings.py"},
     "aiohttp": {"bot/http.py", "adapters/common/downloads.py"},
@@ -57,7 +58,7 @@ def test_the_core_imports_no_platform_sdk_nor_adapters_nor_bot() -> None:
 
 
 def test_adapters_never_import_the_model_client_or_the_store() -> None:
-    bad = violations("adapters", {"openai", "aiosqlite", "bot"}, {"facilitator.llm"})
+    bad = violations("adapters", {"openai", "aiosqlite", "asyncpg", "bot"}, {"facilitator.llm"})
     bad += [
         f"{path.relative_to(ROOT)} imports {name}"
         for path in modules("adapters")

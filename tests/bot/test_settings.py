@@ -63,7 +63,7 @@ def test_parley_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
         ('[llm]\nmodle = "x"\n', {}, "setting llm.modle: unknown setting"),
         ("[groups]\nsize_limit = \n", {}, "not valid TOML"),
         ("", {"PARLEY_GROUPS__DEFAULT_MODE": "loud"}, "setting groups.default_mode"),
-        ("", {"DATABASE_URL": "postgres://db/parley"}, "the 'postgres' store is not available yet"),
+        ("", {"DATABASE_URL": "mysql://db/parley"}, "the 'mysql' store is not available yet"),
         ("", {"PORT": "eighty"}, "setting http.port"),
     ],
 )
@@ -189,3 +189,14 @@ def test_readiness_bounds_and_feedback_steps_reach_the_core(tmp_path: Path) -> N
     limits = facilitator_config(load_settings(write(tmp_path, text)), local=False).auto
     assert (limits.readiness_floor, limits.readiness_ceiling) == (0.5, 2.0)
     assert (limits.feedback_down, limits.feedback_up) == (0.2, 0.0)
+
+
+def test_a_postgresql_url_is_taken_for_migrate_and_refused_plainly_for_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://parley:secret@db.example/parley")
+    settings = load_settings()
+    assert settings.store.postgres_url() == "postgresql://parley:secret@db.example/parley"
+    with pytest.raises(SettingsError, match="`parley run` still needs a sqlite:///path URL"):
+        settings.store.sqlite_path()
