@@ -63,10 +63,6 @@ def asks_to_hold_back(text: str) -> bool:
     return p.HOLD_BACK.search(text) is not None
 
 
-def is_question(text: str) -> bool:
-    return read(text).asks
-
-
 def addressed_to_someone(message: Heard, names: Iterable[str], ai_names: Iterable[str]) -> bool:
     """Spoken to a person: a platform @mention, a reply to them, or their name as an address."""
     if message.replies_to_member or p.PLATFORM_MENTION.search(message.text):

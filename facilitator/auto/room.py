@@ -89,15 +89,14 @@ class Room:
     pace: deque[float] = field(default_factory=lambda: deque(maxlen=1))  # the last human line
     gaps: deque[float] = field(default_factory=lambda: deque(maxlen=PACE_LINES))  # between lines
     postponed: int = 0
-    credit: float = -1.0  # decisions this conversation has earned and not spent (starts full)
+    credit: float = field(init=False)  # decisions earned and not spent: it starts with all saved
     refused: str | None = None  # why the last due candidate was not taken up
     # How readily this group wants the AI to join in, learnt from its feedback (the store keeps
     # it): below 1 fewer and later unprompted turns, above 1 a lower bar, never past the caps.
     readiness: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.credit < 0:
-            self.credit = self.limits.decisions_saved
+        self.credit = self.limits.decisions_saved
 
     def heard(self, heard: Heard, message_id: str, kind: Kind | None, features: Features = ()) -> None:
         """Something was said: it may answer a waiting question, or be a candidate itself."""
