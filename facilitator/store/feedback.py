@@ -1,7 +1,6 @@
-"""The room's feedback on auto mode, as the SQLite store keeps it: which of the AI's messages it
-posted unprompted (each part with its turn, the first part's id), what members said of them (one
-row per member and turn: when, which signal, who), and each group's readiness learnt from it.
-Part of `SqliteStore`, which brings the connection.
+"""The room's feedback on auto mode: which of the AI's messages it posted unprompted (each part
+with its turn, the first part's id), what members said of them (one row per member and turn:
+when, which signal, who), and each group's readiness learnt from it.
 
 Everything is kept per group (platform and chat), not per thread: a 👎 in a Slack thread is the
 channel's, and a reaction's event does not always say which thread its message is in. Message
@@ -39,19 +38,30 @@ _SET_READINESS = (
 )
 # Run by `forget` (members.py) with (platform, user_id), in its transaction; returns the rows.
 FORGET_MEMBER = "DELETE FROM room_feedback WHERE platform = ? AND member_id = ?"
-# Run by `prune` (sqlite.py) with the cut-off in epoch seconds, one statement each.
+# Run by `prune` (conversations.py) with the cut-off in epoch seconds, one statement each.
 PRUNE_BEFORE = (
     "DELETE FROM room_feedback WHERE at < ?",
     "DELETE FROM unprompted_messages WHERE at < ?",
 )
-# Run when a chat gets a new id (groups.py, a Telegram group become a supergroup), with
-# (new chat id, platform, old chat id): its readiness and feedback follow it; message ids
-# start again there, so the old unprompted ids are of no more use.
+# Run when a chat gets a new id (groups.py, a Telegram group become a supergroup), each with
+# the parameters named (`new`, `platform`, `old`: chat ids): its readiness (the old one's wins)
+# and feedback follow it; message ids start again there, so the old unprompted ids are of no use.
 FOLLOW_MOVE = (
-    "UPDATE OR REPLACE room_readiness SET chat_id = ?1 WHERE platform = ?2 AND chat_id = ?3",
-    "UPDATE OR IGNORE room_feedback SET chat_id = ?1 WHERE platform = ?2 AND chat_id = ?3",
-    "DELETE FROM room_feedback WHERE platform = ?2 AND chat_id = ?3 AND ?1 IS NOT NULL",
-    "DELETE FROM unprompted_messages WHERE platform = ?2 AND chat_id = ?3 AND ?1 IS NOT NULL",
+    (
+        "DELETE FROM room_readiness WHERE platform = ? AND chat_id = ? AND EXISTS"
+        " (SELECT 1 FROM room_readiness AS r WHERE r.platform = ? AND r.chat_id = ?)",
+        ("platform", "new", "platform", "old"),
+    ),
+    ("UPDATE room_readiness SET chat_id = ? WHERE platform = ? AND chat_id = ?", ("new", "platform", "old")),
+    (
+        "UPDATE room_feedback SET chat_id = ? WHERE platform = ? AND chat_id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM room_feedback AS held WHERE held.platform = room_feedback.platform"
+        " AND held.chat_id = ? AND held.turn = room_feedback.turn"
+        " AND held.member_id = room_feedback.member_id)",
+        ("new", "platform", "old", "new"),
+    ),
+    ("DELETE FROM room_feedback WHERE platform = ? AND chat_id = ?", ("platform", "old")),
+    ("DELETE FROM unprompted_messages WHERE platform = ? AND chat_id = ?", ("platform", "old")),
 )
 
 
@@ -59,13 +69,20 @@ def _group(conversation: ConversationRef) -> tuple[str, str]:
     return (conversation.platform, conversation.chat_id)
 
 
-class SqliteFeedback:
-    if TYPE_CHECKING:  # given by SqliteStore
-        _db: Any  # an aiosqlite connection
+def _readiness_topic(group: tuple[str, str]) -> str:
+    """Word that a group's readiness changed, for the processes caching it."""
+    return f"readiness:{group[0]}:{group[1]}"
+
+
+class StoredFeedback:
+    if TYPE_CHECKING:  # given by StoredConversations
+        _db: Any  # the engine's connection (group_commit.Connection)
         _writes: GroupCommit
         _readiness: dict[tuple[str, str], float]
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
+
+        def _changed(self, topic: str) -> None: ...
 
     async def note_unprompted(self, conversation: ConversationRef, message_ids: tuple[str, ...]) -> None:
         if not message_ids:
@@ -106,6 +123,7 @@ class SqliteFeedback:
     async def set_readiness(self, conversation: ConversationRef, readiness: float) -> None:
         key = _group(conversation)
         self._writes.upsert(_SET_READINESS, key, (*key, readiness, iso(utcnow())))
+        self._changed(_readiness_topic(key))
         await self._writes.commit()
         self._keep_readiness(key, readiness)
 
@@ -118,10 +136,12 @@ class SqliteFeedback:
         """A chat's new id (groups.py `move_conversation`, in its transaction, the lock held)."""
         if _group(old) == _group(new):
             return
-        for sql in FOLLOW_MOVE:
-            await self._db.execute(sql, (new.chat_id, old.platform, old.chat_id))
-        self._readiness.pop(_group(old), None)
-        self._readiness.pop(_group(new), None)
+        named = {"new": new.chat_id, "platform": old.platform, "old": old.chat_id}
+        for sql, names in FOLLOW_MOVE:
+            await self._db.execute(sql, tuple(named[name] for name in names))
+        for group in (_group(old), _group(new)):
+            self._readiness.pop(group, None)
+            self._changed(_readiness_topic(group))
 
     async def feedback_counts(self, conversation: ConversationRef, since: float) -> dict[str, int]:
         rows = await self._all(
@@ -135,5 +155,6 @@ class SqliteFeedback:
         key = _group(conversation)
         self._writes.add("DELETE FROM room_feedback WHERE platform = ? AND chat_id = ?", key)
         self._writes.add("DELETE FROM room_readiness WHERE platform = ? AND chat_id = ?", key)
+        self._changed(_readiness_topic(key))
         await self._writes.commit()
         self._keep_readiness(key, READINESS)

@@ -1,6 +1,6 @@
-"""A group's own state as the SQLite store keeps it: its mode, instructions, strictness and
-notices (cached with its row), where its context starts, and a conversation moved to a new id.
-Part of `SqliteStore`, which brings the connection and the conversations' rows."""
+"""A group's own state: its mode, instructions, strictness and notices (cached with its row,
+and dropped from every process's cache when one changes it), where its context starts, and a
+conversation moved to a new id."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
 
 
-class SqliteGroups:
-    if TYPE_CHECKING:  # given by SqliteStore
-        _db: Any  # an aiosqlite connection
+# A conversation that joins another: each table's rows move, but for one the other holds already.
+_JOINED = (("messages", "message_id"), ("conversation_members", "user_id"), ("preview_turns", "id"))
+
+
+class StoredGroups:
+    if TYPE_CHECKING:  # given by StoredConversations
+        _db: Any  # the engine's connection (group_commit.Connection)
         _writes: GroupCommit
         _conversations: dict[tuple[str, str, str], ConversationRow]
         _presence: OrderedDict[tuple[int, str], float]
@@ -30,6 +34,10 @@ class SqliteGroups:
 
         async def _feedback_follows(self, old: ConversationRef, new: ConversationRef) -> None: ...
 
+        async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None: ...
+
+        def _changed(self, topic: str) -> None: ...
+
     async def group_state(self, conversation: ConversationRef) -> GroupState:
         return (await self._conversation(conversation)).settings
 
@@ -39,6 +47,7 @@ class SqliteGroups:
         for name, value in changes.items():
             stored = value.value if isinstance(value, Mode) else value
             self._writes.add(f"UPDATE conversations SET {name} = ? WHERE id = ?", (stored, row.id))
+        self._changed(f"conversation:{row.id}")
         await self._writes.commit()
 
     async def set_mode(self, conversation: ConversationRef, mode: Mode) -> None:
@@ -55,13 +64,12 @@ class SqliteGroups:
 
     async def reset_context(self, conversation: ConversationRef) -> None:
         row = await self._conversation(conversation)
-        await self._writes.settled()
-        async with self._db.execute(
+        found = await self._one(
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (row.id,)
-        ) as cursor:
-            found = await cursor.fetchone()
+        )
         row.context_from = int(found[0]) if found else 0
         self._writes.add("UPDATE conversations SET context_from = ? WHERE id = ?", (row.context_from, row.id))
+        self._changed(f"conversation:{row.id}")
         await self._writes.commit()
 
     async def move_conversation(self, old: ConversationRef, new: ConversationRef) -> None:
@@ -83,10 +91,12 @@ class SqliteGroups:
                         (new.chat_id, new.thread_id or "", int(new.is_direct), source.id),
                     )
                 else:  # the new id spoke first: the old history and members join it
-                    for table in ("messages", "conversation_members", "preview_turns"):
+                    for table, key in _JOINED:  # what the new id holds already stays as it is
                         await self._db.execute(
-                            f"UPDATE OR IGNORE {table} SET conversation_id = ? WHERE conversation_id = ?",
-                            (target.id, source.id),
+                            f"UPDATE {table} SET conversation_id = ? WHERE conversation_id = ? AND NOT EXISTS"
+                            f" (SELECT 1 FROM {table} AS held WHERE held.conversation_id = ?"
+                            f" AND held.{key} = {table}.{key})",
+                            (target.id, source.id, target.id),
                         )
                         await self._db.execute(f"DELETE FROM {table} WHERE conversation_id = ?", (source.id,))
                     await self._db.execute(
@@ -100,6 +110,8 @@ class SqliteGroups:
                     )
                     await self._db.execute("DELETE FROM conversations WHERE id = ?", (source.id,))
                 await self._feedback_follows(old, new)  # the group's readiness (store/feedback.py)
+                for gone in {source.id, target.id if target else source.id}:
+                    self._changed(f"conversation:{gone}")
                 await self._db.commit()
             except Exception:
                 await self._db.rollback()
@@ -108,3 +120,4 @@ class SqliteGroups:
         self._conversations.pop(new.key(), None)
         self._presence.clear()  # keyed by row ids and message ids that may now be gone
         self._ai_ids.clear()
+        await self._writes.settled()  # word of the change goes out

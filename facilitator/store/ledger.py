@@ -1,6 +1,6 @@
 """What the store counts rather than converses: deliveries already handled (a redelivered
 command, a notice given once), usage per account and day, the operator's kill switch, and what
-auto mode did unprompted. Part of `SqliteStore`, which brings the connection."""
+auto mode did unprompted."""
 
 from __future__ import annotations
 
@@ -17,18 +17,22 @@ if TYPE_CHECKING:
 _ADD_USAGE = (
     "INSERT INTO usage (platform, user_id, day, replies, prompt_tokens, completion_tokens, images)"
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, day) DO UPDATE SET"
-    " replies = replies + excluded.replies, prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-    " completion_tokens = completion_tokens + excluded.completion_tokens, images = images + excluded.images"
+    " replies = usage.replies + excluded.replies,"
+    " prompt_tokens = usage.prompt_tokens + excluded.prompt_tokens,"
+    " completion_tokens = usage.completion_tokens + excluded.completion_tokens,"
+    " images = usage.images + excluded.images"
 )
 
 
-class SqliteLedger:
-    if TYPE_CHECKING:  # given by SqliteStore
+class StoredLedger:
+    if TYPE_CHECKING:  # given by StoredConversations
         _writes: GroupCommit
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 
         async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None: ...
+
+        def _changed(self, topic: str) -> None: ...
 
     # --- deliveries -------------------------------------------------------------------------
 
@@ -111,6 +115,7 @@ class SqliteLedger:
             outcome = self._writes.add_checked(
                 "DELETE FROM switched_off WHERE platform = ? AND target = ?", (platform, where)
             )
+        self._changed("switch")
         await self._writes.commit()
         return outcome.changed
 

@@ -1,6 +1,5 @@
 """Who is in a conversation and how each member is known: the platform's facts, their own
-profile overrides, when they were last seen there, and `forget`. Part of `SqliteStore`, which
-brings the connection and the conversations."""
+profile overrides, when they were last seen there, and `forget`."""
 
 from __future__ import annotations
 
@@ -44,9 +43,9 @@ _UPSERT_PRESENCE = (
 _PROFILE_COLUMNS = {"name": "own_name", "handle": "own_handle", "photo": "own_photo"}
 
 
-class SqliteMembers:
-    if TYPE_CHECKING:  # given by SqliteStore
-        _db: Any  # an aiosqlite connection
+class StoredMembers:
+    if TYPE_CHECKING:  # given by StoredConversations
+        _db: Any  # the engine's connection (group_commit.Connection)
         _writes: GroupCommit
         _members_seen: dict[tuple[str, str], tuple[Any, ...]]
         _presence: OrderedDict[tuple[int, str], float]
@@ -58,11 +57,14 @@ class SqliteMembers:
 
         async def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None: ...
 
+        def _changed(self, topic: str) -> None: ...
+
     def _note_member(self, member: Member) -> None:
         key = (member.platform, member.user_id)
         if member.display_name == member.user_id and key in self._members_seen:
             return  # known only by id: what is known of them (perhaps queued in this batch) stands
-        facts = (clean_text(member.display_name, 200), member.handle, member.avatar_url, int(member.is_bot))
+        handle = clean_text(member.handle, 200) if member.handle else member.handle
+        facts = (clean_text(member.display_name, 200), handle, member.avatar_url, int(member.is_bot))
         if self._members_seen.get(key) != facts:
             self._members_seen[key] = facts
             self._writes.upsert(_UPSERT_MEMBER, key, (*key, *facts, iso(utcnow())))
@@ -150,6 +152,7 @@ class SqliteMembers:
                 cursor = await self._db.execute("DELETE FROM messages WHERE conversation_id = ?", (conv_id,))
                 removed += cursor.rowcount
                 await self._db.execute("UPDATE conversations SET instructions = '' WHERE id = ?", (conv_id,))
+                self._changed(f"conversation:{conv_id}")
             cursor = await self._db.execute(
                 "DELETE FROM messages WHERE author_id = ? AND from_ai = 0 AND conversation_id IN"
                 " (SELECT id FROM conversations WHERE platform = ?)",
@@ -185,6 +188,7 @@ class SqliteMembers:
         for row in self._conversations.values():  # cached settings of the cleared chats
             if row.id in direct:
                 row.settings = replace(row.settings, instructions="")
+        await self._writes.settled()  # word of the cleared chats goes out
         logger.info("forgot member %s on %s (%d messages)", user_id, platform, removed)
         return Forgotten(
             int(removed), int(groups), int(usage_days), profile, len(direct), int(feedback), bool(quiet)

@@ -1,6 +1,5 @@
-"""What adapters keep across restarts, as the SQLite store keeps it: small values by key (a
-gateway session), and where each conversation's stored history ends, for a catch-up after
-downtime. Part of `SqliteStore`, which brings the connection."""
+"""What adapters keep across restarts: small values by key (a gateway session), and where each
+conversation's stored history ends, for a catch-up after downtime."""
 
 from __future__ import annotations
 
@@ -17,8 +16,8 @@ if TYPE_CHECKING:
 RESUME_POINTS = 1000  # the most recently active conversations caught up after downtime
 
 
-class SqliteAdapterMemory:
-    if TYPE_CHECKING:  # given by SqliteStore
+class StoredAdapterMemory:
+    if TYPE_CHECKING:  # given by StoredConversations
         _writes: GroupCommit
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...

@@ -1,9 +1,9 @@
-"""Answers owed, as the SQLite store keeps them: one row per message that addressed the AI,
-written with the message, claimed by one owner under a lease, deleted once the answer (or the
-decision not to give one) is delivered. Part of `SqliteStore`, which brings the connection.
+"""Answers owed, as the store keeps them: one row per message that addressed the AI, written
+with the message, claimed by one owner under a lease, deleted once the answer (or the decision
+not to give one) is delivered.
 
-Every claim is a single UPDATE ... RETURNING, so two owners can never both take a row; a
-PostgreSQL store does the same with `FOR UPDATE SKIP LOCKED`.
+The claim itself is the engine's (`_claim`): one UPDATE ... RETURNING on SQLite, with `FOR
+UPDATE SKIP LOCKED` on PostgreSQL, so two owners can never both take a row.
 """
 
 from __future__ import annotations
@@ -17,12 +17,6 @@ from facilitator.store.roles import Owed
 if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
 
-_CLAIM = (
-    "UPDATE owed_answers SET owner = ?, lease_until = ? WHERE id IN ("
-    " SELECT o.id FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
-    " WHERE c.platform = ? AND o.lease_until < ? AND o.owner != ? ORDER BY o.since, o.id LIMIT ?)"
-    " RETURNING id"
-)
 _OWED = (
     "SELECT o.id, o.since, o.posted, o.mentions_ai, o.replies_to_ai, o.message_id, c.chat_id,"
     " c.thread_id, c.is_direct,"
@@ -33,27 +27,25 @@ _OWED = (
     " WHERE o.id IN ({ids}) ORDER BY o.since, o.id"
 )
 CLAIMS_AT_ONCE = 500
-# Queued right after the message's own insert, in the same transaction: `changes()` is that
-# insert's, so a message stored before (a redelivery) owes nothing new; and the message must be
-# there (a batch retried row by row may have refused it, leaving `changes()` of another row).
-OWE_IF_NEW = (
-    "INSERT INTO owed_answers (conversation_id, message_id, since, owner, lease_until, mentions_ai,"
-    " replies_to_ai) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
-    " AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND message_id = ?2)"
-)
 
 
-class SqliteOwed:
-    single_process = True  # one process per SQLite file: whoever claimed before us is gone
-    if TYPE_CHECKING:  # given by SqliteStore
-        _db: Any  # an aiosqlite connection
+class StoredOwed:
+    single_process: bool  # the engine's: True where no second process can share the database
+    if TYPE_CHECKING:  # given by StoredConversations
+        _db: Any  # the engine's connection (group_commit.Connection)
         _writes: GroupCommit
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 
+        async def _claim(
+            self, platform: str, owner: str, now: float, lease_until: float, limit: int
+        ) -> list[int]:
+            """The engine's claim in one statement: the ids now `owner`'s."""
+            ...
+
     async def note_posted(self, owed_id: int, part_id: str) -> None:
         self._writes.add(
-            "UPDATE owed_answers SET posted = posted || ? || char(10) WHERE id = ?", (part_id, owed_id)
+            "UPDATE owed_answers SET posted = posted || ? WHERE id = ?", (part_id + "\n", owed_id)
         )
         await self._writes.commit()
 
@@ -63,17 +55,9 @@ class SqliteOwed:
         await self._writes.commit()
 
     async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
-        await self._writes.settled()
-        async with self._writes.lock:
-            claimed = list(
-                await self._db.execute_fetchall(
-                    _CLAIM, (owner, lease_until, platform, now, owner, CLAIMS_AT_ONCE)
-                )
-            )
-            await self._db.commit()
-        if not claimed:
+        ids = await self._claim(platform, owner, now, lease_until, CLAIMS_AT_ONCE)
+        if not ids:
             return []
-        ids = [int(row[0]) for row in claimed]
         rows = await self._all(_OWED.format(ids=",".join("?" * len(ids))), tuple(ids))
         owed = []
         for (

@@ -1,6 +1,5 @@
-"""What `preview` mode would have done, as the SQLite store keeps it: one row per decision the
-AI made there and posted nothing for, the latest `KEPT` per conversation (older ones go as a
-new one comes). Part of `SqliteStore`, which brings the connection and the conversations.
+"""What `preview` mode would have done: one row per decision the AI made there and posted
+nothing for, the latest `KEPT` per conversation (older ones go as a new one comes).
 
 A row quotes the member's message (an excerpt), so it goes as the message goes: `forget`
 deletes a member's rows (`FORGET_AUTHOR`), the retention period those about messages said
@@ -44,8 +43,8 @@ def excerpt(text: str) -> str:
     return line if len(line) <= EXCERPT else line[: EXCERPT - 1] + "…"
 
 
-class SqlitePreviews:
-    if TYPE_CHECKING:  # given by SqliteStore
+class StoredPreviews:
+    if TYPE_CHECKING:  # given by StoredConversations
         _writes: GroupCommit
 
         async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...

@@ -1,4 +1,4 @@
-"""Values as the SQLite store keeps them: text it can store, moments as sortable text, and a
+"""Values as the store keeps them: text it can store, moments as sortable text, and a
 conversation's row as it is cached."""
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ MAX_STORED_TEXT = 100_000
 
 
 def clean_text(text: str, limit: int = MAX_STORED_TEXT) -> str:
-    """Text SQLite can store: no lone surrogates, bounded length."""
+    """Text every engine can store: no lone surrogates, no NUL (PostgreSQL refuses it), bounded
+    length."""
     if len(text) > limit:
         text = text[:limit]
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if text.isascii():  # most text, known at no cost
         return text
     try:

@@ -18,7 +18,7 @@ from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.events import CommandReceived, MessageReceived
 from facilitator.llm import OpenAIChatModel
 from facilitator.quotas import Quotas, Tier, over_limit, resets_in
-from facilitator.store import sqlite as sqlite_store
+from facilitator.store import ledger
 from facilitator.store.roles import Usage
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
@@ -80,7 +80,7 @@ async def test_over_the_tier_one_private_notice_and_no_answer_until_the_day_turn
     assert "0 of 2 answers left" in adapter.texts[-1] and "resets at midnight UTC, in" in adapter.texts[-1]
 
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    for module in (fair_use, sqlite_store):
+    for module in (fair_use, ledger):
         monkeypatch.setattr(module, "utcnow", lambda: tomorrow)
     await core.handle(addressed(6), adapter)
     await core.idle()

@@ -93,7 +93,7 @@ async def test_odd_text_is_stored_and_one_bad_row_loses_nothing_else(store: Sqli
     odd = ["nul\x00inside", "lone surrogate \ud800 here", "emoji 👍🏽 and rtl \u202e", "x" * 200_000]
     await asyncio.gather(*(store.add_message(message(i, text)) for i, text in enumerate(odd)))
     texts = [item.text for item in await store.history(GROUP_A, 10)]
-    assert texts[0] == "nul\x00inside"
+    assert texts[0] == "nulinside"  # NUL goes: PostgreSQL refuses it, and both engines keep alike
     assert texts[1] == "lone surrogate ? here"
     assert texts[2] == odd[2]
     assert len(texts[3]) == 100_000
