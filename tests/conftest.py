@@ -14,6 +14,7 @@ from facilitator.llm import OpenAIChatModel
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support.core import BURST_WINDOW, model_for
+from tests.support.postgres import Databases, PostgresServer
 from tests.support.shell import Shell
 
 __all__ = ["model_for"]  # tests/facilitator/test_llm.py builds clients of its own
@@ -62,6 +63,22 @@ async def fake_model() -> AsyncIterator[FakeOpenAI]:
     server = await FakeOpenAI().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Databases]:
+    """A PostgreSQL server of the session's own, started the first time a test needs one."""
+    server = PostgresServer.start()
+    yield Databases(server)
+    server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres: Databases) -> AsyncIterator[str]:
+    """An up-to-date PostgreSQL database of this test's own."""
+    dsn = await postgres.create()
+    yield dsn
+    await postgres.drop(dsn)
 
 
 @pytest.fixture

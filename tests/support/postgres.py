@@ -101,3 +101,48 @@ def _as_postgres(folder: Path) -> list[str]:
     for path in (folder, *folder.rglob("*")):
         os.chown(path, user.pw_uid, user.pw_gid)
     return ["runuser", "-u", "postgres", "--"]
+
+
+class Databases:
+    """Databases of their own for the tests, on one server: each a copy of a template already
+    brought up to date (copying is much faster than migrating), dropped after its test."""
+
+    TEMPLATE = "parley_template"
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self._count = 0
+        self._templated = False
+
+    def dsn(self, name: str) -> str:
+        return self.server.dsn.rsplit("/", 1)[0] + "/" + name
+
+    async def create(self, *, migrated: bool = True) -> str:
+        import asyncpg
+
+        from facilitator.store import pg_pool
+
+        admin = await asyncpg.connect(self.server.dsn)
+        try:
+            if migrated and not self._templated:
+                await admin.execute(f'CREATE DATABASE "{self.TEMPLATE}"')
+                pool = await pg_pool.open_pool(self.dsn(self.TEMPLATE), 1)
+                await pg_pool.migrate(pool)
+                await pool.close()
+                self._templated = True
+            self._count += 1
+            name = f"test_{os.getpid()}_{self._count}"
+            template = f' TEMPLATE "{self.TEMPLATE}"' if migrated else ""
+            await admin.execute(f'CREATE DATABASE "{name}"{template}')
+        finally:
+            await admin.close()
+        return self.dsn(name)
+
+    async def drop(self, dsn: str) -> None:
+        import asyncpg
+
+        admin = await asyncpg.connect(self.server.dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from facilitator.chat import ConversationRef, Member, Message, utcnow
 from facilitator.store.sqlite import SqliteStore
+from tests.support.stored import reopen
 
 GROUP = ConversationRef("slack", "C1")
 THREAD = ConversationRef("slack", "C1", "1700000000.000100")  # the same group, in a thread
@@ -43,15 +43,12 @@ async def test_a_member_counts_once_per_turn_and_the_counts_say_how_many_not_who
     assert await store.feedback_counts(THREAD, now - 7 * 86400) == counts  # the group's, from a thread
 
 
-async def test_readiness_is_the_group_s_and_survives_a_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "parley.db"
-    store = await SqliteStore.open(path)
+async def test_readiness_is_the_group_s_and_survives_a_reopening(store: SqliteStore) -> None:
     assert await store.readiness(GROUP) == 1.0  # nothing said yet: as the operator set it
     await store.set_readiness(GROUP, 0.75)
     assert await store.readiness(THREAD) == 0.75
     assert await store.readiness(OTHER) == 1.0
-    await store.close()
-    reopened = await SqliteStore.open(path)
+    reopened = await reopen(store)
     try:
         assert await reopened.readiness(GROUP) == 0.75
     finally:

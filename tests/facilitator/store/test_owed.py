@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 from facilitator.chat import ConversationRef, Member, Message, utcnow
 from facilitator.store.sqlite import SqliteStore
+from tests.support.stored import reopen
 
 GROUP = ConversationRef("slack", "C1")
 OTHER = ConversationRef("slack", "C2")
@@ -67,15 +67,17 @@ async def test_a_message_and_its_answer_owed_are_stored_together_and_once(store:
     assert [item.text for item in await store.history(GROUP, 10)] == ["hello 1"]
 
 
-async def test_what_an_adapter_keeps_survives_a_reopening(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "parley.db")
+async def test_what_an_adapter_keeps_survives_a_reopening(store: SqliteStore) -> None:
     await store.keep("discord", "gateway", '{"session": "s1", "seq": 41}')
     await store.keep("discord", "gateway", '{"session": "s1", "seq": 42}')
-    await store.close()
-    store = await SqliteStore.open(tmp_path / "parley.db")
-    assert await store.recall("discord", "gateway") == '{"session": "s1", "seq": 42}'
-    assert await store.recall("discord", "other") is None and await store.recall("slack", "gateway") is None
-    await store.close()
+    again = await reopen(store)
+    try:
+        assert await again.recall("discord", "gateway") == '{"session": "s1", "seq": 42}'
+        assert (
+            await again.recall("discord", "other") is None and await again.recall("slack", "gateway") is None
+        )
+    finally:
+        await again.close()
 
 
 async def test_resume_points_name_each_active_conversations_newest_message(store: SqliteStore) -> None:

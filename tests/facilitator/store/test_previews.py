@@ -5,14 +5,13 @@ delete the message."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 from facilitator.chat import ConversationRef, Member, Message, utcnow
 from facilitator.store.previews import EXCERPT, KEPT
 from facilitator.store.roles import PreviewTurn
 from facilitator.store.sqlite import SqliteStore
+from tests.support.stored import count, reopen
 
 GROUP = ConversationRef("slack", "C1")
 OTHER = ConversationRef("slack", "C2")
@@ -43,16 +42,12 @@ def turn(message: Message, action: str = "reply", detail: str = "an answer", at:
 
 
 async def test_a_turn_is_read_back_with_its_message_author_and_cost_across_a_reopening(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
-    path = tmp_path / "parley.db"
-    store = await SqliteStore.open(path)
     message = await said(store, 1)
     await store.add_preview(GROUP, turn(message, detail="The museum opens at 10."))
     await store.add_preview(GROUP, turn(message, action="react", detail="👍"))
-    await store.close()
-
-    again = await SqliteStore.open(path)
+    again = await reopen(store)
     first, second = await again.previews(GROUP)
     assert (first.message_id, first.author, first.excerpt) == ("1.0", "Alice", "question 1?")
     assert (first.action, first.detail, first.prompt_tokens, first.completion_tokens) == (
@@ -87,14 +82,13 @@ async def test_an_excerpt_is_one_short_line(store: SqliteStore) -> None:
     assert kept.excerpt == "question 1?"
 
 
-async def test_forget_leaves_nothing_of_the_members_words(store: SqliteStore, tmp_path: Path) -> None:
+async def test_forget_leaves_nothing_of_the_members_words(store: SqliteStore) -> None:
     alices, bobs = await said(store, 1, ALICE), await said(store, 2, BOB)
     await store.add_preview(GROUP, turn(alices, detail="for Alice"))
     await store.add_preview(GROUP, turn(bobs, detail="for Bob"))
     await store.forget_member("slack", ALICE.user_id)
     assert [t.detail for t in await store.previews(GROUP)] == ["for Bob"]
-    with sqlite3.connect(store.path) as raw:  # not hidden: gone from the file
-        assert raw.execute("SELECT COUNT(*) FROM preview_turns WHERE author_id = 'U1'").fetchone()[0] == 0
+    assert await count(store, "SELECT COUNT(*) FROM preview_turns WHERE author_id = 'U1'") == 0  # gone
 
 
 async def test_retention_deletes_the_turns_about_messages_it_deletes(store: SqliteStore) -> None:

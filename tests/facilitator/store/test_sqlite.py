@@ -11,6 +11,7 @@ import pytest
 from facilitator.chat import ConversationRef, Member, Message, Mode
 from facilitator.store.migrations import LATEST
 from facilitator.store.sqlite import SqliteStore, StoreError
+from tests.support.stored import count
 
 GROUP_A = ConversationRef("shell", "a")
 GROUP_B = ConversationRef("shell", "b")
@@ -61,14 +62,11 @@ async def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) 
         await SqliteStore.open(path)
 
 
-async def test_many_concurrent_writes_keep_their_order_and_are_all_durable(
-    store: SqliteStore, tmp_path: Path
-) -> None:
+async def test_many_concurrent_writes_keep_their_order_and_are_all_durable(store: SqliteStore) -> None:
     await asyncio.gather(*(store.add_message(message(i, f"line {i}")) for i in range(500)))
     history = await store.history(GROUP_A, 1000)
     assert [item.text for item in history] == [f"line {i}" for i in range(500)]
-    with sqlite3.connect(tmp_path / "parley.db") as raw:  # committed, visible to another connection
-        assert raw.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 500
+    assert await count(store, "SELECT COUNT(*) FROM messages") == 500  # committed: another connection sees it
 
 
 async def test_a_repeated_platform_id_is_stored_once(store: SqliteStore) -> None:
@@ -116,8 +114,8 @@ async def test_edits_and_deletions_change_what_the_model_will_see(store: SqliteS
     assert [i.text for i in await store.history(GROUP_A, 10)] == ["fixed"]
 
 
-async def test_the_window_query_uses_the_index_not_a_scan(store: SqliteStore, tmp_path: Path) -> None:
-    await store.add_message(message(1, "x"))
+async def test_the_window_query_uses_the_index_not_a_scan(sqlite_store: SqliteStore, tmp_path: Path) -> None:
+    await sqlite_store.add_message(message(1, "x"))
     with sqlite3.connect(tmp_path / "parley.db") as raw:
         plan = raw.execute(
             "EXPLAIN QUERY PLAN SELECT m.seq FROM messages AS m WHERE m.conversation_id = 1"
