@@ -12,13 +12,14 @@ from urllib.parse import urlsplit
 
 from bot.local_model import MODEL_ALIAS, LocalModelServer, local_extra_installed
 from bot.settings import Settings, SettingsError
+from bot.stores import open_store, where
 from facilitator.auto.room import AutoLimits
 from facilitator.chat import utcnow
 from facilitator.core import Facilitator, FacilitatorConfig
 from facilitator.gc_tuning import freeze_startup_objects
 from facilitator.llm import ModelConfig, OpenAIChatModel
 from facilitator.quotas import Quotas, Tier
-from facilitator.store.sqlite import SqliteStore
+from facilitator.store.roles import Store
 from facilitator.tokens import load_counter
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
-    store: SqliteStore
+    store: Store
     model: OpenAIChatModel
     facilitator: Facilitator
 
@@ -152,7 +153,7 @@ async def _load_counter(facilitator: Facilitator, model: str) -> None:
     logger.info("tokens counted by %s", counter.name)
 
 
-async def keep_retention(store: SqliteStore, days: float, every_seconds: float = 3600.0) -> None:
+async def keep_retention(store: Store, days: float, every_seconds: float = 3600.0) -> None:
     """Delete what is older than the retention period, now and then every hour."""
     while True:
         try:
@@ -189,7 +190,7 @@ async def open_runtime(settings: Settings, *, notices: bool = True) -> AsyncIter
     typing is the operator and needs no first-use notice."""
     async with AsyncExitStack() as stack:
         model, local = await start_model(settings, stack)
-        store = await SqliteStore.open(settings.store.sqlite_path())
+        store = await open_store(settings, wait=True)
         stack.push_async_callback(store.close)
         config = facilitator_config(settings, local)
         if not notices:
@@ -208,6 +209,6 @@ async def open_runtime(settings: Settings, *, notices: bool = True) -> AsyncIter
             "ready: model %s at %s, database %s",
             model.model,
             model.config.base_url or "api.openai.com",
-            store.path,
+            where(settings),
         )
         yield Runtime(settings, store, model, facilitator)

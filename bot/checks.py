@@ -12,13 +12,15 @@ from bot import registry
 from bot.app import start_model
 from bot.local_model import LocalModelError
 from bot.settings import Settings, SettingsError
-from facilitator.store.sqlite import SqliteStore, StoreError
+from bot.stores import open_store, where
+from facilitator.ports import StoreUnavailable
+from facilitator.store.conversations import StoreError
 
 
 async def check(settings: Settings, args: argparse.Namespace) -> int:
     problems = 0
     print(f"settings: OK ({settings.config_file or 'no config file, defaults and environment'})")
-    problems += await _check_database(settings.store.sqlite_path())
+    problems += await _check_database(settings)
     problems += await _check_model(settings)
     platforms = registry.configured(settings)
     names = ", ".join(platform.name for platform in platforms)
@@ -33,20 +35,28 @@ async def check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if problems == 0 else 1
 
 
-async def _check_database(path: str) -> int:
-    if path != ":memory:" and not await asyncio.to_thread(Path(path).exists):
-        print(f"database: OK ({path} will be created at the first start)")
-        return 0
+async def _check_database(settings: Settings) -> int:
+    place = where(settings)
+    if settings.store.postgres_url() is None:
+        path = settings.store.sqlite_path()
+        if path != ":memory:" and not await asyncio.to_thread(Path(path).exists):
+            print(f"database: OK ({path} will be created at the first start)")
+            return 0
     try:
-        store = await SqliteStore.open(path, migrate=False)
+        store = await open_store(settings, migrate=False)
     except StoreError as exc:
         if "needs migrating" in str(exc):
-            print(f"database: OK ({path}; its schema is updated at start or by `parley migrate`)")
+            print(f"database: OK ({place}; its schema is updated at start or by `parley migrate`)")
             return 0
         print(f"database: PROBLEM: {exc}")
         return 1
-    print(f"database: OK ({store.path}, schema version {await store.schema_version()})")
-    await store.close()
+    except StoreUnavailable as exc:
+        print(f"database: PROBLEM: {place}: {exc}")
+        return 1
+    try:
+        print(f"database: OK ({place}, schema version {await store.schema_version()})")
+    finally:
+        await store.close()
     return 0
 
 

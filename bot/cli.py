@@ -22,9 +22,11 @@ from bot.local_model import LocalModelError
 from bot.logs import setup_logging
 from bot.platforms import Platforms
 from bot.settings import Settings, SettingsError, load_settings
+from bot.stores import copy_from_sqlite, open_store, where
 from facilitator.chat import utcnow
 from facilitator.gc_tuning import tune_garbage_collector
-from facilitator.store.sqlite import SqliteStore, StoreError
+from facilitator.ports import StoreUnavailable
+from facilitator.store.conversations import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("--direct", action="store_true", help="a direct chat instead of a group")
     shell.add_argument("--chat", default="local", help="which local chat to use (each keeps its own history)")
     shell.add_argument("--verbose", action="store_true", help="show the logs as well")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument(
+        "--from-sqlite",
+        type=Path,
+        metavar="FILE",
+        help="copy an existing SQLite database into the (PostgreSQL) DATABASE_URL first",
+    )
     usage = commands.add_parser("usage", help="usage per member, group and day (answers, tokens, images)")
     usage.add_argument("--csv", action="store_true", help="as CSV, for a spreadsheet or a bill")
     usage.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
@@ -91,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, StoreError, LocalModelError) as exc:
         print(f"parley: {exc}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:  # PostgreSQL unreachable, or refusing the credentials
+        print(f"parley: database {where(settings)}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -178,7 +189,7 @@ async def _usage(settings: Settings, args: argparse.Namespace) -> int:
     """Totals per account and day; group accounts (`group:<chat>`) are auto mode's own answers."""
     if args.days < 1:
         raise SettingsError("--days: at least 1")
-    store = await SqliteStore.open(settings.store.sqlite_path())
+    store = await open_store(settings)
     try:
         rows = await store.usage_rows(utcnow().date() - timedelta(days=args.days - 1))
     finally:
@@ -223,7 +234,7 @@ async def _switch(settings: Settings, args: argparse.Namespace) -> int:
             f"{target!r}: give platform:id, for example telegram:-1001234 or slack:T0123ABC "
             f"(platforms: {', '.join(registry.names())})"
         )
-    store = await SqliteStore.open(settings.store.sqlite_path())
+    store = await open_store(settings)
     try:
         if target is not None:
             changed = await store.switch(target, off=args.command == "off")
@@ -237,45 +248,20 @@ async def _switch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _migrate_postgres(url: str) -> int:
-    from facilitator.store import pg_pool  # only here: `parley run` does not load PostgreSQL yet
-
-    where = _without_credentials(url)
-    try:
-        pool = await pg_pool.open_pool(url, size=1)
-    except pg_pool.DatabaseUnreachable as exc:
-        print(f"database {where}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        applied = await pg_pool.migrate(pool)
-        version = await pg_pool.schema_version(pool)
-    finally:
-        await pool.close()
-    if applied:
-        print(f"database {where}: applied step(s) {', '.join(map(str, applied))}; now at version {version}")
-    else:
-        print(f"database {where}: up to date (version {version})")
-    return 0
-
-
-def _without_credentials(url: str) -> str:
-    """postgresql://user:secret@host/db as host/db: never a password on the screen."""
-    rest = url.split("://", 1)[-1]
-    return rest.rsplit("@", 1)[-1]
-
-
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    if (url := settings.store.postgres_url()) is not None:
-        return await _migrate_postgres(url)
-    store = await SqliteStore.open(settings.store.sqlite_path())
+    """Either engine brought up to date (safe beside a running release: each step once); with
+    `--from-sqlite FILE`, a SQLite database's history copied into PostgreSQL first."""
+    if args.from_sqlite is not None:
+        return await copy_from_sqlite(settings, args.from_sqlite)
+    store = await open_store(settings)
     try:
         version = await store.schema_version()
+        applied = store.applied_migrations
     finally:
         await store.close()
-    path = settings.store.sqlite_path()
-    if store.applied_migrations:
-        steps = ", ".join(map(str, store.applied_migrations))
-        print(f"database {path}: applied step(s) {steps}; now at version {version}")
+    if applied:
+        steps = ", ".join(map(str, applied))
+        print(f"database {where(settings)}: applied step(s) {steps}; now at version {version}")
     else:
-        print(f"database {path}: up to date (version {version})")
+        print(f"database {where(settings)}: up to date (version {version})")
     return 0

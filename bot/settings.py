@@ -182,6 +182,7 @@ class QuotasSection(Section):
 class StoreSection(Section):
     database_url: str = "sqlite:///parley.db"
     retention_days: float = Field(0, ge=0)  # messages older than this are deleted; 0 keeps them
+    pool_size: int = Field(10, ge=1, le=200)  # PostgreSQL connections for reads, per process
 
     def postgres_url(self) -> str | None:
         """The PostgreSQL URL, when `database_url` names one (postgres:// or postgresql://)."""
@@ -196,14 +197,9 @@ class StoreSection(Section):
             return url[len("sqlite://") :] or "parley.db"
         if "://" in url:
             scheme = url.split("://", 1)[0]
-            if self.postgres_url():
-                raise SettingsError(
-                    "store.database_url: PostgreSQL is only brought up to date so far "
-                    "(`parley migrate`); `parley run` still needs a sqlite:///path URL"
-                )
             raise SettingsError(
-                f"store.database_url: the {scheme!r} store is not available yet; use a "
-                f"sqlite:///path URL or a file path"
+                f"store.database_url: {scheme!r} is not a database Parley knows; use a "
+                f"sqlite:///path URL, a file path, or a postgresql:// URL"
             )
         return url
 

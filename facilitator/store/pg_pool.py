@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -238,3 +238,58 @@ async def schema_version(pool: asyncpg.Pool) -> int:
         if not exists:
             return 0
         return int(await connection.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+class NotEmpty(RuntimeError):
+    """A copy into a database that holds something already: nothing was copied."""
+
+
+Feed = Callable[[str, list[str]], AsyncIterator[list[tuple[Any, ...]]]]
+_IDENTITIES = (("conversations", "id"), ("messages", "seq"), ("owed_answers", "id"), ("preview_turns", "id"))
+
+
+def _as(kind: str, value: Any) -> Any:
+    """A SQLite value as PostgreSQL's column takes it (SQLite's types are loose, COPY's are not)."""
+    if value is None:
+        return None
+    if kind == "text":
+        text = str(value)
+        return text.replace("\x00", "") if "\x00" in text else text
+    if kind == "double precision":
+        return float(value)
+    if kind in {"integer", "bigint", "smallint"}:
+        return int(value)
+    return value
+
+
+async def copy_into(pool: asyncpg.Pool, tables: Sequence[str], feed: Feed) -> dict[str, int]:
+    """Every row `feed(table, columns)` yields, table after table, in one transaction (all or
+    nothing), by COPY; the identity columns then continue after the ids copied."""
+    counts: dict[str, int] = {}
+    async with pool.acquire() as connection, connection.transaction():
+        for table in tables:
+            if await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
+                raise NotEmpty(f"the PostgreSQL database already holds {table}: copy into an empty one")
+        for table in tables:
+            described = await connection.fetch(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                table,
+            )
+            names = [str(row[0]) for row in described]
+            kinds = [str(row[1]) for row in described]
+            copied = 0
+            async for batch in feed(table, names):
+                records = [
+                    tuple(_as(kind, value) for kind, value in zip(kinds, row, strict=True)) for row in batch
+                ]
+                await connection.copy_records_to_table(table, records=records, columns=names)
+                copied += len(records)
+            counts[table] = copied
+            logger.info("copied %d rows of %s", copied, table)
+        for table, column in _IDENTITIES:
+            await connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                f" COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+            )
+    return counts

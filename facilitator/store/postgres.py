@@ -11,7 +11,7 @@ Claims on answers owed skip the rows another process is claiming (`FOR UPDATE SK
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from facilitator.chat import Message
@@ -89,6 +89,11 @@ class PostgresStore(StoreParts):
         await self._listener.close()
         await self._db.close()
         await self._pool.close()
+
+    async def copy_in(self, tables: Sequence[str], feed: pg_pool.Feed) -> dict[str, int]:
+        """Rows from elsewhere (a SQLite database), table by table, all or nothing."""
+        await self._writes.settled()
+        return await pg_pool.copy_into(self._pool, tables, feed)
 
     # --- what differs from SQLite -------------------------------------------------------------
 

@@ -332,6 +332,11 @@ class Store(
     FeedbackLog,
     Protocol,
 ):
-    """Every role at once, with the connection's end: what `bot/` opens and hands to the core."""
+    """Every role at once, with the schema's state and the connection's end: what `bot/` opens
+    and hands to the core."""
+
+    applied_migrations: list[int]  # the schema steps this opening applied
+
+    async def schema_version(self) -> int: ...
 
     async def close(self) -> None: ...

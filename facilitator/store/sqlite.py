@@ -8,7 +8,9 @@ claim on answers owed.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -124,3 +126,12 @@ class SqliteStore(StoreParts):
             )
             await self._db.commit()
         return [int(row[0]) for row in claimed]
+
+    async def export(
+        self, table: str, columns: list[str], batch: int = 10_000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A table's rows, `batch` at a time, in the order they were written (for a copy)."""
+        await self._writes.settled()
+        async with self._db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid") as cursor:
+            while rows := await cursor.fetchmany(batch):
+                yield [tuple(row) for row in rows]

@@ -10,6 +10,7 @@ from typing import get_args, get_origin
 import pytest
 
 from bot.settings import Section, Settings, SettingsError, env_aliases, load_settings, secret_settings
+from bot.stores import where
 from facilitator.chat import Mode
 
 
@@ -63,7 +64,7 @@ def test_parley_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
         ('[llm]\nmodle = "x"\n', {}, "setting llm.modle: unknown setting"),
         ("[groups]\nsize_limit = \n", {}, "not valid TOML"),
         ("", {"PARLEY_GROUPS__DEFAULT_MODE": "loud"}, "setting groups.default_mode"),
-        ("", {"DATABASE_URL": "mysql://db/parley"}, "the 'mysql' store is not available yet"),
+        ("", {"DATABASE_URL": "mysql://db/parley"}, "'mysql' is not a database Parley knows"),
         ("", {"PORT": "eighty"}, "setting http.port"),
     ],
 )
@@ -191,12 +192,16 @@ def test_readiness_bounds_and_feedback_steps_reach_the_core(tmp_path: Path) -> N
     assert (limits.feedback_down, limits.feedback_up) == (0.2, 0.0)
 
 
-def test_a_postgresql_url_is_taken_for_migrate_and_refused_plainly_for_run(
+def test_a_postgresql_url_chooses_postgresql_and_is_shown_without_its_password(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", "postgresql://parley:secret@db.example/parley")
+    monkeypatch.setenv("PARLEY_STORE__POOL_SIZE", "25")
     settings = load_settings()
     assert settings.store.postgres_url() == "postgresql://parley:secret@db.example/parley"
-    with pytest.raises(SettingsError, match="`parley run` still needs a sqlite:///path URL"):
-        settings.store.sqlite_path()
+    assert settings.store.pool_size == 25
+    assert where(settings) == "postgresql://db.example/parley"
+    monkeypatch.setenv("PARLEY_STORE__POOL_SIZE", "0")
+    with pytest.raises(SettingsError, match="pool_size"):
+        load_settings()
