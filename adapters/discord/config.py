@@ -26,3 +26,6 @@ class DiscordConfig:
     api_base_url: str = DISCORD_API
     gateway_url: str | None = None
     cdn_base_url: str = DISCORD_CDN  # where attachments and avatars are downloaded from
+    # Discord's sharding (shards.py): 1 is one gateway session for every server, as ever.
+    shard_count: int = 1
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs; None: all of them
