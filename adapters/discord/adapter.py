@@ -370,6 +370,7 @@ class DiscordFacts:
     user: str
     invite_url: str
     missing_intents: tuple[str, ...]
+    recommended_shards: int | None = None  # GET /gateway/bot's "shards" (None: not said)
 
 
 async def facts(config: DiscordConfig) -> DiscordFacts:
@@ -384,10 +385,14 @@ async def facts(config: DiscordConfig) -> DiscordFacts:
         raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
     try:
         app = await client.application_info()
+        try:
+            shards: int | None = (await client.http.get_bot_gateway())[0]
+        except discord.GatewayNotFound:
+            shards = None
     finally:
         await client.close()
     missing = missing_intents(app.flags)
     invite = discord.utils.oauth_url(
         app.id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
     )
-    return DiscordFacts(str(client.user or app.name), invite, missing)
+    return DiscordFacts(str(client.user or app.name), invite, missing, shards)
