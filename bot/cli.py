@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from adapters.discord.shards import FORMS, parse_shards
+from adapters.discord.config import FORMS, parse_shards
 from adapters.shell import ShellAdapter, ShellGroup
 from bot import registry
 from bot.app import Runtime, open_runtime, wants_local_model

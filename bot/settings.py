@@ -30,8 +30,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from adapters.discord.config import DiscordConfig, SizeLimitThread
-from adapters.discord.shards import parse_shards
+from adapters.discord.config import DiscordConfig, SizeLimitThread, parse_shards
 from adapters.slack.config import SlackConfig
 from adapters.telegram.config import TelegramConfig
 from bot import registry

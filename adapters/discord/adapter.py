@@ -15,7 +15,8 @@ longer allows that, the new session catches up from REST history (catch_up.py). 
 dispatch is skipped, never a reason to drop the session (clients.guard_parsers).
 
 With `shard_count` > 1 the client is discord.py's AutoShardedClient running `shard_ids`
-(shards.py): each shard has its own session, kept, resumed and caught up on its own (links.py);
+(config.py): each shard has its own session, kept, resumed and caught up on its own
+(session.ShardLink);
 every shard's events reach the core alike, and answers go out through the one REST client,
 whichever shard their conversation is on.
 """
@@ -50,12 +51,11 @@ from adapters.discord.clients import (
     guard_parsers,
 )
 from adapters.discord.commands import command_of, menu
-from adapters.discord.config import DISCORD_API, DiscordConfig
+from adapters.discord.config import DISCORD_API, DiscordConfig, describe
 from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
-from adapters.discord.links import ShardLink, shard_links, wait_all
 from adapters.discord.media import DiscordMedia
 from adapters.discord.sending import NO_MENTIONS, DiscordSender
-from adapters.discord.shards import describe
+from adapters.discord.session import ShardLink, shard_links, wait_all
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink

@@ -7,8 +7,7 @@ from contextlib import AsyncExitStack
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
 from adapters.discord.adapter import facts as discord_facts
-from adapters.discord.config import DiscordConfig
-from adapters.discord.shards import describe
+from adapters.discord.config import DiscordConfig, describe
 from bot.http import HttpServer
 from bot.settings import DiscordSection, Settings, SettingsError
 from facilitator.ports import EventSink

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.shards import describe, parse_shards, session_key, shard_of
+from adapters.discord.config import describe, parse_shards, session_key, shard_of
 from bot.cli import with_shards
 from bot.settings import SettingsError, load_settings
 from bot.wiring.discord import adapter_config
