@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from adapters.discord.config import FORMS, parse_shards
 from adapters.shell import ShellAdapter, ShellGroup
 from bot import registry
 from bot.app import Runtime, open_runtime, wants_local_model
@@ -44,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parley", description="An AI member for your group chats.")
     parser.add_argument("--config", help="TOML settings file (default: config.toml or $PARLEY_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="start every configured platform (the local shell if none)")
+    run = commands.add_parser("run", help="start every configured platform (the local shell if none)")
+    run.add_argument(
+        "--shards",
+        metavar="IDS",
+        help=f"the Discord shards this process runs, of discord.shard_count: {FORMS} (default: all)",
+    )
     shell = commands.add_parser("shell", help="a group chat with the AI in this terminal")
     shell.add_argument(
         "--script", type=Path, help="replay a transcript (`name: text` a line) and print what the AI did"
@@ -130,7 +136,22 @@ async def _run_shell(runtime: Runtime, lines: list[str] | None, *, direct: bool,
         await adapter.run_interactive()
 
 
+def with_shards(settings: Settings, text: str | None) -> Settings:
+    """The settings with `parley run --shards` in place of discord.shards, checked against
+    discord.shard_count; SettingsError saying what is wrong."""
+    if text is None:
+        return settings
+    if settings.discord.token is None:
+        raise SettingsError("--shards is for Discord, which is not configured (set DISCORD_TOKEN)")
+    try:
+        parse_shards(text, settings.discord.shard_count)
+    except ValueError as exc:
+        raise SettingsError(f"--shards {text}: {exc}") from None
+    return settings.model_copy(update={"discord": settings.discord.model_copy(update={"shards": text})})
+
+
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    settings = with_shards(settings, args.shards)
     async with open_runtime(settings) as runtime, contextlib.AsyncExitStack() as stack:
         http = None
         if settings.http.port is not None:

@@ -16,11 +16,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from adapters.discord.config import DiscordConfig, SizeLimitThread
+from adapters.discord.config import DiscordConfig, SizeLimitThread, parse_shards
 from adapters.slack.config import SlackConfig
 from adapters.telegram.config import TelegramConfig
 from bot import registry
@@ -225,6 +235,23 @@ class DiscordSection(Section):
     edit_seconds: float = Field(DISCORD.edit_seconds, ge=0.5, le=60.0)
     api_base_url: str = Field(DISCORD.api_base_url, pattern=r"^https?://")  # a proxy, if any
     gateway_url: str | None = Field(DISCORD.gateway_url, pattern=r"^wss?://")  # a gateway proxy, if any
+    # Discord's sharding: how many gateway shards the bot runs in all (1: none, one session for
+    # every server), and which of them this process runs ("0-3", "0,2,5" or "3"; unset: all of
+    # them; `parley run --shards` wins). Each process a share: N processes, one shard_count.
+    shard_count: int = Field(DISCORD.shard_count, ge=1, le=65_536)
+    shards: str | None = None
+
+    @field_validator("shards")
+    @classmethod
+    def _known_shards(cls, shards: str | None, info: ValidationInfo) -> str | None:
+        count = info.data.get("shard_count")
+        if shards is not None and isinstance(count, int):
+            parse_shards(shards, count)  # its ValueError says what is wrong
+        return shards
+
+    def shard_ids(self) -> tuple[int, ...] | None:
+        """The shards this process runs; None: all of them."""
+        return parse_shards(self.shards, self.shard_count) if self.shards is not None else None
 
 
 class TelegramSection(Section):

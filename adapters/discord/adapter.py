@@ -12,7 +12,13 @@ channel is told by access.py; `group @ann bob` from a DM starts a private thread
 Nothing said while Parley is away is lost: the gateway session is kept through the core and
 resumed by the next process (session.py: Discord replays what was missed); where Discord no
 longer allows that, the new session catches up from REST history (catch_up.py). A malformed
-dispatch is skipped, never a reason to drop the session (session.guard_parsers).
+dispatch is skipped, never a reason to drop the session (clients.guard_parsers).
+
+With `shard_count` > 1 the client is discord.py's AutoShardedClient running `shard_ids`
+(config.py): each shard has its own session, kept, resumed and caught up on its own
+(session.ShardLink);
+every shard's events reach the core alike, and answers go out through the one REST client,
+whichever shard their conversation is on.
 """
 
 from __future__ import annotations
@@ -37,20 +43,19 @@ from adapters.discord.access import (
     blind_spots,
     missing_intents,
 )
-from adapters.discord.catch_up import CatchUp
-from adapters.discord.commands import command_of, menu
-from adapters.discord.config import DISCORD_API, DiscordConfig
-from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
-from adapters.discord.media import DiscordMedia
-from adapters.discord.sending import NO_MENTIONS, DiscordSender
-from adapters.discord.session import (
+from adapters.discord.clients import (
     GatewayClient,
     Paused,
-    Refill,
-    SessionKeeper,
+    ShardedGatewayClient,
     close_gateway,
     guard_parsers,
 )
+from adapters.discord.commands import command_of, menu
+from adapters.discord.config import DISCORD_API, DiscordConfig, describe
+from adapters.discord.events import PLATFORM, ChannelKind, DiscordIdentity, channel_kind, translate
+from adapters.discord.media import DiscordMedia
+from adapters.discord.sending import NO_MENTIONS, DiscordSender
+from adapters.discord.session import ShardLink, shard_links, wait_all
 from facilitator.actions import Action, Delivered
 from facilitator.chat import ConversationRef
 from facilitator.ports import EventSink
@@ -99,25 +104,40 @@ class DiscordAdapter:
         self._intents = discord.Intents.default()
         self._intents.message_content = True
         self._intents.members = True
-        self.client = GatewayClient(
-            intents=self._intents,
-            enable_debug_events=True,  # the raw dispatches: see receive
-            chunk_guilds_at_startup=False,
-            guild_ready_timeout=config.guild_ready_timeout,
-            allowed_mentions=NO_MENTIONS,
-        )
+        options: dict[str, Any] = {
+            "intents": self._intents,
+            "enable_debug_events": True,  # the raw dispatches: see receive
+            "chunk_guilds_at_startup": False,
+            "guild_ready_timeout": config.guild_ready_timeout,
+            "allowed_mentions": NO_MENTIONS,
+        }
+        self.shard_ids: tuple[int | None, ...] = (None,)
+        if config.shard_count > 1:
+            ids = config.shard_ids or tuple(range(config.shard_count))
+            self.shard_ids = ids
+            self.client: GatewayClient | ShardedGatewayClient = ShardedGatewayClient(
+                shard_count=config.shard_count, shard_ids=list(ids), **options
+            )
+        else:
+            self.client = GatewayClient(**options)
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(menu(self._on_command))
 
-        async def on_socket_raw_receive(raw: str | bytes) -> None:  # discord.py's name for the hook
-            await self.receive(raw)
+        async def on_shard_raw_receive(shard_id: int | None, raw: str | bytes) -> None:  # clients.RAW_EVENT
+            await self.receive(raw, shard_id)
 
-        self.client.event(on_socket_raw_receive)
+        async def on_shard_ready(shard_id: int) -> None:  # discord.py's: the shard's servers are known
+            if shard_id in self.links:
+                self.links[shard_id].servers_known.set()
+
+        self.client.event(on_shard_raw_receive)
+        self.client.event(on_shard_ready)
         guard_parsers(self.client)
-        self.session = SessionKeeper(core)
-        self.catch_up = CatchUp(self.client, core, self._deliver)
+        self.links: dict[int | None, ShardLink] = shard_links(
+            self.client, core, self._deliver, self.shard_ids, config.shard_count
+        )
+        self._heard_from: set[int | None] = set()  # the shards that said READY or RESUMED
         self._paused = False
-        self.refill = Refill(self.client)
         self.media = DiscordMedia(config.cdn_base_url)
         self.sender = DiscordSender(self.client, config)
         self.identity: DiscordIdentity | None = None
@@ -141,7 +161,13 @@ class DiscordAdapter:
                 "Discord: MESSAGE CONTENT INTENT is off in the developer portal (Bot page), so Parley "
                 "reads only messages that mention it, and DMs; turn it on and restart to read them all"
             )
-        self.client.resume_from = await self.session.recall()
+        for shard_id, link in self.links.items():
+            point = await link.session.recall()
+            if point is not None:
+                self.client.resume_from[shard_id] = point
+        if isinstance(self.client, ShardedGatewayClient):
+            ids = tuple(self.client.shard_ids or ())
+            logger.info("Discord: running %s", describe(ids, self.config.shard_count))
         self._runner = asyncio.ensure_future(self._connect())
         ready = asyncio.ensure_future(self._ready.wait())
         done, _ = await asyncio.wait(
@@ -177,10 +203,18 @@ class DiscordAdapter:
             except discord.LoginFailure:
                 raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
             except Exception as exc:
+                if self._paused:
+                    return
+                if self.client.is_closed():  # the sharded client closes itself on a shard's fatal error
+                    logger.error("the Discord gateway refused Parley (%s): no longer connected", exc)
+                    raise DiscordStartError(f"Discord's gateway refused the connection ({exc})") from None
                 failures += 1
                 logger.warning("the Discord connection broke (%s); connecting again", type(exc).__name__)
                 await close_gateway(self.client)  # its keep-alive thread stops; the session stays resumable
-                self.client.resume_from = self.session.point()
+                for shard_id, link in self.links.items():
+                    point = link.session.point()
+                    if point is not None:
+                        self.client.resume_from[shard_id] = point
                 await asyncio.sleep(min(2 ** (failures - 1), 30))
 
     async def pause(self) -> None:
@@ -190,7 +224,8 @@ class DiscordAdapter:
         if self._paused:
             return
         self._paused = self.client.paused = True
-        self.catch_up.cancel()
+        for link in self.links.values():
+            link.catch_up.cancel()
         await close_gateway(self.client)
         if self._runner is not None:
             with contextlib.suppress(Exception):
@@ -199,50 +234,61 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         await self.pause()
-        await self.catch_up.stop()
-        self.refill.cancel()
-        await self.session.close()
+        for link in self.links.values():
+            await link.stop()
         await self.media.close()
+        self.client.stopping = True
         await self.client.close()
         if self._runner is not None:
             await asyncio.gather(self._runner, return_exceptions=True)
 
     # --- events in --------------------------------------------------------------------------
 
-    async def receive(self, raw: str | bytes) -> None:
-        """One raw gateway message: the dispatches the core hears about, translated; its seq
-        counts as handled (session.py) once the core has them."""
+    async def receive(self, raw: str | bytes, shard_id: int | None = None) -> None:
+        """One raw gateway message of a shard (None: unsharded): the dispatches the core hears
+        about, translated; its seq counts as handled in that shard's session (session.py) once
+        the core has them."""
+        link = self.links.get(shard_id)
         try:
             payload = json.loads(raw)
         except ValueError:
             return
-        if not isinstance(payload, dict) or self._paused:
+        if link is None or not isinstance(payload, dict) or self._paused:
             return
         kind, data, seq = payload.get("t"), payload.get("d"), payload.get("s")
+        session = link.session
         if kind == "READY" and isinstance(data, dict):
-            away_since = self.session.last_alive
-            self.session.started(str(data.get("session_id")), str(data.get("resume_gateway_url")))
-            self.catch_up.begin(away_since)  # what was missed before this session, read before it is heard
-        ticket = self.session.begin(seq) if isinstance(seq, int) else None
+            away_since = session.last_alive
+            link.servers_known.clear()
+            session.started(str(data.get("session_id")), str(data.get("resume_gateway_url")))
+            link.catch_up.begin(away_since)  # what was missed before this session, read before it is heard
+        ticket = session.begin(seq) if isinstance(seq, int) else None
         try:
             if kind in ("READY", "RESUMED"):
-                if kind == "RESUMED" and not self.client.guilds:
-                    self.refill.start()  # a session this process did not open: no server known
-                self._ready.set()
+                if kind == "RESUMED" and not link.knows_a_server(self.client):
+                    link.refill.start()  # a session this process did not open: no server known
+                self._heard(shard_id)
             elif kind in DISPATCHES and isinstance(data, dict):
                 await self._deliver(kind, data)
         except Exception:
             logger.exception("Discord %s could not be handled", kind)
             return  # not counted as handled: a resume replays it
         if ticket is not None:
-            self.session.done(ticket)
+            session.done(ticket)
+
+    def _heard(self, shard_id: int | None) -> None:
+        """A shard is connected (READY or RESUMED); the adapter is ready once all of them are."""
+        self._heard_from.add(shard_id)
+        if self._heard_from.issuperset(self.links):
+            self._ready.set()
 
     async def _deliver(self, kind: str, data: dict[str, Any]) -> None:
         """A dispatch (from the gateway or caught up from REST) to the core; raises if the core
         could not take it."""
         if self.identity is None:
             return
-        await self.catch_up.gate()
+        for link in self.links.values():
+            await link.catch_up.gate()
         for event in translate(kind, data, self.identity, self._kind(data)):
             await self._core.handle(event, self)
 
@@ -277,8 +323,11 @@ class DiscordAdapter:
 
     # --- actions out ------------------------------------------------------------------------
 
+    async def _refilled(self) -> None:
+        await wait_all([link.refill for link in self.links.values()])
+
     async def perform(self, action: Action) -> Delivered | None:
-        await self.refill.wait()
+        await self._refilled()
         return await self.sender.perform(action)
 
     async def fetch_image(self, ref: str, max_bytes: int) -> bytes:
@@ -288,7 +337,7 @@ class DiscordAdapter:
     async def partial_view(self, conversation: ConversationRef) -> str | None:
         if conversation.is_direct:
             return None
-        await self.refill.wait()
+        await self._refilled()
         try:
             channel = await self.sender.channel(conversation)
         except (discord.Forbidden, discord.NotFound):
@@ -301,7 +350,7 @@ class DiscordAdapter:
     async def count_members(self, conversation: ConversationRef) -> int | None:
         if conversation.is_direct:
             return 1
-        await self.refill.wait()
+        await self._refilled()
         channel = await self.sender.channel(conversation)
         if isinstance(channel, discord.Thread):
             members = await channel.fetch_members()
@@ -321,6 +370,7 @@ class DiscordFacts:
     user: str
     invite_url: str
     missing_intents: tuple[str, ...]
+    recommended_shards: int | None = None  # GET /gateway/bot's "shards" (None: not said)
 
 
 async def facts(config: DiscordConfig) -> DiscordFacts:
@@ -335,10 +385,14 @@ async def facts(config: DiscordConfig) -> DiscordFacts:
         raise DiscordStartError("Discord refused the bot token: check DISCORD_TOKEN") from None
     try:
         app = await client.application_info()
+        try:
+            shards: int | None = (await client.http.get_bot_gateway())[0]
+        except discord.GatewayNotFound:
+            shards = None
     finally:
         await client.close()
     missing = missing_intents(app.flags)
     invite = discord.utils.oauth_url(
         app.id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
     )
-    return DiscordFacts(str(client.user or app.name), invite, missing)
+    return DiscordFacts(str(client.user or app.name), invite, missing, shards)

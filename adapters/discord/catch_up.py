@@ -10,6 +10,10 @@ are read from then. Each channel (a thread is a channel too) is read forward, ol
 100 at a time, one request after another (discord.py's HTTP client waits out 429s), at most
 `LIMIT` messages in all. The core dedupes by message id and decides what is recent enough to
 answer.
+
+With shards, each shard catches up after its own new session, and only in its own servers
+(`mine`; direct messages are shard 0's, as Discord sends them only there): another shard, maybe
+in another process, reads its own.
 """
 
 from __future__ import annotations
@@ -35,13 +39,27 @@ MARGIN = timedelta(minutes=2)  # before the old session was last known alive: in
 READY_WAIT = 30.0  # seconds to wait for the servers (GUILD_CREATE) before reading their channels
 
 Deliver = Callable[[str, dict[str, Any]], Awaitable[None]]  # (dispatch type, its data)
+Mine = Callable[[int | None], bool]  # whether a server (None: a DM) is this catch-up's to read
+Ready = Callable[[], Awaitable[Any]]  # until the session's servers are known (GUILD_CREATE)
+
+
+def everything(guild_id: int | None) -> bool:
+    return True
 
 
 class CatchUp:
     """One catch-up per new session, begun at its READY, run in the background."""
 
-    def __init__(self, client: discord.Client, core: EventSink, deliver: Deliver) -> None:
-        self._client, self._core, self._deliver = client, core, deliver
+    def __init__(
+        self,
+        client: discord.Client,
+        core: EventSink,
+        deliver: Deliver,
+        mine: Mine = everything,
+        ready: Ready | None = None,
+    ) -> None:
+        self._client, self._core, self._deliver, self._mine = client, core, deliver, mine
+        self._ready: Ready = ready or client.wait_until_ready
         self._points: asyncio.Future[list[ResumePoint]] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -97,10 +115,12 @@ class CatchUp:
         """The channels and threads Parley may read with a message newer than `since` (their
         `last_message_id`, from GUILD_CREATE) and nothing stored: each to be read from `since`."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._client.wait_until_ready(), READY_WAIT)
+            await asyncio.wait_for(self._ready(), READY_WAIT)
         floor = discord.utils.time_snowflake(since)
         found: list[tuple[str, str | int]] = []
         for guild in self._client.guilds:
+            if not self._mine(guild.id):
+                continue
             channels: list[discord.TextChannel | discord.Thread] = [*guild.text_channels, *guild.threads]
             for channel in channels:
                 last = channel.last_message_id
@@ -119,6 +139,8 @@ class CatchUp:
         guild_id = (
             str(guild.id) if guild is not None else (await http.get_channel(channel_id)).get("guild_id")
         )
+        if not self._mine(int(str(guild_id)) if guild_id is not None else None):
+            return 0  # another shard's server (or a DM, which is shard 0's): that shard reads it
         fetched = 0
         while fetched < budget:
             page = await http.logs_from(channel_id, min(PAGE, budget - fetched), after=after)

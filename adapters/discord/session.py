@@ -1,27 +1,23 @@
-"""The gateway session, kept across restarts so that a new process RESUMEs it (Discord replays
+"""Each gateway session, kept across restarts so that a new process RESUMEs it (Discord replays
 what was said while Parley was away) instead of IDENTIFYing a new one (which loses it all).
+How discord.py is made to RESUME a session it did not open is clients.py's part; what is kept,
+and when, is this module's.
 
-How discord.py is made to resume a session it did not open: `Client.connect()` runs its loop
-(heartbeats, RECONNECT, INVALID_SESSION, backoff) around `DiscordWebSocket.from_client(client,
-**ws_params)`, starting with `initial=True` and no session, so it always IDENTIFYs first. Rather
-than copy that loop, `GatewayClient` sets what it reads: `discord.client.DiscordWebSocket` becomes
-`ResumingWebSocket`, whose `from_client` turns the loop's first connection into a RESUME (op 6 to
-the kept `resume_gateway_url`, with the kept session id and sequence) when the client holds a
-`resume_from` point, and ends the loop (`Paused`) once the adapter paused. Every other client
-(and every later connection of the loop) passes through unchanged, so discord.py's own
-reconnects and its fallback to IDENTIFY after INVALID_SESSION stay its own.
+One point is kept per shard, under its own key (shards.session_key: "gateway" unsharded, as it
+always was; "gateway:<shard id>" with shards), so each shard resumes its own session, and a
+process running shards 0-1 never touches the sessions of another running 2-3.
 
-The sequence kept is a low-water mark (`SessionKeeper`): discord.py hands each raw dispatch to
-`on_socket_raw_receive` as a task of its own, so they finish out of order; the point kept only
-passes a dispatch once the core has handled it (core.handle returned), so a RESUME replays what
-was in flight (the core dedupes messages by id) and never skips one.
+The sequence kept is a low-water mark (`SessionKeeper`, one per shard): discord.py hands each
+raw dispatch to the adapter as a task of its own, so they finish out of order; the point kept
+only passes a dispatch once the core has handled it (core.handle returned), so a RESUME replays
+what was in flight (the core dedupes messages by id) and never skips one.
 
 After a RESUME in a new process discord.py knows no server: it learns them from the
 GUILD_CREATEs that follow READY, and a RESUME brings none, so permissions (who is an admin,
 what Parley may do in a channel) and member counts would all be wrong. `refill` reads each
-server back as Discord would have sent it (the guild with its roles, its channels, its active
-threads and the bot's own member) and feeds it to discord.py's own GUILD_CREATE parser; the
-other members come as before (a member count asks Discord for them).
+server of the shard back as Discord would have sent it (the guild with its roles, its channels,
+its active threads and the bot's own member) and feeds it to discord.py's own GUILD_CREATE
+parser; the other members come as before (a member count asks Discord for them).
 """
 
 from __future__ import annotations
@@ -30,30 +26,26 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
-import discord.client
-import yarl
-from discord.gateway import DiscordWebSocket
 
+from adapters.discord.catch_up import CatchUp, Deliver
+from adapters.discord.config import UNSHARDED_KEY, session_key, shard_of
 from adapters.discord.events import PLATFORM
 from facilitator.ports import EventSink
 
 logger = logging.getLogger(__name__)
 
-KEY = "gateway"  # under which the session is kept (core.keep / core.recall)
+KEY = UNSHARDED_KEY  # under which the unsharded session is kept (core.keep / core.recall)
 # Discord does not say for how long a dropped session stays resumable (minutes, in practice):
 # past this, a new session is identified at once instead of a RESUME sure to be refused.
 RESUMABLE_FOR = timedelta(minutes=10)
 REFRESH_SECONDS = 60.0  # the kept point is rewritten this often while idle, so its age says "alive"
 REFILL_WAIT = 30.0  # seconds an answer waits for the cache to be read back after a RESUME
-
-
-class Paused(Exception):
-    """The adapter paused: discord.py's connect loop ends instead of connecting again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,55 +77,6 @@ class SessionPoint:
             return None
 
 
-class ResumingWebSocket(DiscordWebSocket):
-    """discord.py's gateway websocket; see the module's docstring for what it changes."""
-
-    @classmethod
-    async def from_client(
-        cls,
-        client: discord.Client,
-        *,
-        initial: bool = False,
-        gateway: yarl.URL | None = None,
-        session: str | None = None,
-        sequence: int | None = None,
-        resume: bool = False,
-        **options: Any,
-    ) -> ResumingWebSocket:
-        if isinstance(client, GatewayClient):
-            if client.paused:
-                raise Paused
-            point = client.take_resume_point() if initial and not resume else None
-            if point is not None:
-                logger.info("Discord: resuming gateway session %s at seq %d", point.session_id, point.seq)
-                gateway, session, sequence = yarl.URL(point.resume_url), point.session_id, point.seq
-                resume = True
-        return await super().from_client(
-            client,
-            initial=initial,
-            gateway=gateway,
-            session=session,
-            sequence=sequence,
-            resume=resume,
-            **options,
-        )
-
-
-class GatewayClient(discord.Client):
-    """discord.Client whose connect loop can start by resuming a kept session, and be ended
-    without closing REST (`paused`: answers still in flight can be sent)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        discord.client.DiscordWebSocket = ResumingWebSocket  # type: ignore[misc]
-        self.resume_from: SessionPoint | None = None
-        self.paused = False
-
-    def take_resume_point(self) -> SessionPoint | None:
-        point, self.resume_from = self.resume_from, None
-        return point
-
-
 @dataclass(frozen=True, slots=True)
 class Ticket:
     """One dispatch under way, in the session it came in."""
@@ -148,10 +91,10 @@ class SessionKeeper:
     `begin(seq)` is called as a dispatch starts (discord.py starts the tasks in the order the
     frames came), `done(ticket)` once the core has handled it; the mark is the highest seq below
     which every dispatch begun is done. One writer keeps the newest point, so a burst costs a
-    few writes, not one per dispatch."""
+    few writes, not one per dispatch. `key`: where this shard's point is kept."""
 
-    def __init__(self, core: EventSink) -> None:
-        self._core = core
+    def __init__(self, core: EventSink, key: str = KEY) -> None:
+        self._core, self.key = core, key
         self._session: tuple[str, str] | None = None  # (session id, resume url)
         self._generation = 0
         self._open: set[int] = set()
@@ -164,15 +107,17 @@ class SessionKeeper:
     async def recall(self) -> SessionPoint | None:
         """The point a previous process kept, if Discord may still resume it."""
         try:
-            text = await self._core.recall(PLATFORM, KEY)
+            text = await self._core.recall(PLATFORM, self.key)
         except Exception:
-            logger.exception("Discord: the kept gateway session could not be read")
+            logger.exception("Discord: the kept gateway session %s could not be read", self.key)
             return None
         point = SessionPoint.from_json(text) if text else None
         if point is None:
             return None
         if datetime.now(UTC) - point.at > RESUMABLE_FOR:
-            logger.info("Discord: the kept gateway session %s is too old to resume", point.session_id)
+            logger.info(
+                "Discord: the kept gateway session %s (%s) is too old to resume", point.session_id, self.key
+            )
             return None
         self._session, self._begun, self._kept = (point.session_id, point.resume_url), point.seq, point
         return point
@@ -188,7 +133,7 @@ class SessionKeeper:
         self._generation += 1
         self._open.clear()
         self._begun = 0
-        logger.info("Discord: gateway session %s", session_id)
+        logger.info("Discord: gateway session %s (%s)", session_id, self.key)
 
     def begin(self, seq: int) -> Ticket:
         self._open.add(seq)
@@ -230,7 +175,7 @@ class SessionKeeper:
         if point is None or point.seq <= 0:
             return
         try:
-            await self._core.keep(PLATFORM, KEY, point.to_json())
+            await self._core.keep(PLATFORM, self.key, point.to_json())
         except Exception as exc:  # the next advance writes it again
             logger.warning("Discord: the gateway session could not be kept (%s)", type(exc).__name__)
             return
@@ -246,43 +191,19 @@ class SessionKeeper:
         await self._write()
 
 
-def guard_parsers(client: discord.Client) -> None:
-    """discord.py's parsers (state.py) trust each dispatch; one that raises ends `connect()` and
-    with it the session (and leaks its keep-alive thread). Wrapped, a malformed dispatch is
-    logged in one line and skipped: the session, its sequence and what follows go on."""
-    parsers: dict[str, Any] = client._connection.parsers
-
-    def guarded(event: str, parse: Any) -> Any:
-        def parse_safely(data: Any) -> None:
-            try:
-                parse(data)
-            except Exception as exc:
-                logger.warning("Discord: skipped a malformed %s dispatch (%s)", event, type(exc).__name__)
-                logger.debug("the malformed %s dispatch: %r", event, exc)
-
-        parse_safely.__wrapped__ = parse  # type: ignore[attr-defined]
-        return parse_safely
-
-    for event, parse in list(parsers.items()):
-        if not hasattr(parse, "__wrapped__"):
-            parsers[event] = guarded(event, parse)
+Mine = Callable[[int], bool]  # whether a server (by id) is on the shard in question
 
 
-async def close_gateway(client: discord.Client) -> None:
-    """Close the websocket with 4000 (Discord ends a session closed with 1000 or 1001), and with
-    it its keep-alive thread."""
-    ws = client.ws
-    if ws is not None and ws.open:
-        await ws.close(code=4000)
-    elif ws is not None and ws._keep_alive is not None:
-        ws._keep_alive.stop()
+def every_server(guild_id: int) -> bool:
+    return True
 
 
 class Refill:
-    """`refill` in the background after a RESUME in a new process; answers wait for it."""
+    """`refill` in the background after a RESUME in a new process (of the servers `mine` says
+    are the shard's); answers wait for it."""
 
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
+    def __init__(self, client: discord.Client, mine: Mine = every_server) -> None:
+        self._client, self._mine = client, mine
         self._done = asyncio.Event()
         self._done.set()
         self._task: asyncio.Task[None] | None = None
@@ -295,7 +216,7 @@ class Refill:
 
     async def _run(self) -> None:
         try:
-            await refill(self._client)
+            await refill(self._client, self._mine)
         except Exception:
             logger.exception("Discord: the servers could not be read back after resuming")
         finally:
@@ -315,9 +236,10 @@ class Refill:
 GUILDS_PAGE = 200  # GET /users/@me/guilds gives at most this many
 
 
-async def refill(client: discord.Client) -> int:
+async def refill(client: discord.Client, mine: Mine = every_server) -> int:
     """discord.py's cache filled from REST after this process RESUMEd a session it did not
-    open; how many servers were read (see the module's docstring)."""
+    open, with the servers `mine` says are that session's shard's; how many servers were read
+    (see the module's docstring)."""
     http, me = client.http, client.user
     if me is None:
         return 0
@@ -329,6 +251,7 @@ async def refill(client: discord.Client) -> int:
         if len(page) < GUILDS_PAGE:
             break
         after = int(page[-1]["id"])
+    guilds = [partial for partial in guilds if mine(int(partial["id"]))]
     parse = client._connection.parsers["GUILD_CREATE"]
     for partial in guilds:
         guild_id = int(partial["id"])
@@ -345,3 +268,66 @@ async def refill(client: discord.Client) -> int:
         parse(data)
     logger.info("Discord: read %d server(s) back after resuming", len(guilds))
     return len(guilds)
+
+
+@dataclass
+class ShardLink:
+    """One shard's gateway session as the adapter follows it: the point kept to resume it
+    (`session`), the catch-up after a new session and the servers read back after a RESUME,
+    each limited to the servers on that shard. An unsharded bot has one link, for shard None,
+    which owns every server and DM (its session kept under "gateway", as before shards)."""
+
+    shard_id: int | None  # None: the bot does not shard
+    shard_count: int
+    session: SessionKeeper
+    catch_up: CatchUp = field(init=False)
+    refill: Refill = field(init=False)
+    # Set once discord.py has the shard's servers (its shard_ready); cleared at each READY.
+    servers_known: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether events of this server (None: a DM) arrive on this shard: DMs on shard 0 only."""
+        if self.shard_id is None:
+            return True
+        if guild_id is None:
+            return self.shard_id == 0
+        return shard_of(guild_id, self.shard_count) == self.shard_id
+
+    def owns_server(self, guild_id: int) -> bool:
+        return self.owns(guild_id)
+
+    def knows_a_server(self, client: discord.Client) -> bool:
+        """Whether discord.py's cache holds any of this shard's servers (after a RESUME in a new
+        process it holds none until they are read back)."""
+        return any(self.owns(guild.id) for guild in client.guilds)
+
+    def cancel(self) -> None:
+        self.catch_up.cancel()
+        self.refill.cancel()
+
+    async def stop(self) -> None:
+        await self.catch_up.stop()
+        self.refill.cancel()
+        await self.session.close()
+
+
+def shard_links(
+    client: discord.Client, core: EventSink, deliver: Deliver, shard_ids: tuple[int | None, ...], count: int
+) -> dict[int | None, ShardLink]:
+    """A link for each shard this process runs (`(None,)`: unsharded)."""
+    links: dict[int | None, ShardLink] = {}
+    for shard_id in shard_ids:
+        link = ShardLink(shard_id, count, SessionKeeper(core, session_key(shard_id, count)))
+        # An unsharded client says it is ready itself; a sharded one only when every shard had a
+        # READY, which a RESUMEd shard never gets: each shard waits for its own.
+        ready = None if shard_id is None else link.servers_known.wait
+        link.catch_up = CatchUp(client, core, deliver, link.owns, ready)
+        link.refill = Refill(client, link.owns_server)
+        links[shard_id] = link
+    return links
+
+
+async def wait_all(refills: list[Refill]) -> None:
+    """Until every shard's servers read back after a RESUME are known (each waits a while)."""
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*(refill.wait() for refill in refills))

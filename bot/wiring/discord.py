@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack
 
 from adapters.discord.adapter import DiscordAdapter, DiscordStartError
 from adapters.discord.adapter import facts as discord_facts
-from adapters.discord.config import DiscordConfig
+from adapters.discord.config import DiscordConfig, describe
 from bot.http import HttpServer
 from bot.settings import DiscordSection, Settings, SettingsError
 from facilitator.ports import EventSink
@@ -24,6 +24,8 @@ def adapter_config(section: DiscordSection) -> DiscordConfig:
         group_channel_id=section.group_channel_id,
         api_base_url=section.api_base_url,
         gateway_url=section.gateway_url,
+        shard_count=section.shard_count,
+        shard_ids=section.shard_ids(),
     )
 
 
@@ -64,4 +66,13 @@ async def check(settings: Settings) -> int:
         )
         return 1
     print(f"discord: OK ({facts.user}); invite it with {facts.invite_url}")
+    count = settings.discord.shard_count
+    if count > 1:
+        ids = settings.discord.shard_ids() or tuple(range(count))
+        print(f"discord: sharded: {describe(ids, count)} in a process (`parley run --shards` chooses)")
+    if facts.recommended_shards is not None and facts.recommended_shards > count:
+        print(
+            f"discord: NOTE: Discord recommends {facts.recommended_shards} shards for this bot's "
+            f"servers; it runs {count} (set discord.shard_count, docs/discord.md)"
+        )
     return 0

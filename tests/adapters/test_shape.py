@@ -20,7 +20,7 @@ MODULES = {"access", "adapter", "commands", "config", "events", "groups", "media
 EXTRA_MODULES = {
     "telegram": set(),
     "slack": {"catch_up", "profiles", "responses", "socket_mode", "wellformed"},
-    "discord": {"catch_up", "session"},
+    "discord": {"catch_up", "clients", "session"},
 }
 ADAPTER = {"start", "stop", "receive", "perform", "count_members", "fetch_image", "partial_view"}
 ACTIONS = {name for name in vars(Performer) if not name.startswith("_")}

@@ -18,7 +18,7 @@ import pytest
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support import until
-from tests.support.discord import ANN, BOB, GENERAL, GUILD, build
+from tests.support.discord import ANN, BOB, GENERAL, GUILD, build, server_on_shard
 from tests.support.process import A_PROCESS, endpoint, running
 
 ROOMS = [1_410_000_000_000_000_100 + n for n in range(4)]  # one mention each: one answer each
@@ -54,9 +54,9 @@ class Talk:
     said: list[str] = field(default_factory=list)  # message ids
     asked: dict[int, str] = field(default_factory=dict)  # room -> the mention's id
 
-    async def chat(self, fake: FakeDiscord, n: int) -> None:
+    async def chat(self, fake: FakeDiscord, n: int, channel: int = GENERAL) -> None:
         who = fake.users[ANN if n % 2 else BOB]
-        message = await fake.dispatch_message(GENERAL, who, f"message {n} about the trip")
+        message = await fake.dispatch_message(channel, who, f"message {n} about the trip")
         self.said.append(str(message["id"]))
 
     async def ask(self, fake: FakeDiscord, room: int) -> None:
@@ -94,11 +94,11 @@ class Run:
 
 
 @asynccontextmanager
-async def parley_running(env: dict[str, str], cwd: Path, fake: FakeDiscord) -> AsyncIterator[Run]:
-    """`parley run`, its stderr read as it goes (a full pipe would stall it), ready on Discord
-    (its commands synced) when the block begins."""
+async def parley_running(env: dict[str, str], cwd: Path, fake: FakeDiscord, *args: str) -> AsyncIterator[Run]:
+    """`parley run *args`, its stderr read as it goes (a full pipe would stall it), ready on
+    Discord (its commands synced) when the block begins."""
     synced = len(fake.calls_of("PUT", "/applications/{id}/commands"))
-    async with running(env, cwd) as process:
+    async with running(env, cwd, *args) as process:
         assert process.stderr is not None
         run = Run(process, bytearray())
         reader = asyncio.ensure_future(_drain(process.stderr, run.stderr))
@@ -200,5 +200,35 @@ async def test_stopped_mid_burst_it_stops_cleanly_and_loses_nothing(
     async with parley_running(env, tmp_path, discord) as second:
         await until(lambda: talk.unanswered(discord) == 0, within=A_PROCESS)
     assert trouble(second) == []
+    counts = (talk.lost(tmp_path / "parley.db"), talk.unanswered(discord), talk.answered_twice(discord))
+    assert counts == (0, 0, 0), "lost, never answered, answered twice"
+
+
+async def test_sharded_killed_mid_burst_each_shard_resumes_its_own_session_and_nothing_is_lost(
+    discord: FakeDiscord, fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Two shards (the Trip server on shard 1, another on shard 0), run by `--shards 0-1` then
+    by default; killed mid-burst, then back: each shard RESUMEs its own session from its own
+    kept point, and every message on both shards is stored, every mention answered once."""
+    _, on_0 = server_on_shard(discord, 0, 2)
+    env, talk = {**parley_env(discord, fake_model, tmp_path), "PARLEY_DISCORD__SHARD_COUNT": "2"}, Talk()
+    async with parley_running(env, tmp_path, discord, "--shards", "0-1") as first:
+        assert sorted(i["shard"] for i in discord.gateway.identifies) == [[0, 2], [1, 2]]
+        sessions = {key[0]: session for key, session in discord.gateway.current.items()}
+        for n in range(30):
+            await talk.chat(discord, n, on_0 if n % 2 else GENERAL)
+            if n % 10 == 5:
+                await talk.ask(discord, ROOMS[n // 10])  # shard 1
+            if n == 8:
+                await talk.ask(discord, on_0)  # shard 0
+            if n == 18:
+                first.process.kill()  # kill -9: no pause, nothing flushed
+            await asyncio.sleep(0.01)
+    assert first.process.returncode == -signal.SIGKILL
+    async with parley_running(env, tmp_path, discord) as second:
+        await until(lambda: talk.unanswered(discord) == 0, within=A_PROCESS)
+    assert trouble(second) == []
+    assert len(discord.gateway.identifies) == 2  # no shard identified anew
+    assert sorted(r["session_id"] for r in discord.gateway.resumes) == sorted(s.id for s in sessions.values())
     counts = (talk.lost(tmp_path / "parley.db"), talk.unanswered(discord), talk.answered_twice(discord))
     assert counts == (0, 0, 0), "lost, never answered, answered twice"

@@ -162,6 +162,7 @@ class FakeDiscord(DiscordEvents):
     cdn: DiscordCdn = field(default_factory=DiscordCdn)  # attachments and avatars (discord_cdn.py)
     reactions: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # (channel, message) -> bot's
     typing: list[int] = field(default_factory=list)  # channels the bot typed in
+    recommended_shards: int = 1  # GET /gateway/bot's "shards": how many Discord would have the bot run
     _runner: web.AppRunner | None = None
     _failures: list[tuple[str, re.Pattern[str], str, Exception]] = field(default_factory=list)
 
@@ -391,7 +392,7 @@ class FakeDiscord(DiscordEvents):
 
     async def _get_gateway_bot(self, request: web.Request, body: Any) -> JSON:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limit}
 
     async def _get_user(self, request: web.Request, body: Any) -> JSON:
         user = self.users.get(snowflake_arg(request.match_info["user_id"], "user_id"))

@@ -16,6 +16,13 @@ Events are filtered by the session's intents as Discord filters them, and withou
 content intent MESSAGE_CREATE/UPDATE in guilds arrive with empty content (unless they mention the
 bot or are its own). Frames are text JSON; with `compress_frames` and `compress=zlib-stream` they are
 binary, from one zlib stream per connection flushed with Z_SYNC_FLUSH, as Discord sends them.
+
+Shards as Discord documents them: IDENTIFY's `"shard": [shard_id, num_shards]` (an id outside
+0..num_shards-1 is closed with 4010 "Invalid shard."); a server belongs to shard
+`(guild_id >> 22) % num_shards`, and READY's `guilds`, its GUILD_CREATEs and every event of
+that server go to that shard's session only; DMs go to shard 0 alone. Each shard's newest
+session is `current[(shard_id, num_shards)]` (an unsharded session is (0, 1), which owns every
+server); each resumes on its own. `session` stays the newest session of any shard.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ CLOSE_REASONS = {
     4005: "Already authenticated.",
     4007: "Invalid seq.",
     4009: "Session timed out.",
+    4010: "Invalid shard.",
+    4011: "Sharding required.",
     4013: "Invalid intent(s).",
     4014: "Disallowed intent(s).",
 }
@@ -86,6 +95,26 @@ def required_intent(event: str, data: Any) -> int:
     return 0
 
 
+def guild_of(event: str, data: Any) -> int | None:
+    """The server an event is about (None: a DM, or nothing of a server's)."""
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("guild_id")
+    if raw is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        raw = data.get("id")
+    return int(raw) if raw is not None and str(raw).isdigit() else None
+
+
+def _valid_shard(shard: Any) -> bool:
+    """[shard_id, num_shards] with 0 <= shard_id < num_shards."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )
+
+
 @dataclass
 class GatewaySession:
     """One identified session: what it asked for and every dispatch sent to it, by `s`."""
@@ -97,6 +126,18 @@ class GatewaySession:
     log: list[JSON] = field(default_factory=list)  # op 0 frames, in order
     sources: list[tuple[object, int]] = field(default_factory=list)  # (payload given, s)
     connection: Connection | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(shard_id, num_shards); an unsharded session is (0, 1)."""
+        return (self.shard[0], self.shard[1]) if self.shard is not None else (0, 1)
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this session hears the server's events (None: DMs, shard 0's alone)."""
+        shard_id, num_shards = self.key
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % num_shards == shard_id
 
     def stamp(self, event: str, data: Any, source: Any = None) -> JSON:
         self.seq += 1
@@ -152,8 +193,9 @@ class DiscordGateway:
     resumes: list[JSON] = field(default_factory=list)  # RESUME `d`s that the fake accepted
     member_requests: list[JSON] = field(default_factory=list)  # REQUEST_GUILD_MEMBERS `d`s
     client_closes: list[int | None] = field(default_factory=list)  # close codes the client sent
-    sessions: dict[str, GatewaySession] = field(default_factory=dict)
-    session: GatewaySession | None = None  # the newest one: where dispatches go
+    sessions: dict[str, GatewaySession] = field(default_factory=dict)  # resumable ones, by id
+    session: GatewaySession | None = None  # the newest one, of any shard
+    current: dict[tuple[int, int], GatewaySession] = field(default_factory=dict)  # where dispatches go
     _live: list[Connection] = field(default_factory=list)
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
     _replay_after: int | None = None
@@ -183,17 +225,28 @@ class DiscordGateway:
     # ------------------------------------------------------------ dispatching
 
     async def dispatch(self, event: str, data: Any, *, source: Any = None) -> JSON | None:
-        """Send an op 0 event to the current session (kept for replay if the client is away).
-        Returns the frame, or None when there is no session or its intents exclude the event."""
-        session = self.session
-        if session is None or ((need := required_intent(event, data)) and not session.intents & need):
-            return None
-        frame = session.stamp(event, self._as_seen(session, event, data), source)
-        connection = session.connection
-        if connection is not None:
-            await connection.send(frame)
+        """Send an op 0 event to the current session of the shard its server is on (kept for
+        replay if the client is away). Returns the frame, or None when no session hears it (none
+        on that shard, or its intents exclude the event)."""
+        sent: JSON | None = None
+        guild_id = guild_of(event, data)
+        for session in list(self.current.values()):
+            if not session.owns(guild_id):
+                continue
+            if (need := required_intent(event, data)) and not session.intents & need:
+                continue
+            frame = session.stamp(event, self._as_seen(session, event, data), source)
+            if session.connection is not None:
+                await session.connection.send(frame)
+            sent = sent or frame
         self._wake()
-        return frame
+        return sent
+
+    def shard_session(self, shard_id: int | None = None) -> GatewaySession | None:
+        """The current session of shard `shard_id` (None: the newest session of any shard)."""
+        if shard_id is None:
+            return self.session
+        return next((s for key, s in self.current.items() if key[0] == shard_id), None)
 
     async def dispatch_raw(self, frame: JSON) -> JSON | None:
         """Send `frame` as it is — unknown events, missing fields — with op 0 unless it has an op,
@@ -228,12 +281,13 @@ class DiscordGateway:
         return data
 
     def seq_of(self, payload: Any) -> int:
-        """The `s` the current session gave to `payload` (as returned by a dispatch helper)."""
-        if self.session is not None:
-            for source, seq in reversed(self.session.sources):
+        """The `s` the current session of its shard gave to `payload` (as returned by a dispatch
+        helper)."""
+        for session in self.current.values():
+            for source, seq in reversed(session.sources):
                 if source is payload:
                     return int(seq)
-        raise LookupError("that payload was not dispatched to the current session")
+        raise LookupError("that payload was not dispatched to a current session")
 
     # ------------------------------------------------------------ what tests do
 
@@ -245,14 +299,15 @@ class DiscordGateway:
         replay_after: int | None = None,
         hold: bool = False,
         within: float = 5.0,
+        shard: int | None = None,
     ) -> None:
         """Make the client reconnect: op 7 RECONNECT, or a close with `close_code` (4000 and the
         like are resumable). `resume=False` forgets the session first, so the RESUME attempt gets
         INVALID_SESSION and the client identifies again. `replay_after` makes the coming RESUME
         replay from that `s` instead of the client's. `hold` keeps new connections waiting before
-        HELLO until `release()`, so dispatches made meanwhile are replayed. Returns once the old
-        connection is closed."""
-        session = await self._until(lambda: self.session, within, "gateway session")
+        HELLO until `release()`, so dispatches made meanwhile are replayed. `shard`: that shard's
+        session (default: the newest). Returns once the old connection is closed."""
+        session = await self._until(lambda: self.shard_session(shard), within, "gateway session")
         connection = await self._until(lambda: session.connection, within, "gateway connection")
         if not resume:
             self.sessions.pop(session.id, None)
@@ -269,10 +324,12 @@ class DiscordGateway:
         """Let connections held by `reconnect(hold=True)` proceed (HELLO is sent)."""
         self._gate.set()
 
-    async def invalid_session(self, resumable: bool = False, *, within: float = 5.0) -> None:
-        """Send op 9 INVALID_SESSION. Not resumable: the session is forgotten and the client must
-        identify again (a new READY follows)."""
-        session = await self._until(lambda: self.session, within, "gateway session")
+    async def invalid_session(
+        self, resumable: bool = False, *, within: float = 5.0, shard: int | None = None
+    ) -> None:
+        """Send op 9 INVALID_SESSION (to `shard`'s session; default: the newest). Not resumable:
+        the session is forgotten and the client must identify again (a new READY follows)."""
+        session = await self._until(lambda: self.shard_session(shard), within, "gateway session")
         connection = await self._until(lambda: session.connection, within, "gateway connection")
         if not resumable:
             self.sessions.pop(session.id, None)
@@ -364,15 +421,19 @@ class DiscordGateway:
         if intents & PRIVILEGED_INTENTS & ~self.world.privileged_intents:
             await connection.close(4014)
             return
+        shard = data.get("shard")
+        if shard is not None and not _valid_shard(shard):
+            await connection.close(4010)
+            return
         self.identifies.append(data)
-        session = GatewaySession(secrets.token_hex(16), intents, data.get("shard"))
+        session = GatewaySession(secrets.token_hex(16), intents, shard)
         self.sessions[session.id] = session
-        self.session = session
+        self.session = self.current[session.key] = session
         async with connection.lock:
             connection.session, session.connection = session, connection
             await connection.send_locked(session.stamp("READY", self._ready(session)))
             for guild_id in self.world.guilds:
-                if intents & Intent.GUILDS:
+                if intents & Intent.GUILDS and session.owns(guild_id):
                     frame = session.stamp("GUILD_CREATE", self.world.guild_create(guild_id))
                     await connection.send_locked(frame)
         self._wake()
@@ -389,7 +450,11 @@ class DiscordGateway:
             "relationships": [],
             "private_channels": [],
             "presences": [],
-            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in self.world.guilds],
+            "guilds": [
+                {"id": str(guild_id), "unavailable": True}
+                for guild_id in self.world.guilds
+                if session.owns(guild_id)
+            ],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": ["us-east", "us-central", "atlanta", "us-south", "us-west"],
             "auth": {},
@@ -409,7 +474,7 @@ class DiscordGateway:
         self.resumes.append(data)
         after = seq if self._replay_after is None else self._replay_after
         self._replay_after = None
-        self.session = session
+        self.session = self.current[session.key] = session
         async with connection.lock:
             connection.session, session.connection = session, connection
             for frame in [frame for frame in session.log if frame["s"] > after]:

@@ -448,6 +448,61 @@ async def test_an_auto_sharded_client_asks_for_the_gateway(fake: FakeDiscord) ->
         await asyncio.wait_for(task, 5)
 
 
+class QuickShards(discord.AutoShardedClient):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """No 5 s between the shards' identifies: the fake has no identify rate limit."""
+
+
+async def test_shards_hear_only_their_servers_as_discord_shards_them(fake: FakeDiscord) -> None:
+    """GET /gateway/bot recommends two shards; discord.py identifies both, each is sent the
+    servers (guild_id >> 22) % 2 gives it, their messages, and DMs on shard 0 alone."""
+    other = ((GUILD >> 22) + 1) << 22  # the next shard's server
+    fake.text_channel(fake.guild(other, "Other", owner_id=ANN), other + 1, "elsewhere")
+    fake.recommended_shards = 2
+    bot = QuickShards(
+        intents=discord.Intents.default(), chunk_guilds_at_startup=False, guild_ready_timeout=0.05
+    )
+    heard: list[tuple[int | None, int]] = []
+
+    async def on_message(message: discord.Message) -> None:
+        heard.append(
+            (message.guild.id if message.guild else None, message.guild.shard_id if message.guild else 0)
+        )
+
+    bot.event(on_message)
+    task = await running(bot, fake)
+    try:
+        assert len(fake.calls_of("GET", "/gateway/bot")) == 1  # it asked how many shards to run
+        assert sorted(i["shard"] for i in fake.gateway.identifies) == [[0, 2], [1, 2]]
+        mine = (GUILD >> 22) % 2
+        for shard, guild in ((mine, GUILD), (1 - mine, other)):
+            session = fake.gateway.current[(shard, 2)]
+            created = [f["d"]["id"] for f in session.log if f["t"] == "GUILD_CREATE"]
+            ready = next(f["d"] for f in session.log if f["t"] == "READY")
+            assert created == [str(guild)] and [g["id"] for g in ready["guilds"]] == [str(guild)]
+            assert ready["shard"] == [shard, 2]
+        await fake.dispatch_message(GENERAL, ANN, "on the first")
+        await fake.dispatch_message(other + 1, ANN, "on the other")
+        await until(lambda: len(heard) == 2)
+        assert sorted(heard) == sorted([(GUILD, mine), (other, 1 - mine)])
+        sent = await fake.dispatch_message(fake.dm_channel(ANN), ANN, "a DM")
+        assert fake.seq_of(sent) and sent in [source for source, _ in fake.gateway.current[(0, 2)].sources]
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 5)
+
+
+async def test_an_invalid_shard_is_refused_with_4010(fake: FakeDiscord) -> None:
+    url = f"{fake.gateway_url}?v=10&encoding=json"
+    identify = {"token": fake.token, "intents": 1, "properties": {}, "shard": [2, 2]}
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive_json()  # HELLO
+        await ws.send_json({"op": 2, "d": identify})
+        closed = await ws.receive()
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4010
+    assert closed.extra == "Invalid shard." and fake.gateway.identifies == []
+
+
 async def test_files_go_up_as_multipart_and_come_back_from_the_cdn(
     fake: FakeDiscord, client: Recorder
 ) -> None:

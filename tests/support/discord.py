@@ -40,6 +40,19 @@ def build(fake: FakeDiscord, extra_members: int = 0) -> FakeDiscord:
     return fake
 
 
+def server_on_shard(fake: FakeDiscord, shard_id: int, shard_count: int, n: int = 0) -> tuple[int, int]:
+    """A server whose events Discord sends to shard `shard_id` of `shard_count` ((id >> 22) %
+    shard_count), with Ann (an admin) and Bob, and one text channel: (server id, channel id)."""
+    base = (GUILD >> 22) + 1000 * (n + 1)
+    guild_id = ((base - base % shard_count + shard_id) << 22) + 7
+    channel_id = guild_id + 11
+    guild = fake.guild(guild_id, f"Shard {shard_id} server {n}", owner_id=fake.users[ANN])
+    fake.text_channel(guild, channel_id, f"on-shard-{shard_id}")
+    fake.member(guild, fake.users[ANN], admin=True)
+    fake.member(guild, fake.users[BOB])
+    return guild_id, channel_id
+
+
 def adapter_for(core: EventSink, fake: FakeDiscord, **options: Any) -> DiscordAdapter:
     """An adapter whose REST, gateway and CDN are the fake's (the REST base and gateway are set
     by `pointed_at`)."""

@@ -62,13 +62,14 @@ async def parley(*args: str, env: dict[str, str], cwd: Path, stdin: bytes = b"")
 
 
 @asynccontextmanager
-async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`parley run` while the block runs, stopped as a service manager stops it (SIGTERM)."""
+async def running(env: dict[str, str], cwd: Path, *args: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`parley run *args` while the block runs, stopped as a service manager stops it (SIGTERM)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
+        *args,
         cwd=cwd,
         env=environment(env),
         stdin=asyncio.subprocess.DEVNULL,
