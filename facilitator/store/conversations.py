@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -83,9 +84,31 @@ class StoredConversations:
         self._creating: dict[tuple[str, str, str], asyncio.Future[ConversationRow]] = {}
         self._readiness: dict[tuple[str, str], float] = {}  # each group's, learnt from its feedback
 
+        self._watchers: list[Callable[[str], None]] = []
+        self._telling: set[asyncio.Task[None]] = set()
+
+    def watch(self, watcher: Callable[[str], None]) -> None:
+        """Be told of every change announced (a group's row, the kill switch, an answer handed
+        over): its topic, once durable; "*" when anything may have changed."""
+        self._watchers.append(watcher)
+
     def _changed(self, topic: str) -> None:
-        """Queue word of a change other processes cache (a group's row, the kill switch), sent
-        when its batch commits; one process alone on its database (SQLite) tells nobody."""
+        """Word of a change, to give once the writes queued so far are durable. Alone on its
+        database (SQLite), a process tells only itself; PostgreSQL's store tells every process."""
+        task = asyncio.ensure_future(self._tell_when_durable(topic))
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
+
+    async def _tell_when_durable(self, topic: str) -> None:
+        await self._writes.settled()
+        self._tell(topic)
+
+    def _tell(self, topic: str) -> None:
+        for watcher in self._watchers:
+            try:
+                watcher(topic)
+            except Exception:
+                logger.exception("a watcher of %s failed", topic.partition(":")[0])
 
     # --- conversations ----------------------------------------------------------------------
 

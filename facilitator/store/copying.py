@@ -28,6 +28,8 @@ COPIED = (
     "room_feedback",
     "room_readiness",
 )
+# Of the processes that wrote them, which are gone: not copied.
+TRANSIENT = ("conversation_leases", "processes")
 
 
 async def copy_history(source: SqliteStore, target: PostgresStore) -> dict[str, int]:

@@ -216,6 +216,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE members ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        9,
+        """
+        -- Which process answers in a conversation, for its answers to stay in order when several
+        -- processes share the database: held under a lease (epoch seconds) renewed while it
+        -- answers; a message another process receives meanwhile is handed to the holder.
+        CREATE TABLE conversation_leases (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id),
+            owner TEXT NOT NULL,
+            lease_until REAL NOT NULL
+        );
+        -- The processes running (`parley check` lists those seen lately): each says it is alive
+        -- as it renews its claims, and leaves at a clean stop.
+        CREATE TABLE processes (
+            owner TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            platforms TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            seen_at REAL NOT NULL
+        );
+        CREATE INDEX owed_answers_by_conversation ON owed_answers (conversation_id, since);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -8,11 +8,13 @@ UPDATE SKIP LOCKED` on PostgreSQL, so two owners can never both take a row.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, Member, Message
 from facilitator.store.roles import Owed
+from facilitator.store.values import ConversationRow
 
 if TYPE_CHECKING:
     from facilitator.store.group_commit import GroupCommit
@@ -37,10 +39,15 @@ class StoredOwed:
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 
+        async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
+
+        def _changed(self, topic: str) -> None: ...
+
         async def _claim(
-            self, platform: str, owner: str, now: float, lease_until: float, limit: int
+            self, platform: str, owner: str, now: float, lease_until: float, limit: int, within: int | None
         ) -> list[int]:
-            """The engine's claim in one statement: the ids now `owner`'s."""
+            """The engine's claim in one statement (of one conversation's rows when `within` is
+            its id), never of a conversation another owner holds: the ids now `owner`'s."""
             ...
 
     async def note_posted(self, owed_id: int, part_id: str) -> None:
@@ -54,8 +61,16 @@ class StoredOwed:
             self._writes.add("DELETE FROM owed_answers WHERE id = ?", (owed_id,))
         await self._writes.commit()
 
-    async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
-        ids = await self._claim(platform, owner, now, lease_until, CLAIMS_AT_ONCE)
+    async def claim_owed(
+        self,
+        platform: str,
+        owner: str,
+        now: float,
+        lease_until: float,
+        conversation: ConversationRef | None = None,
+    ) -> list[Owed]:
+        within = None if conversation is None else (await self._conversation(conversation)).id
+        ids = await self._claim(platform, owner, now, lease_until, CLAIMS_AT_ONCE, within)
         if not ids:
             return []
         rows = await self._all(_OWED.format(ids=",".join("?" * len(ids))), tuple(ids))
@@ -94,10 +109,20 @@ class StoredOwed:
             owed.append(Owed(int(owed_id), message, float(since), parts))
         return owed
 
+    async def hand_over(self, conversation: ConversationRef, owed_ids: tuple[int, ...]) -> None:
+        for owed_id in owed_ids:  # anyone's to claim, the holder of the conversation first
+            self._writes.add("UPDATE owed_answers SET owner = '', lease_until = 0 WHERE id = ?", (owed_id,))
+        self._changed("owed:" + json.dumps(conversation.key()))
+        await self._writes.commit()
+
     async def renew_claims(self, owner: str, lease_until: float) -> None:
         self._writes.add("UPDATE owed_answers SET lease_until = ? WHERE owner = ?", (lease_until, owner))
+        self._writes.add(
+            "UPDATE conversation_leases SET lease_until = ? WHERE owner = ?", (lease_until, owner)
+        )
         await self._writes.commit()
 
     async def release_claims(self, owner: str) -> None:
         self._writes.add("UPDATE owed_answers SET lease_until = 0 WHERE owner = ?", (owner,))
+        self._writes.add("DELETE FROM conversation_leases WHERE owner = ?", (owner,))
         await self._writes.commit()

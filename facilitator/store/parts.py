@@ -7,6 +7,7 @@ from __future__ import annotations
 from facilitator.store.conversations import StoredConversations
 from facilitator.store.feedback import StoredFeedback
 from facilitator.store.groups import StoredGroups
+from facilitator.store.lanes import StoredLanes
 from facilitator.store.ledger import StoredLedger
 from facilitator.store.members import StoredMembers
 from facilitator.store.memory import StoredAdapterMemory
@@ -20,6 +21,7 @@ class StoreParts(
     StoredMembers,
     StoredLedger,
     StoredOwed,
+    StoredLanes,
     StoredAdapterMemory,
     StoredPreviews,
     StoredFeedback,

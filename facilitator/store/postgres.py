@@ -11,7 +11,7 @@ Claims on answers owed skip the rows another process is claiming (`FOR UPDATE SK
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from facilitator.chat import Message
@@ -40,8 +40,11 @@ _OWE_WITH_MESSAGE = (
 _CLAIM = (
     "UPDATE owed_answers SET owner = ?1, lease_until = ?2 WHERE lease_until < ?4 AND id IN ("
     " SELECT o.id FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
-    " WHERE c.platform = ?3 AND o.lease_until < ?4 AND o.owner <> ?5 ORDER BY o.since, o.id LIMIT ?6"
-    " FOR UPDATE OF o SKIP LOCKED) RETURNING id"
+    " WHERE c.platform = ?3 AND o.lease_until < ?4 AND o.owner <> ?5"
+    " AND (?7::bigint IS NULL OR o.conversation_id = ?7) AND NOT EXISTS (SELECT 1 FROM"
+    "  conversation_leases AS l WHERE l.conversation_id = o.conversation_id AND l.owner <> ?5"
+    "  AND l.lease_until >= ?4)"
+    " ORDER BY o.since, o.id LIMIT ?6 FOR UPDATE OF o SKIP LOCKED) RETURNING id"
 )
 
 
@@ -53,7 +56,6 @@ class PostgresStore(StoreParts):
         self._pool = pool
         self.dsn = dsn  # where it is, for `parley check` and the tests (credentials included)
         self._listener = pg_pool.Listener(dsn, CHANNEL, self._heard)
-        self._watchers: list[Callable[[str], None]] = []
         self.applied_migrations: list[int] = []
 
     @classmethod
@@ -111,20 +113,17 @@ class PostgresStore(StoreParts):
         return int(owed.row_id) if owed.changed and owed.row_id is not None else None
 
     async def _claim(
-        self, platform: str, owner: str, now: float, lease_until: float, limit: int
+        self, platform: str, owner: str, now: float, lease_until: float, limit: int, within: int | None
     ) -> list[int]:
         await self._writes.settled()
-        rows = await pg_pool.fetch(self._pool, _CLAIM, (owner, lease_until, platform, now, owner, limit))
+        claim = (owner, lease_until, platform, now, owner, limit, within)
+        rows = await pg_pool.fetch(self._pool, _CLAIM, claim)
         return [int(row[0]) for row in rows]
 
     # --- word of changes, to and from other processes -------------------------------------------
 
     def _changed(self, topic: str) -> None:
         self._writes.add(_NOTIFY, (topic,))
-
-    def watch(self, watcher: Callable[[str], None]) -> None:
-        """Be told of every change announced (by any process): the topic, or "*" for anything."""
-        self._watchers.append(watcher)
 
     def _heard(self, topic: str) -> None:
         kind, _, rest = topic.partition(":")
@@ -138,8 +137,4 @@ class PostgresStore(StoreParts):
         elif kind == "readiness":
             platform, _, chat = rest.partition(":")
             self._readiness.pop((platform, chat), None)
-        for watcher in self._watchers:
-            try:
-                watcher(topic)
-            except Exception:
-                logger.exception("a watcher of %s failed", kind)
+        self._tell(topic)

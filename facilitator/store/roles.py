@@ -7,6 +7,7 @@ store would), without inheriting from anything here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -206,6 +207,19 @@ class Owed:
     posted: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Process:
+    """A running `parley run`, as it last said: who (`owner`, unique per start), where, for which
+    platforms, since when (ISO 8601) and when it was last seen (epoch seconds)."""
+
+    owner: str
+    host: str
+    pid: int
+    platforms: tuple[str, ...] = ()
+    started_at: str = ""
+    seen_at: float = 0.0
+
+
 class OwedAnswers(Protocol):
     """Answers decided but not yet given, durable so that a restart (or, sharing one database,
     another process) gives them. Each is claimed by one owner at a time, for a lease it renews
@@ -230,9 +244,43 @@ class OwedAnswers(Protocol):
         """The answers were given (or a friendly error said instead): nothing is owed any more."""
         ...
 
-    async def claim_owed(self, platform: str, owner: str, now: float, lease_until: float) -> list[Owed]:
+    async def claim_owed(
+        self,
+        platform: str,
+        owner: str,
+        now: float,
+        lease_until: float,
+        conversation: ConversationRef | None = None,
+    ) -> list[Owed]:
         """Claim this platform's owed answers whose lease ran out before `now` (their owner
-        stopped or died), oldest first; never `owner`'s own."""
+        stopped or died, or handed them over), oldest first, of one `conversation` if given;
+        never `owner`'s own, nor those of a conversation another owner holds."""
+        ...
+
+    async def hand_over(self, conversation: ConversationRef, owed_ids: tuple[int, ...]) -> None:
+        """Give these up for the process holding the conversation (it is told, by `watch`'s
+        topic `owed:<conversation key as JSON>`), or whoever claims them first."""
+        ...
+
+    async def hold_conversation(
+        self, conversation: ConversationRef, owner: str, now: float, lease_until: float
+    ) -> bool:
+        """Become (or stay) the one answering in the conversation, until `lease_until` (renewed
+        with the claims); False while another owner's lease runs."""
+        ...
+
+    async def release_conversation(self, conversation: ConversationRef, owner: str) -> None: ...
+
+    async def note_alive(self, process: Process) -> None:
+        """This process is running (said as it renews its claims)."""
+        ...
+
+    async def gone(self, owner: str) -> None:
+        """This process stopped cleanly."""
+        ...
+
+    async def processes(self, seen_since: float) -> list[Process]:
+        """The processes seen since `seen_since` (epoch seconds), the oldest first."""
         ...
 
     async def renew_claims(self, owner: str, lease_until: float) -> None: ...
@@ -336,6 +384,12 @@ class Store(
     and hands to the core."""
 
     applied_migrations: list[int]  # the schema steps this opening applied
+
+    def watch(self, watcher: Callable[[str], None]) -> None:
+        """Be told of each change any process announces: `conversation:<id>` (a group's row),
+        `readiness:<platform>:<chat>`, `switch` (the kill switch), `owed:<conversation key as
+        JSON>` (an answer handed over), or "*" (anything, after the database was away)."""
+        ...
 
     async def schema_version(self) -> int: ...
 

@@ -24,9 +24,12 @@ logger = logging.getLogger(__name__)
 __all__ = ["SqliteStore", "StoreError"]
 
 _CLAIM = (
-    "UPDATE owed_answers SET owner = ?, lease_until = ? WHERE id IN ("
+    "UPDATE owed_answers SET owner = ?1, lease_until = ?2 WHERE id IN ("
     " SELECT o.id FROM owed_answers AS o JOIN conversations AS c ON c.id = o.conversation_id"
-    " WHERE c.platform = ? AND o.lease_until < ? AND o.owner != ? ORDER BY o.since, o.id LIMIT ?)"
+    " WHERE c.platform = ?3 AND o.lease_until < ?4 AND o.owner != ?5"
+    " AND (?7 IS NULL OR o.conversation_id = ?7) AND NOT EXISTS (SELECT 1 FROM conversation_leases AS l"
+    "  WHERE l.conversation_id = o.conversation_id AND l.owner != ?5 AND l.lease_until >= ?4)"
+    " ORDER BY o.since, o.id LIMIT ?6)"
     " RETURNING id"
 )
 # Queued right after the message's own insert, in the same transaction: `changes()` is that
@@ -117,12 +120,12 @@ class SqliteStore(StoreParts):
         return owed.row_id if owed.changed else None  # a redelivery owes nothing new
 
     async def _claim(
-        self, platform: str, owner: str, now: float, lease_until: float, limit: int
+        self, platform: str, owner: str, now: float, lease_until: float, limit: int, within: int | None
     ) -> list[int]:
         await self._writes.settled()
         async with self._writes.lock:
             claimed = await self._db.execute_fetchall(
-                _CLAIM, (owner, lease_until, platform, now, owner, limit)
+                _CLAIM, (owner, lease_until, platform, now, owner, limit, within)
             )
             await self._db.commit()
         return [int(row[0]) for row in claimed]
