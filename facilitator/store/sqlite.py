@@ -133,8 +133,8 @@ class SqliteStore(StoreParts):
     async def export(
         self, table: str, columns: list[str], batch: int = 10_000
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """A table's rows, `batch` at a time, in the order they were written (for a copy)."""
+        """A table's rows, `batch` at a time (for a copy: ids are copied as they are)."""
         await self._writes.settled()
-        async with self._db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid") as cursor:
+        async with self._db.execute(f"SELECT {', '.join(columns)} FROM {table}") as cursor:
             while rows := await cursor.fetchmany(batch):
                 yield [tuple(row) for row in rows]
