@@ -171,6 +171,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
+        # Beside other processes on one database: what a dead one left, taken over in seconds.
+        taking_over = [
+            asyncio.ensure_future(runtime.facilitator.keep_taking_over(adapter))
+            for adapter in platforms.adapters
+        ]
         if not platforms.names:
             print(how_to_configure(), file=sys.stderr)
             # The shell runs where someone can type (or pipe) to it; a PaaS worker without a
@@ -178,9 +183,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             if http is None or sys.stdin.isatty():
                 work.append(asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local")))
         await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
-        for task in work:
+        for task in work + taking_over:
             task.cancel()
-        await asyncio.gather(*work, return_exceptions=True)
+        await asyncio.gather(*work, *taking_over, return_exceptions=True)
         await _stop(runtime, platforms, http)
     return 0
 

@@ -9,6 +9,10 @@ answer of their own. The state lives only while something is pending.
 Each queued message comes with its answer owed (facilitator/owing.py): the parts are recorded
 as they go out, and the debt is settled once the answer or a friendly error is delivered. An
 answer stopped half-way (a shutdown) stays owed, for the next process.
+
+Where several processes share the store, a conversation is answered by the one holding it
+(facilitator/owing.py): a process that finds another holding it hands its messages over, and
+the holder takes them in (`adopt`) in order with its own.
 """
 
 from __future__ import annotations
@@ -74,19 +78,62 @@ class Answering:
         if state.responder is None or state.responder.done():
             state.responder = self._services.spawn(self._respond(message.conversation, state, adapter))
 
+    def answering_in(self, conversation: ConversationRef) -> bool:
+        """Whether this process is answering in the conversation now."""
+        state = self._conversations.get(conversation.key())
+        return state is not None and state.responder is not None and not state.responder.done()
+
+    async def adopt(self, conversation: ConversationRef, adapter: Adapter) -> None:
+        """Take in what another process handed over here, while this one answers here."""
+        for each in await self._owing.take_in(conversation):
+            logger.info(
+                "answering %s in %s, handed over by another process", each.message.id, conversation.chat_id
+            )
+            self.queue(each.message, adapter, each.id)
+
+    async def _holds(self, conversation: ConversationRef, state: _Conversation) -> bool:
+        """Whether this process answers here now; if another does, what is owed goes to it."""
+        if any(m.id not in state.owed for m in state.pending):  # not all of it can be handed over
+            return True
+        try:
+            if await self._owing.hold(conversation):
+                return True
+        except Exception:  # the database is busy: answering beats waiting for order
+            logger.warning("could not tell who answers in %s; answering here", conversation.chat_id)
+            return True
+        if any(m.id not in state.owed for m in state.pending):  # came while we asked
+            return True
+        owed = tuple(state.owed[m.id] for m in state.pending)
+        state.pending.clear()
+        state.owed = {}
+        await self._owing.hand_over(conversation, owed)
+        return False
+
     async def _respond(self, conversation: ConversationRef, state: _Conversation, adapter: Adapter) -> None:
         async with state.lock:
-            while state.pending:
+            while state.pending:  # more may come while handing over or letting go: again, then
+                if not await self._holds(conversation, state):
+                    continue
+                await self._answer_all(conversation, state, adapter)
                 try:
-                    await self._answer_pending(conversation, state, adapter)
-                except Exception:  # the store or the adapter broke: say so, keep the bot alive
-                    logger.exception("answering in %s failed", conversation.chat_id)
-                    target = state.pending[-1].id if state.pending else None
-                    state.pending.clear()
-                    await self._say_failed(adapter, conversation, "unavailable", target)
-                    owed, state.owed = tuple(state.owed.values()), {}
-                    await self._settle(owed)
+                    await self._owing.let_go(conversation)
+                except Exception:  # the lease runs out by itself
+                    logger.warning("could not let go of %s", conversation.chat_id)
         self._release(conversation, state)
+
+    async def _answer_all(
+        self, conversation: ConversationRef, state: _Conversation, adapter: Adapter
+    ) -> None:
+        while state.pending:
+            try:
+                await self._answer_pending(conversation, state, adapter)
+            except Exception:  # the store or the adapter broke: say so, keep the bot alive
+                logger.exception("answering in %s failed", conversation.chat_id)
+                target = state.pending[-1].id if state.pending else None
+                state.pending.clear()
+                await self._say_failed(adapter, conversation, "unavailable", target)
+                owed, state.owed = tuple(state.owed.values()), {}
+                await self._settle(owed)
 
     async def _answer_pending(
         self, conversation: ConversationRef, state: _Conversation, adapter: Adapter

@@ -53,6 +53,7 @@ from facilitator.services import Services, Tasks, Tokens
 from facilitator.showing import Showing
 from facilitator.store.roles import Store
 from facilitator.strictness import Strictness
+from facilitator.takeover import Takeover
 from facilitator.tokens import TokenCounter
 from facilitator.tool_calls import ToolCalls
 from facilitator.window import Window
@@ -109,6 +110,8 @@ class Facilitator:
         self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
         tool_calls = ToolCalls(services, strictness)
         self._answering = Answering(services, window, showing, tool_calls, self.auto, self._owing)
+        self._takeover = Takeover(services, self._owing, self._answering, self._kill_switch, self._take_up)
+        store.watch(self._heard)
 
     @property
     def counter(self) -> TokenCounter:
@@ -123,6 +126,7 @@ class Facilitator:
 
     async def handle(self, event: Event, adapter: Adapter) -> None:
         """Take one event; returns once it is stored (answers follow in the background)."""
+        self._takeover.serving(adapter)
         try:
             await self._dispatch(event, adapter)
         except StoreUnavailable as exc:  # not durable: the platform must deliver it again
@@ -338,20 +342,18 @@ class Facilitator:
     async def resume_owed(self, adapter: Adapter) -> int:
         """Take up what this platform was still owed when the last process stopped (a crash, a
         deploy): call it once the platform has started. Returns how many were taken."""
-        fresh, taken = await self._owing.after_restart(adapter, stopping=self._closing)
-        for each in fresh:
-            message = each.message
-            if self._kill_switch.is_off(message.conversation):  # switched off while we were down
-                await self._owing.settle((each.id,))
-                continue
-            named = addresses_by_name(message.text, self.config.names)
-            try:  # decided again: the mode, the size and the quotas as they are now
-                await self._take_up(message, named, adapter, each.id)
-            except StoreUnavailable:
-                raise
-            except Exception:
-                logger.exception("could not take up the answer owed to %s", message.id)
-        return taken
+        return await self._takeover.resume(adapter, stopping=self._closing)
+
+    async def keep_taking_over(self, adapter: Adapter) -> None:
+        """Run beside the platform: where processes share the store, what a dead one left is
+        given within seconds. Returns at once on a store one process has alone."""
+        await self._takeover.keep_taking_over(adapter, lambda: self._closing)
+
+    def _heard(self, topic: str) -> None:
+        """A change another process made (or the database was away: "*")."""
+        if topic in ("switch", "*"):
+            self._services.spawn(self._kill_switch.refresh())
+        self._takeover.heard(topic)
 
     # --- what adapters keep across restarts --------------------------------------------------
 

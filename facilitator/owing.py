@@ -5,6 +5,10 @@ This process claims what it owes under a lease it renews while it runs; a clean 
 claims up at once, and a process that dies has them taken over once the lease runs out. On a
 store only one process may use (SQLite), a start takes every claim at once: whoever held them
 is gone. An answer some of whose parts were already posted is never posted again.
+
+Where several processes share the store (PostgreSQL), each conversation is answered by one of
+them at a time (`hold`, under the same lease): a message another process receives meanwhile is
+handed over to it, so the answers of a conversation keep their order.
 """
 
 from __future__ import annotations
@@ -19,15 +23,16 @@ from collections.abc import Callable
 
 from facilitator import texts
 from facilitator.actions import SendMessage
-from facilitator.chat import Message
+from facilitator.chat import ConversationRef, Message, utcnow
 from facilitator.ports import Adapter
 from facilitator.services import Services
-from facilitator.store.roles import Owed
+from facilitator.store.roles import Owed, Process
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30.0  # how long a claim holds without renewal: a dead owner's answers wait this long
+LEASE_SECONDS = 10.0  # how long a claim holds without renewal: a dead owner's answers wait this long
 RENEW_EVERY = LEASE_SECONDS / 3
+TAKE_OVER_EVERY = 2.0  # how often a process sharing the store looks for what a dead one left
 
 
 def owner_name() -> str:
@@ -41,6 +46,9 @@ class Owing:
         self._owed = services.owed
         self._clock = clock or time.time
         self.owner = owner_name()
+        self.shared = not self._owed.single_process  # other processes may claim beside us
+        self.platforms: set[str] = set()  # said with this process's heartbeat
+        self._started = utcnow().isoformat(timespec="seconds")
         self._renewer: asyncio.Task[None] | None = None
 
     async def store(self, message: Message) -> int | None:
@@ -64,6 +72,32 @@ class Owing:
         self._keep_renewing()
         return await self._owed.claim_owed(
             platform, self.owner, float("inf") if everything else now, now + LEASE_SECONDS
+        )
+
+    async def hold(self, conversation: ConversationRef) -> bool:
+        """Whether this process may answer in the conversation now (always, alone on the store)."""
+        if not self.shared:
+            return True
+        now = self._clock()
+        self._keep_renewing()
+        return await self._owed.hold_conversation(conversation, self.owner, now, now + LEASE_SECONDS)
+
+    async def let_go(self, conversation: ConversationRef) -> None:
+        if self.shared:
+            await self._owed.release_conversation(conversation, self.owner)
+
+    async def hand_over(self, conversation: ConversationRef, owed_ids: tuple[int, ...]) -> None:
+        """Another process answers there: these are its to give, in order with its own."""
+        logger.info(
+            "handing %d answer(s) in %s to the process answering there", len(owed_ids), conversation.chat_id
+        )
+        await self._owed.hand_over(conversation, owed_ids)
+
+    async def take_in(self, conversation: ConversationRef) -> list[Owed]:
+        """What was handed over to this process in a conversation it answers in."""
+        now = self._clock()
+        return await self._owed.claim_owed(
+            conversation.platform, self.owner, now, now + LEASE_SECONDS, conversation=conversation
         )
 
     async def after_restart(self, adapter: Adapter, *, stopping: bool) -> tuple[list[Owed], int]:
@@ -100,6 +134,7 @@ class Owing:
             self._renewer = None
         try:
             await self._owed.release_claims(self.owner)
+            await self._owed.gone(self.owner)
         except Exception:  # the store is gone: the leases run out by themselves
             logger.warning("could not give up the claims on answers owed", exc_info=True)
 
@@ -108,9 +143,13 @@ class Owing:
             self._renewer = asyncio.ensure_future(self._renew())
 
     async def _renew(self) -> None:
+        host, pid, _ = self.owner.rsplit(":", 2)
         while True:
-            await asyncio.sleep(RENEW_EVERY)
             try:
-                await self._owed.renew_claims(self.owner, self._clock() + LEASE_SECONDS)
+                now = self._clock()
+                await self._owed.renew_claims(self.owner, now + LEASE_SECONDS)
+                alive = Process(self.owner, host, int(pid), tuple(sorted(self.platforms)), self._started, now)
+                await self._owed.note_alive(alive)
             except Exception as exc:  # a busy database: the next round renews
                 logger.warning("could not renew the claims on answers owed (%s)", type(exc).__name__)
+            await asyncio.sleep(RENEW_EVERY)

@@ -82,7 +82,9 @@ async def test_a_running_bot_follows_parley_off_within_its_refresh(
     adapter = RecordingAdapter()
     await core.handle(addressed(1, HERE), adapter)
     await core.idle()
-    await store.switch("test:g1", off=True)  # `parley off test:g1`, from another process
+    other = await SqliteStore.open(store.path)  # `parley off test:g1`, from another process
+    await other.switch("test:g1", off=True)
+    await other.close()
     await asyncio.sleep(0.1)
     await core.handle(addressed(2, HERE), adapter)  # this one sets the background read going
     await core.idle()
