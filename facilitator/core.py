@@ -144,7 +144,12 @@ class Facilitator:
                 )
             return  # nothing is read, stored or answered where the operator switched it off
         if isinstance(event, MessageReceived):
-            if event.earlier:
+            if event.by_ai:  # the AI's own, read back from the platform (another process posted it)
+                message = event.message
+                await self._services.messages.add_ai_message(
+                    message.conversation, message.id, message.text, message.reply_to, as_seen=True
+                )
+            elif event.earlier:
                 await self._services.messages.add_message(event.message)
             else:
                 await self._on_message(event.message, adapter)

@@ -12,6 +12,7 @@ class MessageReceived:
     message: Message
     event_id: str = ""
     earlier: bool = False  # fetched history (a thread's earlier messages): stored, never answered
+    by_ai: bool = False  # fetched history only: the AI's own message, as the platform shows it
 
     @property
     def conversation(self) -> ConversationRef:

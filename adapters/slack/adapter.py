@@ -262,7 +262,8 @@ class SlackAdapter:
         spoken = self.sender.spoken
         for earlier in await thread_past(self.client, where, before, self.identity, self.ai_name, spoken):
             try:
-                await self._hand(MessageReceived(earlier, earlier=True))
+                mine = earlier.author.user_id == self.identity.user_id
+                await self._hand(MessageReceived(earlier, earlier=True, by_ai=mine))
             except Exception:
                 logger.exception("an earlier message of the thread %s could not be stored", where.thread_id)
                 return

@@ -38,6 +38,15 @@ INSERT_MESSAGE = (
 )
 
 
+# What the AI said, as it finished saying it, stands over what another process read of it on
+# the platform meanwhile (a thread's history, fetched while the answer was still streaming).
+_AI_MESSAGE = (
+    INSERT_MESSAGE.removesuffix("DO NOTHING")
+    + "DO UPDATE SET author_id = excluded.author_id, from_ai = 1, text = excluded.text"
+)
+_SEEN_AI_MESSAGE = INSERT_MESSAGE
+
+
 class StoreError(RuntimeError):
     """The database cannot be used as it is (too new, unreadable); the text says what to do."""
 
@@ -181,12 +190,18 @@ class StoredConversations:
         return (row.id, message.id, author.user_id, 0, text, sent_at, message.reply_to, attachments)
 
     async def add_ai_message(
-        self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
+        self,
+        conversation: ConversationRef,
+        message_id: str,
+        text: str,
+        reply_to: str | None,
+        *,
+        as_seen: bool = False,
     ) -> None:
         row = await self._conversation(conversation)
         self._remember_ai_id(row.id, message_id)
         self._writes.add(
-            INSERT_MESSAGE,
+            _SEEN_AI_MESSAGE if as_seen else _AI_MESSAGE,
             (row.id, message_id, AI_AUTHOR, 1, clean_text(text), iso(utcnow()), reply_to, None),
         )
         await self._writes.commit()

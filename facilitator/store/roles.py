@@ -78,8 +78,17 @@ class MessageStore(Protocol):
         ...
 
     async def add_ai_message(
-        self, conversation: ConversationRef, message_id: str, text: str, reply_to: str | None
-    ) -> None: ...
+        self,
+        conversation: ConversationRef,
+        message_id: str,
+        text: str,
+        reply_to: str | None,
+        *,
+        as_seen: bool = False,
+    ) -> None:
+        """The AI's own message, as it posted it; `as_seen`: as the platform's history shows it
+        (perhaps mid-stream), never over what the AI stored itself."""
+        ...
 
     async def is_ai_message(self, conversation: ConversationRef, message_id: str) -> bool: ...
 

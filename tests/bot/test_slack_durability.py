@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +23,10 @@ from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import encode_form, sign
 from tests.support import until
-from tests.support.process import A_PROCESS, ROOT, endpoint, environment, free_port
+from tests.support.process import A_PROCESS, endpoint, free_port
+from tests.support.running import parley_run, stopped
+from tests.support.slack_http import SECRET, HttpSlack
 
-SECRET = "slack-secret-for-tests"
 EVENTS = 200
 MENTION_EVERY = 10  # one event in ten is a mention, each in a channel of its own
 CONCURRENCY = 10
@@ -123,66 +121,6 @@ def slack_env(
     }
 
 
-@dataclass
-class Run:
-    process: asyncio.subprocess.Process
-    log: Path
-
-    def logged(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-@asynccontextmanager
-async def parley_run(env: dict[str, str], cwd: Path, name: str) -> AsyncIterator[Run]:
-    """`parley run`, what it logs in a file (a burst logs more than a pipe holds unread);
-    killed if the test leaves it running."""
-    log = cwd / f"{name}.log"
-    with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=cwd,
-            env={**environment(env), "PYTHONPATH": str(ROOT)},
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=sink,
-        )
-        try:
-            yield Run(process, log)
-        finally:
-            if process.returncode is None:
-                process.kill()
-            await asyncio.wait_for(process.wait(), timeout=30)
-
-
-class HttpSlack:
-    """Slack delivering over HTTP to Parley's port: signed posts, retries marked as such."""
-
-    def __init__(self, session: aiohttp.ClientSession, port: int) -> None:
-        self.session, self.url = session, f"http://127.0.0.1:{port}/slack/events"
-
-    async def post(self, raw: str, headers: dict[str, str]) -> int:
-        try:
-            async with self.session.post(self.url, data=raw, headers=headers) as response:
-                return response.status
-        except (TimeoutError, aiohttp.ClientError):  # stopped, or not up yet
-            return 0
-
-    async def deliver(self, body: dict[str, Any], retry: int = 0) -> int:
-        raw = json.dumps(body)
-        headers = sign(raw, SECRET, retry_num=retry or None, retry_reason="http_timeout" if retry else None)
-        return await self.post(raw, headers)
-
-    async def ready(self, fake: FakeSlack) -> None:
-        challenge = json.dumps(fake.url_verification())
-        await until(lambda: self._answers(challenge), within=A_PROCESS, what="Parley answering on its port")
-
-    async def _answers(self, raw: str) -> bool:
-        return await self.post(raw, sign(raw, SECRET)) == 200
-
-
 async def burst(deliver: Callable[[dict[str, Any]], Any], plan: Burst, stop: Callable[[], None]) -> None:
     """The events, ten at a time, until STOP_AFTER were acknowledged: then `stop`, and the
     deliveries under way end as they do."""
@@ -222,13 +160,6 @@ async def redeliver(deliver: Callable[[dict[str, Any]], Any], plan: Burst) -> No
 
     await asyncio.wait_for(asyncio.gather(*(gated(n) for n in waiting)), timeout=40)
     assert plan.unacked() == [], "the restarted process took every redelivery"
-
-
-async def stopped(run: Run, how: signal.Signals) -> int:
-    """The process stopped `how`, waited for; its exit code."""
-    if how is not signal.SIGKILL:
-        return await asyncio.wait_for(run.process.wait(), timeout=35)
-    return await asyncio.wait_for(run.process.wait(), timeout=10)
 
 
 async def all_answered(fake: FakeSlack, plan: Burst) -> None:

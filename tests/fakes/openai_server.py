@@ -53,6 +53,7 @@ class Received:
     body: dict[str, Any]
     at: float  # time.perf_counter() when the request arrived
     first_token_at: float | None = None  # time.perf_counter() as the first words were written
+    done_at: float | None = None  # time.perf_counter() once the whole stream was written
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -294,6 +295,7 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(usage)}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
+        received.done_at = time.perf_counter()
         return response
 
 

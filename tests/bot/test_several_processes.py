@@ -1,0 +1,191 @@
+"""Two `parley run` processes sharing one PostgreSQL (issue 16), driven as Slack drives a web
+process scaled to two dynos behind a router: every event may reach either, or both (a retry that
+lands on the other). Each message is stored once and each mention answered once; a conversation's
+answers keep their order though its messages reach different processes; and a process killed with
+`kill -9` mid-answer has its answers given by the other."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+
+from tests.fakes.openai_server import FakeOpenAI, Received, Reply
+from tests.fakes.slack_api import FakeSlack
+from tests.support import until
+from tests.support.durability import UNCLEAN
+from tests.support.process import endpoint, free_port
+from tests.support.running import parley_run, stopped
+from tests.support.slack_http import SECRET, HttpSlack
+
+MEMBERS = [f"U{n:02d}" for n in range(1, 6)]
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    for user in MEMBERS:
+        fake.user(user, f"Member {user}", display_name=f"member-{user.lower()}")
+    yield fake
+    await fake.stop()
+
+
+def env_for(slack: FakeSlack, model: FakeOpenAI, database: str, port: int) -> dict[str, str]:
+    return {
+        **endpoint(model),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "PARLEY_SLACK__API_BASE_URL": slack.base_url,
+        "PORT": str(port),
+        "DATABASE_URL": database,
+        "PARLEY_BOT__FIRST_USE_NOTICE": "false",
+    }
+
+
+async def stored(database: str) -> list[tuple[str, str]]:
+    """(channel, ts) of every member's message PostgreSQL holds, in every conversation."""
+    connection = await asyncpg.connect(database)
+    try:
+        rows = await connection.fetch(
+            "SELECT c.chat_id, m.message_id FROM messages AS m JOIN conversations AS c"
+            " ON c.id = m.conversation_id WHERE m.from_ai = 0"
+        )
+    finally:
+        await connection.close()
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def last_words(body: dict[str, Any]) -> str:
+    return str([m for m in body["messages"] if m["role"] == "user"][-1]["content"])
+
+
+def requests_about(model: FakeOpenAI, words: str) -> list[Received]:
+    return [r for r in model.received if words in last_words(r.body)]
+
+
+async def test_events_reaching_both_processes_are_stored_once_and_answered_once_in_order(
+    slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    def reply(body: dict[str, Any]) -> str:  # says which question it answers, over ~2 s
+        words = last_words(body)
+        which = "second" if "second" in words else "first" if "first" in words else "other"
+        return f"This answers the {which} question, slowly and in full."
+
+    fake_model.default = Reply(text=reply, chunk_size=6, chunk_delay=0.2)
+    ports = free_port(), free_port()
+    bodies: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    for n in range(60):
+        if n % 6 == 5:
+            channel = slack.channel(f"CM{n:02d}", f"ask-{n}", members=MEMBERS)["id"]
+            body = slack.event_app_mention(channel, MEMBERS[n % 5], f"<@{slack.bot_user_id}> question {n}?")
+            mentions.append(body)
+        else:
+            slack.channel("CHAT", "chat", members=MEMBERS)
+            body = slack.event_message("CHAT", MEMBERS[n % 5], f"chatter {n}")
+        bodies.append(body)
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "a") as a,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "b") as b,
+    ):
+        to_a, to_b = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
+        await asyncio.gather(to_a.ready(slack), to_b.ready(slack))
+        # Every event to both at once, as a retry landing on the other dyno does.
+        statuses = await asyncio.gather(
+            *(
+                target.deliver(body, retry=1 if target is to_b else 0)
+                for body in bodies
+                for target in (to_a, to_b)
+            )
+        )
+        assert set(statuses) == {200}
+
+        # One thread, its two questions reaching different processes: the second is asked
+        # while the first is being answered.
+        slack.channel("CT", "thread", members=MEMBERS)
+        parent = slack.event_message("CT", "U01", "a thread of questions")
+        assert await to_a.deliver(parent) == 200
+        thread = str(parent["event"]["ts"])
+        ask = f"<@{slack.bot_user_id}>"
+        first = slack.event_app_mention("CT", "U02", f"{ask} the first question?", thread_ts=thread)
+        assert await to_a.deliver(first) == 200
+        await until(
+            lambda: any(r.first_token_at for r in requests_about(fake_model, "first question")),
+            within=15,
+            what="the first answer under way",
+        )
+        second = slack.event_app_mention("CT", "U03", f"{ask} and the second question?", thread_ts=thread)
+        assert await to_b.deliver(second) == 200
+
+        def answered() -> bool:
+            return all(
+                slack.posted(m["event"]["channel"], thread_ts=m["event"]["ts"]) for m in mentions
+            ) and (len(slack.posted("CT", thread_ts=thread)) >= 2)
+
+        await until(answered, within=30, what="every mention answered")
+        await asyncio.sleep(1.5)  # long enough for a second answer to show, were there one
+        for run in (a, b):
+            run.process.send_signal(signal.SIGTERM)
+            assert await stopped(run, signal.SIGTERM) == 0
+    repeats = {
+        m["event"]["ts"]: len(slack.posted(m["event"]["channel"], thread_ts=m["event"]["ts"]))
+        for m in mentions
+    }
+    assert set(repeats.values()) == {1}, repeats
+    assert slack.posted("CT", thread_ts=thread) == [
+        "This answers the first question, slowly and in full.",
+        "This answers the second question, slowly and in full.",
+    ]
+    (asked_second,) = requests_about(fake_model, "second question")
+    (asked_first,) = [r for r in requests_about(fake_model, "first question") if r is not asked_second]
+    assert asked_first.done_at is not None and asked_second.at > asked_first.done_at  # one after the other
+    sent = [(str(b["event"]["channel"]), str(b["event"]["ts"])) for b in (*bodies, parent, first, second)]
+    # Every one stored (a conversation holds a message once: the database's unique key); the
+    # thread's first message heads the thread's conversation too; the AI's own are the AI's.
+    assert set(await stored(postgres_url)) == set(sent)
+    for run in (a, b):
+        assert not [word for word in UNCLEAN if word in run.logged()], run.logged()[-3000:]
+
+
+async def test_a_process_killed_mid_answer_has_its_answers_given_by_the_other(
+    slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    fake_model.default = Reply(text="Taken over and answered.", delay=3.0)  # nothing shown before the kill
+    ports = free_port(), free_port()
+    mentions = []
+    for n in range(5):
+        channel = slack.channel(f"CK{n}", f"kill-{n}", members=MEMBERS)["id"]
+        mentions.append(slack.event_app_mention(channel, MEMBERS[n], f"<@{slack.bot_user_id}> question {n}?"))
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "doomed") as doomed,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "survivor") as survivor,
+    ):
+        to_doomed, to_survivor = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
+        await asyncio.gather(to_doomed.ready(slack), to_survivor.ready(slack))
+        assert set(await asyncio.gather(*(to_doomed.deliver(body) for body in mentions))) == {200}
+        await until(lambda: len(fake_model.received) >= 5, within=15, what="the doomed process answering")
+        doomed.process.send_signal(signal.SIGKILL)
+        await stopped(doomed, signal.SIGKILL)
+
+        def answered() -> bool:
+            return all(slack.posted(m["event"]["channel"], thread_ts=m["event"]["ts"]) for m in mentions)
+
+        await until(answered, within=30, what="the survivor giving every answer")
+        await asyncio.sleep(1.0)
+        survivor.process.send_signal(signal.SIGTERM)
+        assert await stopped(survivor, signal.SIGTERM) == 0
+    for body in mentions:
+        event = body["event"]
+        assert slack.posted(event["channel"], thread_ts=event["ts"]) == ["Taken over and answered."]
+    assert (
+        "took over 5 answer(s) another process left" in survivor.logged() or "took over" in survivor.logged()
+    )
+    assert not [word for word in UNCLEAN if word in survivor.logged()], survivor.logged()[-3000:]
