@@ -371,6 +371,9 @@ class Facilitator:
     async def resume_points(self, platform: str, active_since: datetime) -> list[ResumePoint]:
         return await self._store.resume_points(platform, active_since)
 
+    async def playing(self, role: str) -> bool:
+        return await self._store.playing(role)
+
     # --- lifetime ---------------------------------------------------------------------------
 
     async def refresh_switches(self) -> None:

@@ -78,6 +78,11 @@ class EventSink(Protocol):
         its newest stored message, most recently active first."""
         ...
 
+    async def playing(self, role: str) -> bool:
+        """Whether this process plays `role` (e.g. "telegram:polling"), which one process at a
+        time may play among those sharing a database; asked again before each round of it."""
+        ...
+
 
 class StoreUnavailable(RuntimeError):
     """An event could not be made durable (the database refused the write, or is closing): the

@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "message_reaction", "chat_member", "my_chat_member"]
 ADMINS_TTL_SECONDS = 600.0
 POLL_SECONDS = 30
+POLLING_ROLE = "telegram:polling"  # one process at a time polls, among those sharing a database
+TAKE_OVER_SECONDS = 2.0  # how often a process that does not poll asks to take over
 
 
 class TelegramStartError(RuntimeError):
@@ -133,7 +135,19 @@ class TelegramAdapter:
         up on a whole batch when one update in it is malformed, and asks for it again forever."""
         offset: int | None = None
         failures = 0
+        waiting = False
         while True:
+            # One process polls among those sharing a database; the others wait to take over.
+            if not await self._core.playing(POLLING_ROLE):
+                if not waiting:
+                    logger.info("Telegram: another process polls; taking over when it stops")
+                    waiting = True
+                await asyncio.sleep(TAKE_OVER_SECONDS)
+                offset = None  # what it acknowledged is acknowledged: ask Telegram where to go on
+                continue
+            if waiting:
+                logger.info("Telegram: polling (took over from the process that polled)")
+                waiting = False
             try:
                 batch = await self.application.bot.do_api_request(
                     "getupdates",  # Bot API names ignore case; this spelling spares PTB's warning

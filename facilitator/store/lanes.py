@@ -5,6 +5,7 @@ process is alone, the same rows are kept and always granted.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from facilitator.chat import ConversationRef, utcnow
@@ -28,6 +29,11 @@ _ALIVE = (
 FORGOTTEN_AFTER = 86400.0  # a process not seen for a day is no longer listed at all
 
 
+def role_key(role: str) -> int:
+    """A role's name as a 64-bit key (PostgreSQL's advisory locks), the same in every process."""
+    return int.from_bytes(hashlib.sha256(f"parley:{role}".encode()).digest()[:8], "big", signed=True)
+
+
 class StoredLanes:
     if TYPE_CHECKING:  # given by StoredConversations
         _writes: GroupCommit
@@ -35,6 +41,10 @@ class StoredLanes:
         async def _conversation(self, ref: ConversationRef) -> ConversationRow: ...
 
         async def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
+
+    async def playing(self, role: str) -> bool:
+        """Whether this process alone plays `role` (polls Telegram): on SQLite, always."""
+        return True
 
     async def hold_conversation(
         self, conversation: ConversationRef, owner: str, now: float, lease_until: float

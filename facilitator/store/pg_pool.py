@@ -293,3 +293,33 @@ async def copy_into(pool: asyncpg.Pool, tables: Sequence[str], feed: Feed) -> di
                 f" COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
             )
     return counts
+
+
+class Roles:
+    """Roles only one process may play at a time (polling Telegram), as session advisory locks
+    on a connection of their own: held while this process and that connection live, so a
+    process that dies gives its roles up at once, for another to take."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._connection: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def playing(self, key: int) -> bool:
+        """Whether this process plays the role now: taken when free, kept when ours (asked
+        again each time: a lost connection has lost the role too)."""
+        async with self._lock:
+            try:
+                if self._connection is None or self._connection.is_closed():
+                    self._connection = await connect(self._dsn)
+                return bool(await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", key))
+            except (DatabaseUnreachable, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                logger.warning("could not tell who plays a role (%s)", type(exc).__name__)
+                if self._connection is not None:
+                    self._connection.terminate()
+                    self._connection = None
+                return False
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()

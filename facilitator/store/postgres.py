@@ -17,6 +17,7 @@ from typing import Any
 from facilitator.chat import Message
 from facilitator.store import pg_pool
 from facilitator.store.conversations import StoreError
+from facilitator.store.lanes import role_key
 from facilitator.store.parts import StoreParts
 from facilitator.store.pg_migrations import LATEST
 
@@ -56,6 +57,7 @@ class PostgresStore(StoreParts):
         self._pool = pool
         self.dsn = dsn  # where it is, for `parley check` and the tests (credentials included)
         self._listener = pg_pool.Listener(dsn, CHANNEL, self._heard)
+        self._roles = pg_pool.Roles(dsn)
         self.applied_migrations: list[int] = []
 
     @classmethod
@@ -89,6 +91,7 @@ class PostgresStore(StoreParts):
     async def close(self) -> None:
         await self._writes.close()
         await self._listener.close()
+        await self._roles.close()
         await self._db.close()
         await self._pool.close()
 
@@ -119,6 +122,9 @@ class PostgresStore(StoreParts):
         claim = (owner, lease_until, platform, now, owner, limit, within)
         rows = await pg_pool.fetch(self._pool, _CLAIM, claim)
         return [int(row[0]) for row in rows]
+
+    async def playing(self, role: str) -> bool:
+        return await self._roles.playing(role_key(role))
 
     # --- word of changes, to and from other processes -------------------------------------------
 

@@ -280,6 +280,11 @@ class OwedAnswers(Protocol):
 
     async def release_conversation(self, conversation: ConversationRef, owner: str) -> None: ...
 
+    async def playing(self, role: str) -> bool:
+        """Whether this process plays `role`, which only one process may play at a time (polling
+        Telegram): taken when free, kept while this process lives; always, alone on the store."""
+        ...
+
     async def note_alive(self, process: Process) -> None:
         """This process is running (said as it renews its claims)."""
         ...

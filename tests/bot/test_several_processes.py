@@ -2,7 +2,8 @@
 process scaled to two dynos behind a router: every event may reach either, or both (a retry that
 lands on the other). Each message is stored once and each mention answered once; a conversation's
 answers keep their order though its messages reach different processes; and a process killed with
-`kill -9` mid-answer has its answers given by the other."""
+`kill -9` mid-answer has its answers given by the other. On Telegram, one process polls at a
+time, and another takes over when it dies."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, Received, Reply
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.telegram_api import FakeTelegram
 from tests.support import until
 from tests.support.durability import UNCLEAN
 from tests.support.process import endpoint, free_port
@@ -189,3 +191,74 @@ async def test_a_process_killed_mid_answer_has_its_answers_given_by_the_other(
         "took over 5 answer(s) another process left" in survivor.logged() or "took over" in survivor.logged()
     )
     assert not [word for word in UNCLEAN if word in survivor.logged()], survivor.logged()[-3000:]
+
+
+# --- Telegram polling -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = await FakeTelegram().start()
+    yield fake
+    await fake.stop()
+
+
+def telegram_env(telegram: FakeTelegram, model: FakeOpenAI, database: str) -> dict[str, str]:
+    return {
+        **endpoint(model),
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "PARLEY_TELEGRAM__API_BASE_URL": f"http://127.0.0.1:{telegram.port}",
+        "DATABASE_URL": database,
+        "PARLEY_BOT__FIRST_USE_NOTICE": "false",
+    }
+
+
+def mentions_in(telegram: FakeTelegram, first_chat: int, count: int) -> list[tuple[int, int]]:
+    """A mention in each of `count` new groups, queued for getUpdates: (chat id, message id)."""
+    member = telegram.user(100, "Member")
+    asked = []
+    for n in range(count):
+        chat = telegram.group(-(first_chat + n), f"Group {first_chat + n}", supergroup=True, member_count=3)
+        update = telegram.push_message(chat, member, f"@{telegram.username} question {n}?")
+        asked.append((chat["id"], update["message"]["message_id"]))
+    return asked
+
+
+def answers(telegram: FakeTelegram, chat_id: int, message_id: int) -> int:
+    """The bot's messages replying to one mention (an answer streams: one message, edited)."""
+    return len(
+        {
+            sent["message_id"]
+            for sent in telegram.sent(chat_id)
+            if (sent.get("reply_to_message") or {}).get("message_id") == message_id
+        }
+    )
+
+
+async def test_one_process_polls_telegram_and_another_takes_over_when_it_dies(
+    telegram: FakeTelegram, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    env = telegram_env(telegram, fake_model, postgres_url)
+    async with parley_run(env, tmp_path, "one") as one, parley_run(env, tmp_path, "two") as two:
+        asked = mentions_in(telegram, 2000, 10)
+
+        def all_answered(which: list[tuple[int, int]]) -> bool:
+            return all(answers(telegram, *each) for each in which)
+
+        await until(lambda: all_answered(asked), within=30, what="the first mentions answered")
+        await until(
+            lambda: "another process polls" in one.logged() + two.logged(), within=10, what="one waiting"
+        )
+        assert telegram.conflicts == 0  # never two polling at once
+        poller, waiter = (two, one) if "another process polls" in one.logged() else (one, two)
+        poller.process.send_signal(signal.SIGKILL)
+        await stopped(poller, signal.SIGKILL)
+        later = mentions_in(telegram, 3000, 10)
+        await until(lambda: all_answered(later), within=30, what="the waiting process taking over")
+        await asyncio.sleep(1.0)
+        waiter.process.send_signal(signal.SIGTERM)
+        assert await stopped(waiter, signal.SIGTERM) == 0
+    assert [answers(telegram, *each) for each in asked + later] == [1] * 20
+    assert telegram.conflicts <= 1  # at most the dead poller's last request, ended by the new one
+    assert "took over from the process that polled" in waiter.logged()
+    assert not [word for word in UNCLEAN if word in waiter.logged()], waiter.logged()[-3000:]

@@ -149,6 +149,7 @@ class FakeTelegram:
     _migrated: dict[int, int] = field(default_factory=dict)  # old group -> new supergroup
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     _poller: object | None = None  # the getUpdates request allowed to wait
+    conflicts: int = 0  # polls ended by another poll: two bot instances polling at once
     _closing: bool = False
     _file_counter: int = 0
     _unsized: set[str] = field(default_factory=set)  # file ids whose getFile omits file_size
@@ -308,6 +309,7 @@ class FakeTelegram:
             except TimeoutError:
                 pass
             if self._poller is not me:
+                self.conflicts += 1
                 raise ApiError(
                     409,
                     "Conflict: terminated by other getUpdates request; "
