@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import time
 from pathlib import Path
 
 from bot import registry
@@ -15,6 +16,8 @@ from bot.settings import Settings, SettingsError
 from bot.stores import open_store, where
 from facilitator.ports import StoreUnavailable
 from facilitator.store.conversations import StoreError
+
+ALIVE_WITHIN_SECONDS = 30.0  # a process says it is alive every few seconds (facilitator/owing.py)
 
 
 async def check(settings: Settings, args: argparse.Namespace) -> int:
@@ -55,8 +58,14 @@ async def _check_database(settings: Settings) -> int:
         return 1
     try:
         print(f"database: OK ({place}, schema version {await store.schema_version()})")
+        alive = await store.processes(seen_since=time.time() - ALIVE_WITHIN_SECONDS)
     finally:
         await store.close()
+    if not alive:
+        print("processes: none running")
+    for process in alive:
+        platforms = ", ".join(process.platforms) or "no platform yet"
+        print(f"process: {process.host} pid {process.pid} ({platforms}), running since {process.started_at}")
     return 0
 
 

@@ -29,6 +29,7 @@ from facilitator.accounts import group_account
 from facilitator.actions import Delivered, SendMessage, ShowTyping
 from facilitator.auto.mode import AutoMode
 from facilitator.chat import ConversationRef, Message
+from facilitator.fair_use import FairUse
 from facilitator.model_reply import ModelReply, tokens_used
 from facilitator.owing import Owing
 from facilitator.ports import Adapter, ModelError
@@ -60,8 +61,10 @@ class Answering:
         tool_calls: ToolCalls,
         auto: AutoMode,
         owing: Owing,
+        fair_use: FairUse,
     ) -> None:
         self._services = services
+        self._fair_use = fair_use
         self._owing = owing
         self._window = window
         self._showing = showing
@@ -170,18 +173,46 @@ class Answering:
         answered = state.pending[:taken]
         del state.pending[:taken]  # what came later gets an answer of its own
         owed = tuple(state.owed[m.id] for m in answered if m.id in state.owed)
+        counted = (
+            await self._fair_use.reserve(target, adapter) if self._services.config.quotas.enabled else ()
+        )
+        if counted is None:  # the day's answers ran out meanwhile (another process gave the last)
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            await self._settle(owed, state)
+            return
+        given = False
+        try:
+            given = await self._give(conversation, state, adapter, reply, starting, answered, owed, counted)
+        finally:
+            if not given and counted:
+                await self._fair_use.refund(target, counted)
+
+    async def _give(
+        self,
+        conversation: ConversationRef,
+        state: _Conversation,
+        adapter: Adapter,
+        reply: ModelReply,
+        starting: asyncio.Future[None],
+        answered: list[Message],
+        owed: tuple[int, ...],
+        counted: tuple[str, ...],
+    ) -> bool:
+        """The reply shown and remembered (True), or a friendly error said instead."""
+        target = answered[-1]
         try:
             await starting
         except ModelError as exc:
             logger.warning("model failed for %s in %s: %s", target.id, conversation.chat_id, exc)
             await self._say_failed(adapter, conversation, exc.kind, target.id)
             await self._settle(owed, state)
-            return
+            return False
         except Exception:
             logger.exception("model call crashed for %s", target.id)
             await self._say_failed(adapter, conversation, "unavailable", target.id)
             await self._settle(owed, state)
-            return
+            return False
 
         async def posted(part_id: str) -> None:
             for owed_id in owed:
@@ -195,9 +226,10 @@ class Answering:
         if not reply.first and not made:
             await self._say_failed(adapter, conversation, "rejected", target.id)
             await self._settle(owed, state)
-            return
-        await self._remember_reply(conversation, target, answered, delivered, reply, made)
+            return False
+        await self._remember_reply(conversation, target, answered, delivered, reply, made, counted)
         await self._settle(owed, state)
+        return True
 
     async def _remember_reply(
         self,
@@ -207,6 +239,7 @@ class Answering:
         delivered: Delivered | None,
         reply: ModelReply,
         made: list[Delivered | None],
+        counted: tuple[str, ...] = (),
     ) -> None:
         posted = [part for each in (delivered, *made) if each is not None for part in each.parts]
         for message_id, text in posted:
@@ -219,7 +252,12 @@ class Answering:
         accounts: tuple[str, ...] = (target.author.user_id,)
         if not conversation.is_direct:  # the group's totals, for its budget and the usage export
             accounts += (group_account(conversation),)
-        await self._services.ledger.record_usage(conversation.platform, accounts, prompt, completion, images)
+        ledger = self._services.ledger
+        if counted:  # its answer was counted as it began (fair_use.reserve): its tokens now
+            await ledger.record_usage(conversation.platform, counted, prompt, completion, images, replies=0)
+            accounts = tuple(account for account in accounts if account not in counted)
+        if accounts:
+            await ledger.record_usage(conversation.platform, accounts, prompt, completion, images)
         logger.info(
             "answered %d message(s) in %s with %d part(s), %d tool call(s)",
             len(answered),

@@ -5,7 +5,7 @@ Here the core routes each event and decides whether to answer (addressed, the mo
 limit, the quotas, strict moderation); its parts do the rest, each handed `Services` and the
 parts it uses, and put together in `Facilitator.__init__`, the one place that knows them all:
 answering a conversation (its queue and bursts) in facilitator/answering.py, reading the room
-in facilitator/auto/, the commands in facilitator/command_runner.py, redeliveries in
+in facilitator/auto/, the commands in facilitator/commanding.py, redeliveries in
 facilitator/redelivery.py, the kill switch, quotas and strict mode in facilitator/kill_switch.py,
 facilitator/fair_use.py and facilitator/strictness.py.
 """
@@ -21,13 +21,14 @@ from datetime import datetime
 from typing import assert_never
 
 from facilitator import texts
-from facilitator.actions import SendMessage, StartGroup
+from facilitator.actions import SendMessage
 from facilitator.addressing import addresses_by_name
 from facilitator.answering import Answering
 from facilitator.auto.decision import DecisionCall
 from facilitator.auto.mode import AutoMode
 from facilitator.chat import ConversationRef, Message, Mode
 from facilitator.command_runner import CommandRunner
+from facilitator.commanding import Commanding
 from facilitator.config import FacilitatorConfig
 from facilitator.events import (
     CommandReceived,
@@ -109,7 +110,10 @@ class Facilitator:
         decision = DecisionCall(services, window, strictness, showing)
         self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
         tool_calls = ToolCalls(services, strictness)
-        self._answering = Answering(services, window, showing, tool_calls, self.auto, self._owing)
+        self._answering = Answering(
+            services, window, showing, tool_calls, self.auto, self._owing, self._fair_use
+        )
+        self._commanding = Commanding(services, self._redeliveries, self._answering, self._commands)
         self._takeover = Takeover(services, self._owing, self._answering, self._kill_switch, self._take_up)
         store.watch(self._heard)
 
@@ -154,7 +158,7 @@ class Facilitator:
             else:
                 await self._on_message(event.message, adapter)
         elif isinstance(event, CommandReceived):
-            await self._on_command(event, adapter)
+            await self._commanding.on_command(event, adapter)
         elif isinstance(event, MessageEdited):
             await self._services.messages.edit_message(event.conversation, event.message_id, event.text)
         elif isinstance(event, MessageDeleted):
@@ -276,50 +280,6 @@ class Facilitator:
             )
         return False
 
-    async def _on_command(self, event: CommandReceived, adapter: Adapter) -> None:
-        conversation = event.conversation
-        if event.author.is_bot:  # bots cannot drive the AI, not even through commands
-            return
-        if not await self._redeliveries.new_command(event):
-            return
-        async with self._answering.in_turn(conversation):  # in order with the answers here
-            await self._services.members.remember_member(conversation, event.author)
-            outcome = await self._commands.run(event)
-        if outcome.start_group:
-            await self._start_group(StartGroup(conversation, event.author, outcome.start_group), adapter)
-            return
-        private_to = event.author if outcome.private else None
-        text = outcome.text
-        if outcome.mode is not None and outcome.mode.reads_the_room:
-            try:  # auto mode must see the whole conversation: say so if the platform hides some
-                caveat = await adapter.partial_view(conversation)
-            except Exception:
-                logger.warning("could not tell what %s hides in %s", adapter.platform, conversation.chat_id)
-                caveat = None
-            if caveat:
-                text = f"{text}\n\n{caveat}"
-        await self._services.perform(
-            adapter,
-            SendMessage(
-                conversation,
-                text,
-                reply_to=event.message_id,
-                private_to=private_to,
-                announce=outcome.announced,
-            ),
-        )
-
-    async def _start_group(self, action: StartGroup, adapter: Adapter) -> None:
-        """The adapter opens the group and says where it is; the direct chat keeps its history."""
-        logger.info(
-            "starting a group from %s with %d invitee(s)", action.conversation.chat_id, len(action.invitees)
-        )
-        try:
-            await adapter.perform(action)
-        except Exception:
-            logger.exception("starting a group failed on %s", adapter.platform)
-            await self._services.perform(adapter, SendMessage(action.conversation, texts.GROUP_FAILED))
-
     async def _move(self, old: ConversationRef, new: ConversationRef) -> None:
         async with self._answering.in_turn(old):  # after any answer under way in the old conversation
             await self._services.groups.move_conversation(old, new)
@@ -377,8 +337,10 @@ class Facilitator:
     # --- lifetime ---------------------------------------------------------------------------
 
     async def refresh_switches(self) -> None:
-        """Read the kill switch from the database (`parley run` does so before any event)."""
+        """Read the kill switch from the database (`parley run` does so before any event), and
+        say this process is running (`parley check` lists those alive)."""
         await self._kill_switch.refresh()
+        self._owing.begin()
 
     async def idle(self) -> None:
         """Wait until every answer under way has been given (for scripts, tests, shutdown)."""

@@ -138,6 +138,10 @@ class Owing:
         except Exception:  # the store is gone: the leases run out by themselves
             logger.warning("could not give up the claims on answers owed", exc_info=True)
 
+    def begin(self) -> None:
+        """This process is running: it says so (and renews its claims) from now on."""
+        self._keep_renewing()
+
     def _keep_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.ensure_future(self._renew())

@@ -24,6 +24,15 @@ _ADD_USAGE = (
 )
 
 
+# One more answer for an account, only while it is under its limit: checked and counted in one
+# statement, so processes answering the same member at once never pass the limit together.
+_RESERVE = (
+    "INSERT INTO usage (platform, user_id, day, replies) VALUES (?, ?, ?, 1)"
+    " ON CONFLICT (platform, user_id, day) DO UPDATE SET replies = usage.replies + 1"
+    " WHERE usage.replies < ?"
+)
+
+
 class StoredLedger:
     if TYPE_CHECKING:  # given by StoredConversations
         _writes: GroupCommit
@@ -61,6 +70,28 @@ class StoredLedger:
                 _ADD_USAGE, (platform, account, day, replies, prompt_tokens, completion_tokens, images)
             )
         await self._writes.commit()  # one commit for every account the call counts against
+
+    async def reserve_replies(self, platform: str, limits: tuple[tuple[str, int], ...]) -> bool:
+        day = utcnow().date().isoformat()
+        taken: list[str] = []
+        for account, limit in limits:
+            outcome = self._writes.add_checked(_RESERVE, (platform, account, day, limit))
+            await self._writes.commit()
+            if not outcome.changed:
+                await self.refund_replies(platform, tuple(taken))
+                return False
+            taken.append(account)
+        return True
+
+    async def refund_replies(self, platform: str, accounts: tuple[str, ...]) -> None:
+        day = utcnow().date().isoformat()
+        for account in accounts:
+            self._writes.add(
+                "UPDATE usage SET replies = replies - 1 WHERE platform = ? AND user_id = ? AND day = ?"
+                " AND replies > 0",
+                (platform, account, day),
+            )
+        await self._writes.commit()
 
     async def usage(self, platform: str, user_id: str, day: date) -> Usage:
         found = await self._one(

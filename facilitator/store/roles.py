@@ -177,6 +177,16 @@ class Ledger(Protocol):
         (`group:<chat>`), a group's unprompted turns (`auto:<chat>`); several at once."""
         ...
 
+    async def reserve_replies(self, platform: str, limits: tuple[tuple[str, int], ...]) -> bool:
+        """Count one answer today against each (account, limit) if every one is under its limit,
+        atomically (two processes answering the same member at once never pass it together);
+        False, counting nothing, when one is at its limit."""
+        ...
+
+    async def refund_replies(self, platform: str, accounts: tuple[str, ...]) -> None:
+        """An answer reserved and not given after all: it no longer counts."""
+        ...
+
     async def usage(self, platform: str, user_id: str, day: date) -> Usage: ...
 
     async def tokens_spent(self, day: date) -> int:

@@ -262,3 +262,48 @@ async def test_one_process_polls_telegram_and_another_takes_over_when_it_dies(
     assert telegram.conflicts <= 1  # at most the dead poller's last request, ended by the new one
     assert "took over from the process that polled" in waiter.logged()
     assert not [word for word in UNCLEAN if word in waiter.logged()], waiter.logged()[-3000:]
+
+
+# --- quotas -----------------------------------------------------------------------------------
+
+
+async def test_a_members_daily_answers_are_exact_when_both_processes_answer_them_at_once(
+    slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[quotas]\ndefault_tier = "free"\n\n[quotas.tiers.free]\nreplies_per_day = 3\n', encoding="utf-8"
+    )
+    fake_model.default = Reply(text="Within your answers for today.", delay=0.5)
+    ports = free_port(), free_port()
+    asks = []
+    for n in range(8):
+        channel = slack.channel(f"CQ{n}", f"quota-{n}", members=MEMBERS)["id"]
+        asks.append(slack.event_app_mention(channel, "U01", f"<@{slack.bot_user_id}> question {n}?"))
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "qa") as a,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "qb") as b,
+    ):
+        to = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
+        await asyncio.gather(to[0].ready(slack), to[1].ready(slack))
+        statuses = await asyncio.gather(*(to[n % 2].deliver(body) for n, body in enumerate(asks)))
+        assert set(statuses) == {200}
+
+        def given() -> int:
+            return sum(
+                1 for m in asks if "Within your answers" in " ".join(slack.posted(m["event"]["channel"]))
+            )
+
+        await until(lambda: given() >= 3 and slack.ephemeral.get("U01"), within=20, what="three answers")
+        await asyncio.sleep(2.0)  # time for a fourth, were there one
+        for run in (a, b):
+            run.process.send_signal(signal.SIGTERM)
+            assert await stopped(run, signal.SIGTERM) == 0
+    assert given() == 3  # exactly the tier's three, though two processes answered at once
+    assert len(slack.ephemeral["U01"]) == 1  # told once, privately, that today's are used up
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        replies = await connection.fetchval("SELECT replies FROM usage WHERE user_id = 'U01'")
+    finally:
+        await connection.close()
+    assert replies == 3

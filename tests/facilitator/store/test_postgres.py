@@ -134,3 +134,15 @@ async def test_an_unreachable_database_or_a_wrong_name_is_said_plainly(postgres_
     with pytest.raises(DatabaseUnreachable, match="does not exist") as raised:
         await PostgresStore.open(postgres_url.rsplit("/", 1)[0] + "/no_such_db")
     assert "hunter2" not in str(raised.value)
+
+
+async def test_two_processes_answering_one_member_at_once_never_pass_the_limit(
+    two: tuple[PostgresStore, PostgresStore],
+) -> None:
+    outcomes = await asyncio.gather(
+        *(store.reserve_replies("slack", (("U1", 7), ("group:C1", 100))) for store in two * 30)
+    )
+    assert outcomes.count(True) == 7
+    today = utcnow().date()
+    assert (await two[0].usage("slack", "U1", today)).replies == 7
+    assert (await two[1].usage("slack", "group:C1", today)).replies == 7
