@@ -108,7 +108,7 @@ class Facilitator:
         self._redeliveries = Redeliveries(services, self._owing)
         self._closing = False
         decision = DecisionCall(services, window, strictness, showing)
-        self.auto = AutoMode(services, decision, self._group_size, self._fair_use, clock)
+        self.auto = AutoMode(services, decision, self._group_size, self._fair_use, self._owing, clock)
         tool_calls = ToolCalls(services, strictness)
         self._answering = Answering(
             services, window, showing, tool_calls, self.auto, self._owing, self._fair_use

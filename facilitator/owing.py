@@ -50,6 +50,7 @@ class Owing:
         self.platforms: set[str] = set()  # said with this process's heartbeat
         self._started = utcnow().isoformat(timespec="seconds")
         self._renewer: asyncio.Task[None] | None = None
+        self._holding: dict[tuple[str, str, str], int] = {}  # conversations held, how many times
 
     async def store(self, message: Message) -> int | None:
         """Store an addressed message with its answer owed, in one transaction: a crash can
@@ -75,15 +76,26 @@ class Owing:
         )
 
     async def hold(self, conversation: ConversationRef) -> bool:
-        """Whether this process may answer in the conversation now (always, alone on the store)."""
+        """Whether this process may speak in the conversation now (always, alone on the store).
+        Held until as many `let_go` as `hold` that returned True (answering and auto mode's
+        decision may hold it at once)."""
         if not self.shared:
             return True
         now = self._clock()
         self._keep_renewing()
-        return await self._owed.hold_conversation(conversation, self.owner, now, now + LEASE_SECONDS)
+        if not await self._owed.hold_conversation(conversation, self.owner, now, now + LEASE_SECONDS):
+            return False
+        key = conversation.key()
+        self._holding[key] = self._holding.get(key, 0) + 1
+        return True
 
     async def let_go(self, conversation: ConversationRef) -> None:
-        if self.shared:
+        key = conversation.key()
+        if not self.shared or key not in self._holding:
+            return
+        self._holding[key] -= 1
+        if self._holding[key] <= 0:
+            del self._holding[key]
             await self._owed.release_conversation(conversation, self.owner)
 
     async def hand_over(self, conversation: ConversationRef, owed_ids: tuple[int, ...]) -> None:

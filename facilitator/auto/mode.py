@@ -5,6 +5,12 @@ For each message the local gate (gate.py) says whether it might want the AI; a c
 in its room (room.py: a question, to see whether someone else answers it; the caps) and, when it
 is due, the group is within its size and budget, the model is asked once (decision.py) whether
 to reply, react or stay silent.
+
+Where several processes share the store, each hears only the messages that reached it: before
+hearing one and before deciding, a room takes in what the others heard (the store's recent
+messages it has not accounted for), its caps are read again from the store, and a decision is
+made only by the process holding the conversation (facilitator/owing.py), so that two never
+speak up at once.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -27,6 +33,7 @@ from facilitator.auto.room import DAY, Room
 from facilitator.chat import ConversationRef, Message, Mode
 from facilitator.fair_use import FairUse
 from facilitator.group_size import GroupSize
+from facilitator.owing import Owing
 from facilitator.ports import Adapter
 from facilitator.services import Services
 from facilitator.store.roles import HistoryItem
@@ -35,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 RECENT = 20  # messages the gate looks back over
 ROOMS = 10_000  # auto-mode conversations kept in memory, most recently active
+SHARED_RETRY = 5.0  # seconds a decision waits while another process speaks in its conversation
 
 
 class AutoMode:
@@ -44,9 +52,11 @@ class AutoMode:
         decision: DecisionCall,
         group_size: GroupSize,
         fair_use: FairUse,
+        owing: Owing,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self._services = services
+        self._owing = owing
         self._decision = decision
         self._group_size = group_size
         self._fair_use = fair_use
@@ -71,6 +81,7 @@ class AutoMode:
         room = await self._room(conversation)
         self._where[conversation.key()] = (conversation, adapter)
         recent = await self._services.messages.history(conversation, RECENT)
+        self._take_in(room, recent, but=message.id)
         before = [_heard(item) for item in recent if item.message_id != message.id]
         this = Heard(
             message.author.user_id,
@@ -148,6 +159,20 @@ class AutoMode:
         if room is None:
             return
         room.refused = None
+        if self._owing.shared:
+            await self._as_all_heard(conversation, room)
+            if not await self._owing.hold(conversation):  # another process speaks there now
+                self._later(conversation, adapter, SHARED_RETRY)
+                return
+            try:
+                await self._decide(conversation, room, adapter)
+            finally:
+                await self._owing.let_go(conversation)
+            return
+        await self._decide(conversation, room, adapter)
+
+    async def _decide(self, conversation: ConversationRef, room: Room, adapter: Adapter) -> None:
+        key = conversation.key()
         moment = room.due(self._clock())
         waiting = self._candidates.get(key, {})
         found = [(c, waiting.pop(c.message_id)) for c in moment if c.message_id in waiting]
@@ -168,6 +193,35 @@ class AutoMode:
         preview = mode is Mode.PREVIEW  # decided alike, nothing posted (auto/preview.py)
         await self._decision.decide(conversation, room, found, adapter, self._clock(), preview)
         self._schedule(conversation, room, adapter)  # a later candidate may still be waiting
+
+    def _later(self, conversation: ConversationRef, adapter: Adapter, delay: float) -> None:
+        if self._timers_on:
+            self._timers[conversation.key()] = asyncio.get_running_loop().call_later(
+                delay, lambda: self._services.spawn(self.decide_due(conversation, adapter))
+            )
+
+    # --- what other processes heard (a shared store) ---------------------------------------------
+
+    def _take_in(self, room: Room, recent: Sequence[HistoryItem], but: str = "") -> None:
+        """What the store holds and this room has not heard (another process did), heard now, in
+        order; alone on the store, a process hears everything itself."""
+        newest = max((item.seq for item in recent), default=0)
+        if not self._owing.shared or room.accounted is None:
+            room.accounted = newest  # a new room starts from now, not from the past
+            return
+        for item in recent:
+            if item.seq <= room.accounted or item.message_id == but or room.knows(item.message_id):
+                continue
+            last = room.pace[-1] if room.pace else 0.0
+            room.heard(replace(_heard(item), at=max(_heard(item).at, last)), item.message_id, None)
+        room.accounted = max(room.accounted, newest)
+
+    async def _as_all_heard(self, conversation: ConversationRef, room: Room) -> None:
+        """The room as every process heard it, and its caps as every process counted them."""
+        self._take_in(room, await self._services.messages.history(conversation, RECENT))
+        events = await self._services.ledger.room_events(conversation, self._clock() - DAY)
+        room.decisions = deque(at for kind, at in events if kind == "decision")
+        room.interventions = deque(at for kind, at in events if kind == "intervention")
 
     # --- rooms ----------------------------------------------------------------------------------
 

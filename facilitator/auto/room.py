@@ -9,7 +9,7 @@ cool-down after each, none while the room is busy, and a daily cap on decision c
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 from facilitator.auto import weights
@@ -20,6 +20,7 @@ from facilitator.auto.reading import read
 COOLING_DOWN = "cooling down"
 EARNING = "too little said since the last decision"
 MAX_WAITING = 8
+SEEN = 200  # message ids a room remembers having heard
 MAX_POSTPONED = 3
 PACE_LINES = 12  # the room's pace: the gaps between its last few lines ...
 PAUSE_SECONDS = 1800.0  # ... within a sitting (a night is no gap)
@@ -94,12 +95,22 @@ class Room:
     # How readily this group wants the AI to join in, learnt from its feedback (the store keeps
     # it): below 1 fewer and later unprompted turns, above 1 a lower bar, never past the caps.
     readiness: float = 1.0
+    # The ids of the messages heard lately, to tell what another process heard (shared store).
+    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    accounted: int | None = None  # the store's newest message (seq) the room has taken into account
 
     def __post_init__(self) -> None:
         self.credit = self.limits.decisions_saved
 
+    def knows(self, message_id: str) -> bool:
+        return message_id in self.seen
+
     def heard(self, heard: Heard, message_id: str, kind: Kind | None, features: Features = ()) -> None:
         """Something was said: it may answer a waiting question, or be a candidate itself."""
+        if message_id:
+            self.seen[message_id] = None
+            if len(self.seen) > SEEN:
+                self.seen.popitem(last=False)
         if heard.from_ai:
             self.waiting.clear()  # the AI has spoken since: the moment is taken
             return
