@@ -22,7 +22,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import until
 from tests.support.durability import UNCLEAN
-from tests.support.process import endpoint, free_port
+from tests.support.process import endpoint, free_port, parley
 from tests.support.running import parley_run, stopped
 from tests.support.slack_http import SECRET, HttpSlack
 
@@ -307,3 +307,36 @@ async def test_a_members_daily_answers_are_exact_when_both_processes_answer_them
     finally:
         await connection.close()
     assert replies == 3
+
+
+# --- the kill switch --------------------------------------------------------------------------
+
+
+async def test_parley_off_reaches_every_running_process_at_once(
+    slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    ports = free_port(), free_port()
+    off = slack.channel("COFF", "switched-off", members=MEMBERS)["id"]
+    on = slack.channel("CON", "still-on", members=MEMBERS)["id"]
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "ka") as a,
+        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "kb") as b,
+    ):
+        to = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
+        await asyncio.gather(to[0].ready(slack), to[1].ready(slack))
+        code, _, err = await parley("off", f"slack:{off}", env={"DATABASE_URL": postgres_url}, cwd=tmp_path)
+        assert code == 0, err
+        await asyncio.sleep(1.0)  # word of it travels by NOTIFY; the processes' own re-read is 30 s away
+        asks = [
+            slack.event_app_mention(where, "U01", f"<@{slack.bot_user_id}> anyone there {n}?")
+            for n, where in enumerate((off, off, on))
+        ]
+        for n, body in enumerate(asks):
+            assert await to[n % 2].deliver(body) == 200
+        await until(lambda: slack.posted(on), within=15, what="the channel still on answered")
+        await asyncio.sleep(1.0)
+        for run in (a, b):
+            run.process.send_signal(signal.SIGTERM)
+            assert await stopped(run, signal.SIGTERM) == 0
+    assert slack.posted(off) == []  # neither process answered where the operator switched it off
