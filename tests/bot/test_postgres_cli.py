@@ -17,10 +17,20 @@ from facilitator.store.postgres import PostgresStore
 from facilitator.store.sqlite import SqliteStore
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support import until
+from tests.support.durability import Log
+from tests.support.postgres import PostgresServer
 from tests.support.process import A_PROCESS, endpoint, free_port, parley, running
 
 GROUP = ConversationRef("telegram", "-100")
 ALICE = Member("telegram", "42", "Alice")
+
+
+async def healthy(session: aiohttp.ClientSession, port: int) -> bool:
+    try:
+        async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
 
 
 async def test_check_names_the_database_its_schema_and_the_processes_running(
@@ -34,15 +44,7 @@ async def test_check_names_the_database_its_schema_and_the_processes_running(
     assert f"database: OK (postgresql://{place}, schema version {LATEST})" in out
     assert "processes: none running" in out
     async with running(env, tmp_path) as bot, aiohttp.ClientSession() as session:
-
-        async def healthy() -> bool:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await until(healthy, within=A_PROCESS, what="parley run serving /healthz")
+        await until(lambda: healthy(session, port), within=A_PROCESS, what="parley run serving /healthz")
 
         async def listed() -> str:
             _, said, _ = await parley("check", env=env, cwd=tmp_path)
@@ -92,3 +94,28 @@ async def test_a_database_that_is_not_there_is_said_plainly(tmp_path: Path, fake
     assert code == 1 and "PostgreSQL is not reachable" in err and "hunter2" not in out + err
     code, out, err = await parley("check", env=env, cwd=tmp_path)
     assert code == 1 and "database: PROBLEM" in out and "hunter2" not in out + err
+
+
+async def test_run_started_before_its_database_says_so_and_starts_once_it_is_up(
+    fake_model: FakeOpenAI, tmp_path: Path
+) -> None:
+    database_port, port = free_port(), free_port()
+    env = {
+        **endpoint(fake_model),
+        "DATABASE_URL": f"postgresql://parley:hunter2@127.0.0.1:{database_port}/parley",
+        "PORT": str(port),
+    }
+    async with running(env, tmp_path) as bot, aiohttp.ClientSession() as session:
+        log = Log(bot)
+        await until(lambda: "trying again in" in log.text, within=A_PROCESS, what="the retry said")
+        assert "PostgreSQL is not reachable" in log.text and "hunter2" not in log.text
+        server = await asyncio.to_thread(PostgresServer.start, database_port)  # the database comes up
+        try:
+            await until(
+                lambda: healthy(session, port), within=45, what="parley run ready once its database is"
+            )
+            bot.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(bot.wait(), timeout=30) == 0
+        finally:
+            await asyncio.to_thread(server.stop)
+    assert not log.unclean(), log.text[-3000:]

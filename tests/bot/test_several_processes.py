@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.support import until
 from tests.support.durability import UNCLEAN
 from tests.support.process import endpoint, free_port, parley
-from tests.support.running import parley_run, stopped
+from tests.support.running import Run, parley_run, stopped
 from tests.support.slack_http import SECRET, HttpSlack
 
 MEMBERS = [f"U{n:02d}" for n in range(1, 6)]
@@ -48,6 +50,30 @@ def env_for(slack: FakeSlack, model: FakeOpenAI, database: str, port: int) -> di
         "DATABASE_URL": database,
         "PARLEY_BOT__FIRST_USE_NOTICE": "false",
     }
+
+
+@dataclass
+class Dyno:
+    """One `parley run` of the two, and Slack delivering to it."""
+
+    run: Run
+    slack: HttpSlack
+
+
+@asynccontextmanager
+async def two_dynos(
+    slack: FakeSlack, model: FakeOpenAI, database: str, cwd: Path, names: tuple[str, str]
+) -> AsyncIterator[tuple[Dyno, Dyno]]:
+    """Two `parley run` on one database, each on a port of its own, both answering already."""
+    ports = free_port(), free_port()
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        parley_run(env_for(slack, model, database, ports[0]), cwd, names[0]) as first,
+        parley_run(env_for(slack, model, database, ports[1]), cwd, names[1]) as second,
+    ):
+        dynos = Dyno(first, HttpSlack(session, ports[0])), Dyno(second, HttpSlack(session, ports[1]))
+        await asyncio.gather(*(dyno.slack.ready(slack) for dyno in dynos))
+        yield dynos
 
 
 async def stored(database: str) -> list[tuple[str, str]]:
@@ -80,7 +106,6 @@ async def test_events_reaching_both_processes_are_stored_once_and_answered_once_
         return f"This answers the {which} question, slowly and in full."
 
     fake_model.default = Reply(text=reply, chunk_size=6, chunk_delay=0.2)
-    ports = free_port(), free_port()
     bodies: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
     for n in range(60):
@@ -92,13 +117,8 @@ async def test_events_reaching_both_processes_are_stored_once_and_answered_once_
             slack.channel("CHAT", "chat", members=MEMBERS)
             body = slack.event_message("CHAT", MEMBERS[n % 5], f"chatter {n}")
         bodies.append(body)
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "a") as a,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "b") as b,
-    ):
-        to_a, to_b = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
-        await asyncio.gather(to_a.ready(slack), to_b.ready(slack))
+    async with two_dynos(slack, fake_model, postgres_url, tmp_path, ("a", "b")) as (dyno_a, dyno_b):
+        (a, to_a), (b, to_b) = (dyno_a.run, dyno_a.slack), (dyno_b.run, dyno_b.slack)
         # Every event to both at once, as a retry landing on the other dyno does.
         statuses = await asyncio.gather(
             *(
@@ -160,18 +180,12 @@ async def test_a_process_killed_mid_answer_has_its_answers_given_by_the_other(
     slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
 ) -> None:
     fake_model.default = Reply(text="Taken over and answered.", delay=3.0)  # nothing shown before the kill
-    ports = free_port(), free_port()
     mentions = []
     for n in range(5):
         channel = slack.channel(f"CK{n}", f"kill-{n}", members=MEMBERS)["id"]
         mentions.append(slack.event_app_mention(channel, MEMBERS[n], f"<@{slack.bot_user_id}> question {n}?"))
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "doomed") as doomed,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "survivor") as survivor,
-    ):
-        to_doomed, to_survivor = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
-        await asyncio.gather(to_doomed.ready(slack), to_survivor.ready(slack))
+    async with two_dynos(slack, fake_model, postgres_url, tmp_path, ("doomed", "survivor")) as dynos:
+        (doomed, to_doomed), survivor = (dynos[0].run, dynos[0].slack), dynos[1].run
         assert set(await asyncio.gather(*(to_doomed.deliver(body) for body in mentions))) == {200}
         await until(lambda: len(fake_model.received) >= 5, within=15, what="the doomed process answering")
         doomed.process.send_signal(signal.SIGKILL)
@@ -274,18 +288,12 @@ async def test_a_members_daily_answers_are_exact_when_both_processes_answer_them
         '[quotas]\ndefault_tier = "free"\n\n[quotas.tiers.free]\nreplies_per_day = 3\n', encoding="utf-8"
     )
     fake_model.default = Reply(text="Within your answers for today.", delay=0.5)
-    ports = free_port(), free_port()
     asks = []
     for n in range(8):
         channel = slack.channel(f"CQ{n}", f"quota-{n}", members=MEMBERS)["id"]
         asks.append(slack.event_app_mention(channel, "U01", f"<@{slack.bot_user_id}> question {n}?"))
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "qa") as a,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "qb") as b,
-    ):
-        to = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
-        await asyncio.gather(to[0].ready(slack), to[1].ready(slack))
+    async with two_dynos(slack, fake_model, postgres_url, tmp_path, ("qa", "qb")) as dynos:
+        (a, b), to = (dynos[0].run, dynos[1].run), (dynos[0].slack, dynos[1].slack)
         statuses = await asyncio.gather(*(to[n % 2].deliver(body) for n, body in enumerate(asks)))
         assert set(statuses) == {200}
 
@@ -315,16 +323,10 @@ async def test_a_members_daily_answers_are_exact_when_both_processes_answer_them
 async def test_parley_off_reaches_every_running_process_at_once(
     slack: FakeSlack, fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
 ) -> None:
-    ports = free_port(), free_port()
     off = slack.channel("COFF", "switched-off", members=MEMBERS)["id"]
     on = slack.channel("CON", "still-on", members=MEMBERS)["id"]
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[0]), tmp_path, "ka") as a,
-        parley_run(env_for(slack, fake_model, postgres_url, ports[1]), tmp_path, "kb") as b,
-    ):
-        to = HttpSlack(session, ports[0]), HttpSlack(session, ports[1])
-        await asyncio.gather(to[0].ready(slack), to[1].ready(slack))
+    async with two_dynos(slack, fake_model, postgres_url, tmp_path, ("ka", "kb")) as dynos:
+        (a, b), to = (dynos[0].run, dynos[1].run), (dynos[0].slack, dynos[1].slack)
         code, _, err = await parley("off", f"slack:{off}", env={"DATABASE_URL": postgres_url}, cwd=tmp_path)
         assert code == 0, err
         await asyncio.sleep(1.0)  # word of it travels by NOTIFY; the processes' own re-read is 30 s away

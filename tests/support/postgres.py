@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+GUARDED = "guarded"  # the role that needs its password: the test creates it with one
 SEARCH = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 
 
@@ -45,13 +46,17 @@ class PostgresServer:
         return f"postgresql://parley@127.0.0.1:{self.port}/parley"
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, port: int | None = None) -> PostgresServer:
+        """A new server, on `port` if given (else a free one)."""
         folder = Path(tempfile.mkdtemp(prefix="parley-pg-"))
-        server = cls(folder, _free_port())
+        server = cls(folder, port or _free_port())
         data, sockets = folder / "data", folder / "sockets"
         sockets.mkdir()
         as_user = _as_postgres(folder)
         server._run(as_user, binary("initdb"), "-D", str(data), "-U", "parley", "--auth=trust", "-E", "UTF8")
+        # One role must give its password (the tests of credentials refused); the others need none.
+        hba = data / "pg_hba.conf"
+        hba.write_text(f"host all {GUARDED} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {sockets} -c fsync=off"
         server._run(
             as_user,

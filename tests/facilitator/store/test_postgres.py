@@ -16,6 +16,7 @@ from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
 from facilitator.store.pg_pool import DatabaseUnreachable
 from facilitator.store.postgres import PostgresStore
 from tests.support import until
+from tests.support.postgres import GUARDED
 
 GROUP = ConversationRef("slack", "C1")
 ALICE = Member("slack", "U1", "Alice")
@@ -146,3 +147,17 @@ async def test_two_processes_answering_one_member_at_once_never_pass_the_limit(
     today = utcnow().date()
     assert (await two[0].usage("slack", "U1", today)).replies == 7
     assert (await two[1].usage("slack", "group:C1", today)).replies == 7
+
+
+async def test_credentials_refused_are_said_plainly_without_the_password(postgres_url: str) -> None:
+    admin = await asyncpg.connect(postgres_url)
+    try:
+        await admin.execute(f"CREATE ROLE {GUARDED} LOGIN PASSWORD 'right-one'")
+    except asyncpg.DuplicateObjectError:
+        pass
+    finally:
+        await admin.close()
+    where = postgres_url.split("@", 1)[1]
+    with pytest.raises(DatabaseUnreachable, match="refused the credentials") as raised:
+        await PostgresStore.open(f"postgresql://{GUARDED}:wrong-one@{where}")
+    assert "wrong-one" not in str(raised.value)
