@@ -154,10 +154,27 @@ class Connection:
             self._connection = None
 
 
+# The server gone, restarting, refusing connections: the database is away, not the query wrong.
+_AWAY = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
 async def fetch(pool: asyncpg.Pool, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-    """A read on a connection of the pool, in its own transaction (the writer's is apart)."""
-    async with pool.acquire() as connection:
-        return list(await connection.fetch(numbered(sql), *parameters))
+    """A read on a connection of the pool, in its own transaction (the writer's is apart);
+    `DatabaseUnreachable` when the database is away (what depends on the read is not done)."""
+    try:
+        async with pool.acquire(timeout=10) as connection:
+            return list(await connection.fetch(numbered(sql), *parameters))
+    except _AWAY as exc:
+        raise DatabaseUnreachable(f"PostgreSQL is not reachable ({type(exc).__name__})") from exc
 
 
 class Listener:

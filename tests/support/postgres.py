@@ -75,6 +75,19 @@ class PostgresServer:
         )
         return server
 
+    def halt(self) -> None:
+        """Stop the server and keep its data (`resume` starts it again on the same port)."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def resume(self) -> None:
+        self._pg_ctl("-w", "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        sockets = self.folder / "sockets"
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {sockets} -c fsync=off"
+        data, log = str(self.folder / "data"), str(self.folder / "log")
+        self._run(_as_postgres(self.folder), binary("pg_ctl"), "-D", data, "-o", options, "-l", log, *args)
+
     def stop(self) -> None:
         subprocess.run(
             [

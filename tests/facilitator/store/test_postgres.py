@@ -8,17 +8,24 @@ from __future__ import annotations
 import asyncio
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from facilitator.chat import ConversationRef, Member, Message, Mode, utcnow
+from facilitator.core import Facilitator, FacilitatorConfig
+from facilitator.events import MessageReceived
+from facilitator.llm import OpenAIChatModel
+from facilitator.ports import StoreUnavailable
 from facilitator.store.pg_pool import DatabaseUnreachable
 from facilitator.store.postgres import PostgresStore
+from tests.fakes.recording_adapter import RecordingAdapter
 from tests.support import until
-from tests.support.postgres import GUARDED
+from tests.support.postgres import GUARDED, PostgresServer
 
 GROUP = ConversationRef("slack", "C1")
+ELSEWHERE = ConversationRef("slack", "C2")
 ALICE = Member("slack", "U1", "Alice")
 
 
@@ -161,3 +168,32 @@ async def test_credentials_refused_are_said_plainly_without_the_password(postgre
     with pytest.raises(DatabaseUnreachable, match="refused the credentials") as raised:
         await PostgresStore.open(f"postgresql://{GUARDED}:wrong-one@{where}")
     assert "wrong-one" not in str(raised.value)
+
+
+async def test_a_database_gone_refuses_events_plainly_and_they_are_taken_once_it_is_back(
+    tmp_path: Path, model: OpenAIChatModel
+) -> None:
+    server = await asyncio.to_thread(PostgresServer.start)
+    try:
+        store = await PostgresStore.open(server.dsn, pool_size=2)
+        core = Facilitator(FacilitatorConfig(), store, model)
+        adapter = RecordingAdapter()
+        await core.handle(MessageReceived(said(1)), adapter)
+        await asyncio.to_thread(server.halt)  # the server stops: a failover, a restart
+        for number in (2, 3):  # not stored: refused, so the platform keeps them to deliver again
+            with pytest.raises(StoreUnavailable):  # a new group: its row is read first, and cannot be
+                await core.handle(MessageReceived(said(number, ELSEWHERE)), adapter)
+        await asyncio.to_thread(server.resume)
+
+        async def delivered_again(number: int) -> bool:
+            await core.handle(MessageReceived(said(number, ELSEWHERE)), adapter)  # raises while away
+            return True
+
+        await until(lambda: delivered_again(2), within=20, what="the database back")
+        await delivered_again(3)
+        assert [item.text for item in await store.history(GROUP, 10)] == ["hello 1"]
+        assert [item.text for item in await store.history(ELSEWHERE, 10)] == ["hello 2", "hello 3"]
+        await core.close()
+        await store.close()
+    finally:
+        await asyncio.to_thread(server.stop)
