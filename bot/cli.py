@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from adapters.discord.config import FORMS, parse_shards
+from adapters.discord.config import AUTO, FORMS, parse_shards
 from adapters.shell import ShellAdapter, ShellGroup
 from bot import registry
 from bot.app import Runtime, open_runtime, wants_local_model
@@ -26,7 +26,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.stores import copy_from_sqlite, open_store, where
 from facilitator.chat import utcnow
 from facilitator.gc_tuning import tune_garbage_collector
-from facilitator.ports import StoreUnavailable
+from facilitator.ports import Adapter, StoreUnavailable
 from facilitator.store.conversations import StoreError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--shards",
         metavar="IDS",
-        help=f"the Discord shards this process runs, of discord.shard_count: {FORMS} (default: all)",
+        help=f"the Discord shards this process runs, of discord.shard_count: {FORMS}, or auto (split "
+        "between the processes sharing PostgreSQL; default: all)",
     )
     shell = commands.add_parser("shell", help="a group chat with the AI in this terminal")
     shell.add_argument(
@@ -144,7 +145,8 @@ def with_shards(settings: Settings, text: str | None) -> Settings:
     if settings.discord.token is None:
         raise SettingsError("--shards is for Discord, which is not configured (set DISCORD_TOKEN)")
     try:
-        parse_shards(text, settings.discord.shard_count)
+        if text != AUTO:
+            parse_shards(text, settings.discord.shard_count)
     except ValueError as exc:
         raise SettingsError(f"--shards {text}: {exc}") from None
     return settings.model_copy(update={"discord": settings.discord.model_copy(update={"shards": text})})
@@ -156,7 +158,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         http = None
         if settings.http.port is not None:
             http = HttpServer(settings.http.host, settings.http.port, _health(runtime))
-        platforms = Platforms(settings, runtime.facilitator, http)
+        taking_over: list[asyncio.Future[None]] = []
+
+        async def started_late(adapter: Adapter) -> None:  # a standby took over Discord's shards
+            await runtime.facilitator.resume_owed(adapter)
+            taking_over.append(asyncio.ensure_future(runtime.facilitator.keep_taking_over(adapter)))
+
+        platforms = Platforms(settings, runtime.facilitator, http, started_late)
         if http is not None:
             await http.start()
             stack.push_async_callback(http.stop)
@@ -172,7 +180,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
         work: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
         # Beside other processes on one database: what a dead one left, taken over in seconds.
-        taking_over = [
+        taking_over += [
             asyncio.ensure_future(runtime.facilitator.keep_taking_over(adapter))
             for adapter in platforms.adapters
         ]
@@ -183,8 +191,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             if http is None or sys.stdin.isatty():
                 work.append(asyncio.ensure_future(_run_shell(runtime, None, direct=False, chat="local")))
         await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
-        for task in work + taking_over:
+        for task in work:
             task.cancel()
+        for taking in taking_over:
+            taking.cancel()
         await asyncio.gather(*work, *taking_over, return_exceptions=True)
         await _stop(runtime, platforms, http)
     return 0

@@ -20,10 +20,16 @@ class Platforms:
     """The configured platforms: built (and their webhooks routed) before the HTTP server
     starts, started after it, so that no webhook call finds nobody listening."""
 
-    def __init__(self, settings: Settings, core: EventSink, http: HttpServer | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        core: EventSink,
+        http: HttpServer | None,
+        late: registry.LateStart | None = None,
+    ) -> None:
         configured = registry.configured(settings)
         self.names = [platform.name for platform in configured]
-        self._built = [registry.wiring(platform).build(settings, core, http) for platform in configured]
+        self._built = [registry.wiring(platform).build(settings, core, http, late) for platform in configured]
 
     async def start(self, stack: AsyncExitStack) -> None:
         """Start each platform; `stack` stops them."""
@@ -32,7 +38,7 @@ class Platforms:
 
     @property
     def adapters(self) -> list[Adapter]:
-        return [platform.adapter for platform in self._built]
+        return [platform.adapter for platform in self._built if platform.adapter is not None]
 
     async def pause(self) -> None:
         """Take no new events on any platform (a stop is coming); what is under way goes on."""

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
+from facilitator.ports import Adapter
+
 if TYPE_CHECKING:
     from bot.http import HttpServer
     from bot.settings import Settings
-    from facilitator.ports import Adapter, EventSink
+    from facilitator.ports import EventSink
 
 SHELL = "shell"  # the terminal's own chats: always there, configured by nothing
 
@@ -80,9 +82,9 @@ class Started(Protocol):
     """A platform's adapter, built (its webhooks routed) before the HTTP server starts."""
 
     @property
-    def adapter(self) -> Adapter:
+    def adapter(self) -> Adapter | None:
         """What the core answers through: its events' answers, and those still owed from before
-        a restart."""
+        a restart; None while it stands by (Discord's shards all run elsewhere)."""
         ...
 
     async def start(self, stack: AsyncExitStack) -> None:
@@ -95,11 +97,17 @@ class Started(Protocol):
         ...
 
 
+LateStart = Callable[[Adapter], Awaitable[None]]
+
+
 class Wiring(Protocol):
     """What a platform's wiring module provides: its adapter from the settings, and its check."""
 
-    def build(self, settings: Settings, core: EventSink, http: HttpServer | None) -> Started:
-        """The adapter for these settings; SettingsError for a setting it cannot work with."""
+    def build(
+        self, settings: Settings, core: EventSink, http: HttpServer | None, late: LateStart | None = None
+    ) -> Started:
+        """The adapter for these settings; SettingsError for a setting it cannot work with.
+        `late` is told of an adapter that started after the others (a standby taking over)."""
         ...
 
     async def check(self, settings: Settings) -> int:

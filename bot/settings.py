@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from adapters.discord.config import DiscordConfig, SizeLimitThread, parse_shards
+from adapters.discord.config import AUTO, DiscordConfig, SizeLimitThread, parse_shards
 from adapters.slack.config import SlackConfig
 from adapters.telegram.config import TelegramConfig
 from bot import registry
@@ -238,20 +238,30 @@ class DiscordSection(Section):
     # Discord's sharding: how many gateway shards the bot runs in all (1: none, one session for
     # every server), and which of them this process runs ("0-3", "0,2,5" or "3"; unset: all of
     # them; `parley run --shards` wins). Each process a share: N processes, one shard_count.
+    # "auto": the processes sharing a PostgreSQL split them, each running the first block of
+    # `shards_per_process` (unset: all of them) that no other runs; one with no block free
+    # stands by and takes over the block of a process that stops.
     shard_count: int = Field(DISCORD.shard_count, ge=1, le=65_536)
+    shards_per_process: int | None = Field(None, ge=1)
     shards: str | None = None
 
     @field_validator("shards")
     @classmethod
     def _known_shards(cls, shards: str | None, info: ValidationInfo) -> str | None:
         count = info.data.get("shard_count")
-        if shards is not None and isinstance(count, int):
+        if shards is not None and shards != AUTO and isinstance(count, int):
             parse_shards(shards, count)  # its ValueError says what is wrong
         return shards
 
+    @property
+    def auto_shards(self) -> bool:
+        return self.shards == AUTO
+
     def shard_ids(self) -> tuple[int, ...] | None:
-        """The shards this process runs; None: all of them."""
-        return parse_shards(self.shards, self.shard_count) if self.shards is not None else None
+        """The shards this process runs; None: all of them (or, with `auto`, its block's)."""
+        if self.shards is None or self.auto_shards:
+            return None
+        return parse_shards(self.shards, self.shard_count)
 
 
 class TelegramSection(Section):

@@ -83,6 +83,16 @@ def parse_shards(text: str, shard_count: int) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
+AUTO = "auto"  # the shards split between the processes sharing a database, a block each
+
+
+def blocks(shard_count: int, per_process: int | None) -> list[tuple[int, ...]]:
+    """The shards cut into blocks of `per_process` (all of them in one block when None), for
+    `auto`: each process runs one block, in order of the shards."""
+    size = min(per_process or shard_count, shard_count)
+    return [tuple(range(start, min(start + size, shard_count))) for start in range(0, shard_count, size)]
+
+
 def describe(shard_ids: tuple[int, ...], shard_count: int) -> str:
     """As a log line says it: "shards 0-1 of 4", "shards 0,2 of 4", "shard 3 of 4"."""
     if len(shard_ids) == 1:

@@ -9,6 +9,7 @@ from adapters.slack.adapter import SlackAdapter, SlackStartError
 from adapters.slack.adapter import facts as slack_facts
 from adapters.slack.config import SlackConfig
 from bot.http import HttpServer
+from bot.registry import LateStart
 from bot.settings import Settings, SettingsError, SlackSection
 from facilitator.ports import EventSink
 
@@ -60,7 +61,10 @@ class Slack:
         await self.adapter.pause()
 
 
-def build(settings: Settings, core: EventSink, http: HttpServer | None) -> Slack:
+def build(
+    settings: Settings, core: EventSink, http: HttpServer | None, late: LateStart | None = None
+) -> Slack:
+    """`late` is for a platform that may start after the others; this one starts with them."""
     return Slack(settings, core, http)
 
 

@@ -10,6 +10,7 @@ from adapters.telegram.adapter import TelegramAdapter, TelegramStartError
 from adapters.telegram.adapter import facts as telegram_facts
 from adapters.telegram.config import TelegramConfig
 from bot.http import HttpServer
+from bot.registry import LateStart
 from bot.settings import Settings, SettingsError, TelegramSection
 from facilitator.ports import EventSink
 
@@ -63,7 +64,10 @@ class Telegram:
             await self.adapter.set_webhook(url, webhook_secret(self.section))
 
 
-def build(settings: Settings, core: EventSink, http: HttpServer | None) -> Telegram:
+def build(
+    settings: Settings, core: EventSink, http: HttpServer | None, late: LateStart | None = None
+) -> Telegram:
+    """`late` is for a platform that may start after the others; this one starts with them."""
     return Telegram(settings, core, http)
 
 

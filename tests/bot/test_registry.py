@@ -27,7 +27,7 @@ from bot.app import open_runtime
 from bot.cli import how_to_configure, main
 from bot.http import HttpServer
 from bot.platforms import Platforms
-from bot.registry import Platform, Secret
+from bot.registry import LateStart, Platform, Secret
 from bot.settings import Section, Settings, SettingsError, load_settings
 from facilitator.actions import Action, Delivered, SendMessage, StreamMessage
 from facilitator.chat import ConversationRef, Member, Message
@@ -119,7 +119,9 @@ class LoopyAdapter:
         return None
 
 
-def build(settings: WithLoopy, core: EventSink, http: HttpServer | None) -> LoopyAdapter:
+def build(
+    settings: WithLoopy, core: EventSink, http: HttpServer | None, late: LateStart | None = None
+) -> LoopyAdapter:
     assert settings.loopy.token is not None
     return LoopyAdapter(core, settings.loopy.token.get_secret_value())
 

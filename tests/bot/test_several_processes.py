@@ -19,12 +19,15 @@ import aiohttp
 import asyncpg
 import pytest
 
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, Received, Reply
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import until
+from tests.support.discord import ANN, server_on_shard
+from tests.support.discord import build as build_discord
 from tests.support.durability import UNCLEAN
-from tests.support.process import endpoint, free_port, parley
+from tests.support.process import A_PROCESS, endpoint, free_port, parley
 from tests.support.running import Run, parley_run, stopped
 from tests.support.slack_http import SECRET, HttpSlack
 
@@ -342,3 +345,63 @@ async def test_parley_off_reaches_every_running_process_at_once(
             run.process.send_signal(signal.SIGTERM)
             assert await stopped(run, signal.SIGTERM) == 0
     assert slack.posted(off) == []  # neither process answered where the operator switched it off
+
+
+# --- Discord shards split through the database ---------------------------------------------
+
+
+async def test_discord_shards_are_split_between_processes_and_a_standby_takes_over_a_dead_ones(
+    fake_model: FakeOpenAI, postgres_url: str, tmp_path: Path
+) -> None:
+    fake = build_discord(FakeDiscord())
+    rooms = {shard: server_on_shard(fake, shard, 4)[1] for shard in range(4)}
+    discord = await fake.start()
+    env = {
+        **endpoint(fake_model),
+        "DISCORD_TOKEN": discord.token,
+        "PARLEY_DISCORD__API_BASE_URL": discord.rest_base,
+        "PARLEY_DISCORD__GATEWAY_URL": discord.gateway_url,
+        "PARLEY_DISCORD__SHARD_COUNT": "4",
+        "PARLEY_DISCORD__SHARDS_PER_PROCESS": "2",
+        "DATABASE_URL": postgres_url,
+        "PARLEY_BOT__FIRST_USE_NOTICE": "false",
+    }
+
+    async def ask(room: int, n: int) -> str:
+        asked = await discord.dispatch_message(
+            room, discord.users[ANN], f"<@{discord.bot_id}> question {n}?", mentions=[discord.bot_user]
+        )
+        return str(asked["id"])
+
+    def answered(room: int, asked: str) -> bool:
+        return any(
+            m["author"]["id"] == str(discord.bot_id)
+            and (m.get("message_reference") or {}).get("message_id") == asked
+            for m in discord.messages.get(room, {}).values()
+        )
+
+    try:
+        async with (
+            parley_run(env, tmp_path, "p1", "--shards", "auto") as p1,
+            parley_run(env, tmp_path, "p2", "--shards", "auto") as p2,
+        ):
+            await until(
+                lambda: len(discord.gateway.identifies) == 4, within=60, what="four shards identified"
+            )
+            assert sorted(i["shard"][0] for i in discord.gateway.identifies) == [0, 1, 2, 3]  # each once
+            async with parley_run(env, tmp_path, "p3", "--shards", "auto") as standby:
+                await until(lambda: "standing by" in standby.logged(), within=A_PROCESS, what="a standby")
+                first = {shard: await ask(room, shard) for shard, room in rooms.items()}
+                await until(lambda: all(answered(rooms[s], a) for s, a in first.items()), within=20)
+                doomed = p1 if "shards 0-1" in p1.logged() else p2
+                doomed.process.send_signal(signal.SIGKILL)
+                await stopped(doomed, signal.SIGKILL)
+                later = {shard: await ask(room, 10 + shard) for shard, room in rooms.items()}
+                await until(
+                    lambda: "taking over shards 0-1" in standby.logged(), within=30, what="the takeover"
+                )
+                await until(lambda: all(answered(rooms[s], a) for s, a in later.items()), within=30)
+                assert len(discord.gateway.identifies) == 4  # the dead process's shards resumed
+                assert len(discord.gateway.resumes) == 2
+    finally:
+        await discord.stop()

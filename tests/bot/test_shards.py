@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.config import describe, parse_shards, session_key, shard_of
+from adapters.discord.config import blocks, describe, parse_shards, session_key, shard_of
 from bot.cli import with_shards
 from bot.settings import SettingsError, load_settings
 from bot.wiring.discord import adapter_config
@@ -100,6 +100,17 @@ async def test_parley_run_refuses_shards_outside_the_count_or_malformed(tmp_path
     assert "Traceback" not in err
     code, _, err = await parley("run", "--shards", "0", env={}, cwd=tmp_path)
     assert code == 2 and "Discord, which is not configured" in err
+    # Split between processes on SQLite, where one process is alone: refused, with the fix.
+    split = {**env, "PARLEY_DISCORD__SHARDS_PER_PROCESS": "2"}
+    code, _, err = await parley("run", "--shards", "auto", env=split, cwd=tmp_path)
+    assert code == 2 and "sharing PostgreSQL" in err and "leave shards_per_process unset" in err
+
+
+def test_auto_cuts_the_shards_into_a_block_for_each_process() -> None:
+    assert blocks(4, 2) == [(0, 1), (2, 3)]
+    assert blocks(5, 2) == [(0, 1), (2, 3), (4,)]
+    assert blocks(4, None) == [(0, 1, 2, 3)]  # one process runs them all, another stands by
+    assert blocks(3, 10) == [(0, 1, 2)]
 
 
 @pytest.fixture
