@@ -46,6 +46,7 @@ class Server:
     run: Path  # sockets and the log, always temporary
     port: int
     made_databases: set[str] = field(default_factory=set)
+    _making: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def dsn(self, database: str = "parley") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
@@ -70,22 +71,25 @@ class Server:
         return total
 
     async def database(self, name: str, *, migrated: bool = True) -> str:
-        """A new database of its own: a copy of a template brought up to date (copying is much
-        faster than migrating), or an empty one."""
-        admin = await asyncpg.connect(self.dsn())
-        try:
-            if migrated and TEMPLATE not in self.made_databases:
-                await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
-                pool = await pg_pool.open_pool(self.dsn(TEMPLATE), 1)
-                try:
-                    await pg_pool.migrate(pool)
-                finally:
-                    await pool.close()
-                self.made_databases.add(TEMPLATE)
-            template = f' TEMPLATE "{TEMPLATE}"' if migrated else ""
-            await admin.execute(f'CREATE DATABASE "{name}"{template}')
-        finally:
-            await admin.close()
+        """A new database of its own (one a kept server held under that name is dropped): a copy
+        of a template brought up to date (copying is much faster than migrating), or an empty one."""
+        async with self._making:  # one at a time: figures ask for several at once
+            admin = await asyncpg.connect(self.dsn())
+            try:
+                if migrated and TEMPLATE not in self.made_databases:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+                    await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+                    pool = await pg_pool.open_pool(self.dsn(TEMPLATE), 1)
+                    try:
+                        await pg_pool.migrate(pool)
+                    finally:
+                        await pool.close()
+                    self.made_databases.add(TEMPLATE)
+                template = f' TEMPLATE "{TEMPLATE}"' if migrated else ""
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await admin.execute(f'CREATE DATABASE "{name}"{template}')
+            finally:
+                await admin.close()
         return self.dsn(name)
 
 

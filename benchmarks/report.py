@@ -34,7 +34,8 @@ def _postgresql() -> str:
         done = subprocess.run([binary("postgres"), "--version"], capture_output=True, text=True, check=False)
     except (LookupError, OSError):
         return "none"
-    return done.stdout.strip().rsplit(" ", 1)[-1] if done.returncode == 0 else "none"
+    words = done.stdout.split()  # "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    return words[2] if done.returncode == 0 and len(words) > 2 else "none"
 
 
 def _number(value: float) -> str:
