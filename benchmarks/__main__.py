@@ -20,6 +20,10 @@ FIGURES = (
     "startup",
     "auto_cost",
     "slack_ack",
+    "pg_ingest",
+    "pg_groups",
+    "pg_takeover",
+    "pg_startup",
 )
 RESULTS = Path(__file__).parent / "results"
 

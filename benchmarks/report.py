@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import subprocess
 from typing import Any
 
 
@@ -20,8 +21,21 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgresql(),
         "system": f"{platform.system()} {platform.release()}",
     }
+
+
+def _postgresql() -> str:
+    """The version of the machine's PostgreSQL, which figures 9 to 12 start a server of."""
+    from tests.support.postgres import binary
+
+    try:
+        done = subprocess.run([binary("postgres"), "--version"], capture_output=True, text=True, check=False)
+    except (LookupError, OSError):
+        return "none"
+    words = done.stdout.split()  # "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    return words[2] if done.returncode == 0 and len(words) > 2 else "none"
 
 
 def _number(value: float) -> str:
@@ -55,5 +69,5 @@ def table(report: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     m = report["machine"]
     header = f"Parley benchmarks{' (quick)' if report['quick'] else ''}: {m['cpu']}, {m['cores']} cores, "
-    header += f"Python {m['python']}, SQLite {m['sqlite']}"
+    header += f"Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', 'none')}"
     return header + "\n\n" + "\n".join(lines)

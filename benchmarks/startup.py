@@ -71,11 +71,12 @@ async def _healthy(port: int) -> bool:
         writer.close()
 
 
-async def time_to_ready(database: Path) -> float:
+async def time_to_ready(database: Path | str) -> float:
+    """From `parley run` to its /healthz answering, on a SQLite file or a database URL."""
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database if isinstance(database, str) else f"sqlite:///{database}",
         "PORT": str(port),
         "OPENAI_API_KEY": "bench",
         "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",  # never asked at start

@@ -27,6 +27,11 @@ EVERY_FIGURE = {
         "auto_naive_calls_per_100",
         "auto_local_stage_us",
     },
+    8: {"slack_ack_p50", "slack_ack_p99"},
+    9: {"pg_ingest", "pg_ingest_vs_naive"},
+    10: {"pg_groups_one_process", "pg_groups_two_processes", "pg_groups_scaling"},
+    11: {"pg_takeover_p50", "pg_takeover_p99"},
+    12: {"pg_startup_large", "pg_startup_new"},
 }
 
 
@@ -37,7 +42,7 @@ def test_quick_mode_produces_every_figure_with_its_target(tmp_path: Path) -> Non
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=420,
     )
     assert run.returncode == 0, run.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -57,3 +62,5 @@ def test_quick_mode_produces_every_figure_with_its_target(tmp_path: Path) -> Non
     assert {"ingest", "ingest_vs_naive", "mention_p50", "mention_p99", "context_growth"} <= targeted
     assert {"first_token_p99", "groups_wall", "groups_peak_rss", "startup_large"} <= targeted
     assert {"auto_held_out_calls_per_100", "auto_held_out_joined_share", "auto_local_stage_us"} <= targeted
+    assert {"pg_ingest", "pg_ingest_vs_naive", "pg_groups_two_processes", "pg_takeover_p99"} <= targeted
+    assert "pg_startup_large" in targeted
