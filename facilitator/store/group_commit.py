@@ -2,7 +2,9 @@
 
 Writes queued while a batch is being applied form the next batch, so a busy group costs one
 commit per batch instead of one per message. Keyed upserts (a member's latest profile, when a
-member was last seen) keep only their last value in a batch and run before the ordered writes.
+member was last seen) keep only their last value in a batch, and keyed counts (usage) add up in
+it; both run before the ordered writes, in the order of their statements and keys, so that two
+processes sharing a database lock the same rows in the same order and never deadlock.
 A batch the database refuses is retried row by row, so one bad row loses nothing else.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from facilitator.ports import StoreUnavailable
@@ -24,6 +26,7 @@ class StoreClosedError(StoreUnavailable):
 
 
 Params = tuple[Any, ...]
+Sortable = tuple[Any, ...]  # a keyed write's key: tuples of one statement compare alike
 
 
 class Connection(Protocol):
@@ -62,7 +65,7 @@ class _Batch:
     __slots__ = ("count", "keyed", "ordered", "waiters")
 
     def __init__(self) -> None:
-        self.keyed: dict[str, dict[Hashable, Params]] = {}
+        self.keyed: dict[str, dict[Sortable, Params]] = {}
         self.ordered: list[tuple[str, Params, Outcome | None]] = []
         self.count = 0
         # One future per waiting writer: cancelling a writer cancels its own future only.
@@ -115,9 +118,19 @@ class GroupCommit:
         self._batch().ordered.append((sql, params, outcome))
         return outcome
 
-    def upsert(self, sql: str, key: Hashable, params: Params) -> None:
+    def upsert(self, sql: str, key: Sortable, params: Params) -> None:
         """Queue a write that replaces any earlier one with the same key in its batch."""
         self._batch().keyed.setdefault(sql, {})[key] = params
+
+    def count(self, sql: str, key: Sortable, params: Params, counts_from: int) -> None:
+        """Queue a write that adds `params[counts_from:]` to what is counted under its key: one
+        earlier in its batch with the same key takes the sum instead."""
+        rows = self._batch().keyed.setdefault(sql, {})
+        earlier = rows.get(key)
+        if earlier is not None:
+            summed = tuple(a + b for a, b in zip(earlier[counts_from:], params[counts_from:], strict=True))
+            params = params[:counts_from] + summed
+        rows[key] = params
 
     def _last(self) -> _Batch | None:
         if self._open is not None:
@@ -201,7 +214,9 @@ class GroupCommit:
 def _runs(batch: _Batch) -> list[Run]:
     """A batch as runs of one statement each: keyed upserts first, then the ordered writes;
     a checked write is a run of its own, so its outcome can be told."""
-    runs: list[Run] = [(sql, list(rows.values()), None) for sql, rows in batch.keyed.items()]
+    runs: list[Run] = [
+        (sql, [rows[key] for key in sorted(rows)], None) for sql, rows in sorted(batch.keyed.items())
+    ]
     for sql, params, outcome in batch.ordered:
         if outcome is None and runs and runs[-1][0] == sql and runs[-1][2] is None and sql not in batch.keyed:
             runs[-1][1].append(params)

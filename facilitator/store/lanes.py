@@ -64,7 +64,7 @@ class StoredLanes:
     async def note_alive(self, process: Process) -> None:
         self._writes.upsert(
             _ALIVE,
-            process.owner,
+            (process.owner,),
             (
                 process.owner,
                 process.host,

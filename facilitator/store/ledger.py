@@ -66,9 +66,8 @@ class StoredLedger:
     ) -> None:
         day = utcnow().date().isoformat()
         for account in (user_id,) if isinstance(user_id, str) else user_id:
-            self._writes.add(
-                _ADD_USAGE, (platform, account, day, replies, prompt_tokens, completion_tokens, images)
-            )
+            counted = (platform, account, day, replies, prompt_tokens, completion_tokens, images)
+            self._writes.count(_ADD_USAGE, counted[:3], counted, counts_from=3)
         await self._writes.commit()  # one commit for every account the call counts against
 
     async def reserve_replies(self, platform: str, limits: tuple[tuple[str, int], ...]) -> bool:

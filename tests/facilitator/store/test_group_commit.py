@@ -117,3 +117,42 @@ async def test_checked_writes_tell_new_rows_from_existing_ones_also_when_retried
     assert (fresh.changed, again.changed) == (True, False)
     assert await rows(db, "SELECT n, word FROM t ORDER BY n") == [(1, "already there"), (2, "new")]
     await writes.close()
+
+
+class RecordingRows:
+    """The connection, keeping the rows of each executemany in the order they were sent."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self.sent: list[tuple[object, ...]] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._db, name)
+
+    async def executemany(self, sql: str, parameters: list[tuple[object, ...]]) -> object:
+        self.sent += parameters
+        return await self._db.executemany(sql, parameters)
+
+
+async def test_counts_add_up_in_a_batch_and_keyed_rows_go_in_key_order(db: aiosqlite.Connection) -> None:
+    await db.execute("CREATE TABLE c (key TEXT PRIMARY KEY, n INTEGER NOT NULL, m INTEGER NOT NULL)")
+    recording = RecordingRows(db)
+    writes = GroupCommit(recording)
+    add = (
+        "INSERT INTO c VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET n = c.n + excluded.n, m = c.m + excluded.m"
+    )
+    for key, n in (("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)):
+        writes.count(add, (key,), (key, n, 10 * n), counts_from=1)
+    await writes.commit()
+    # Each key written once, with the sum, and in the keys' order: two processes sharing a
+    # database lock the same rows in the same order, so their batches never deadlock.
+    assert recording.sent == [("a", 7, 70), ("b", 4, 40), ("c", 4, 40)]
+    writes.count(add, ("a",), ("a", 1, 1), counts_from=1)
+    await writes.commit()
+    assert await rows(db, "SELECT key, n, m FROM c ORDER BY key") == [
+        ("a", 8, 71),
+        ("b", 4, 40),
+        ("c", 4, 40),
+    ]
+    await writes.close()
