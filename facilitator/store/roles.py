@@ -1,8 +1,9 @@
 """The store's roles, as the core's parts see it: `Services` carries each role on its own, so a
 part names the one it uses (`services.ledger`, `services.members`) and a store may fill each alike.
 
-`Store` is their union, for the composition root; the SQLite store fills it (and a PostgreSQL
-store would), without inheriting from anything here.
+`Store` is their union, for the composition root; the SQLite store and the PostgreSQL store
+fill it, without inheriting from anything here. The roles of answers owed, and of the processes
+that share them, are in owed_roles.py.
 """
 
 from __future__ import annotations
