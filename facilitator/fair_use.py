@@ -56,22 +56,15 @@ class FairUse:
         limits = self._reply_limits(message)
         if not limits:
             return ()
-        if await self._services.ledger.reserve_replies(message.author.platform, limits):
+        spent = await self._services.ledger.count_reply(message.author.platform, limits)
+        if spent is None:
             return tuple(account for account, _ in limits)
-        spent = (
-            "group"
-            if limits[-1][0] != message.author.user_id and await self._group_spent(message)
-            else "replies"
-        )
-        await self._tell(message, adapter, spent)
+        await self._tell(message, adapter, "replies" if spent == message.author.user_id else "group")
         return None
 
     async def refund(self, message: Message, accounts: tuple[str, ...]) -> None:
         if accounts:
             await self._services.ledger.refund_replies(message.author.platform, accounts)
-
-    async def _group_spent(self, message: Message) -> bool:
-        return await self._budget_spent(message.conversation, utcnow().date()) == "group"
 
     async def _tell(self, message: Message, adapter: Adapter, reason: str) -> None:
         """Once a day, privately where the platform can: what is used up, and until when."""

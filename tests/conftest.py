@@ -82,10 +82,16 @@ async def postgres_url(postgres: Databases) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     opened = await SqliteStore.open(tmp_path / "parley.db")
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+def store(sqlite_store: SqliteStore) -> SqliteStore:
+    """The store most tests use: SQLite's, on disk (tests/facilitator/store runs both engines)."""
+    return sqlite_store
 
 
 @pytest.fixture

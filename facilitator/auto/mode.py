@@ -212,8 +212,10 @@ class AutoMode:
         for item in recent:
             if item.seq <= room.accounted or item.message_id == but or room.knows(item.message_id):
                 continue
-            last = room.pace[-1] if room.pace else 0.0
-            room.heard(replace(_heard(item), at=max(_heard(item).at, last)), item.message_id, None)
+            heard = _heard(item)  # at its time, or the room's latest: a room's clock never goes back
+            room.heard(
+                replace(heard, at=max(heard.at, room.pace[-1] if room.pace else 0.0)), item.message_id, None
+            )
         room.accounted = max(room.accounted, newest)
 
     async def _as_all_heard(self, conversation: ConversationRef, room: Room) -> None:

@@ -110,8 +110,8 @@ class StoredGroups:
                     )
                     await self._db.execute("DELETE FROM conversations WHERE id = ?", (source.id,))
                 await self._feedback_follows(old, new)  # the group's readiness (store/feedback.py)
-                for gone in {source.id, target.id if target else source.id}:
-                    self._changed(f"conversation:{gone}")
+                for changed in {source.id} | ({target.id} if target else set()):
+                    self._changed(f"conversation:{changed}")
                 await self._db.commit()
             except Exception:
                 await self._db.rollback()

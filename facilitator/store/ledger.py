@@ -70,7 +70,7 @@ class StoredLedger:
             self._writes.count(_ADD_USAGE, counted[:3], counted, counts_from=3)
         await self._writes.commit()  # one commit for every account the call counts against
 
-    async def reserve_replies(self, platform: str, limits: tuple[tuple[str, int], ...]) -> bool:
+    async def count_reply(self, platform: str, limits: tuple[tuple[str, int], ...]) -> str | None:
         day = utcnow().date().isoformat()
         taken: list[str] = []
         for account, limit in limits:
@@ -78,9 +78,9 @@ class StoredLedger:
             await self._writes.commit()
             if not outcome.changed:
                 await self.refund_replies(platform, tuple(taken))
-                return False
+                return account
             taken.append(account)
-        return True
+        return None
 
     async def refund_replies(self, platform: str, accounts: tuple[str, ...]) -> None:
         day = utcnow().date().isoformat()

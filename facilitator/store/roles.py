@@ -198,10 +198,10 @@ class Ledger(Protocol):
         (`group:<chat>`), a group's unprompted turns (`auto:<chat>`); several at once."""
         ...
 
-    async def reserve_replies(self, platform: str, limits: tuple[tuple[str, int], ...]) -> bool:
+    async def count_reply(self, platform: str, limits: tuple[tuple[str, int], ...]) -> str | None:
         """Count one answer today against each (account, limit) if every one is under its limit,
-        atomically (two processes answering the same member at once never pass it together);
-        False, counting nothing, when one is at its limit."""
+        atomically (two processes answering the same member at once never pass it together):
+        None once counted; else the account at its limit, and nothing is counted."""
         ...
 
     async def refund_replies(self, platform: str, accounts: tuple[str, ...]) -> None:
